@@ -1,0 +1,10 @@
+using System.CommandLine;
+using EdgeStream.Host.LogVerbs;
+using EdgeStream.Host.Run;
+
+var root = new RootCommand("EdgeStream: an edge telemetry collector with a durable local log.")
+{
+    RunCommand.Create(),
+    LogCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,23 @@
+using System.CommandLine;
+
+namespace EdgeStream.Host.Run;
+
+/// <summary>The <c>run</c> verb: the worker service.</summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<FileInfo?>("--config") { Description = "A JSON settings file (layered over appsettings.json)." };
+        var data = new Option<string?>("--data") { Description = "Data directory (overrides Log:DataDirectory)." };
+        var mqttPort = new Option<int?>("--mqtt-port") { Description = "Embedded MQTT broker TCP port; 0 disables it (overrides Mqtt:Port)." };
+        var httpPort = new Option<int?>("--http-port") { Description = "Admin HTTP port (overrides Http:Port)." };
+        var command = new Command("run", "Run EdgeStream as a service: ingest, store, forward.") { config, data, mqttPort, httpPort };
+        command.SetAction((parse, ct) => RunHost.RunAsync(
+            new RunArguments(parse.GetValue(config)?.FullName, parse.GetValue(data), parse.GetValue(mqttPort), parse.GetValue(httpPort), parse.UnmatchedTokens.ToArray()),
+            ct));
+        return command;
+    }
+}
+
+/// <summary>What the command line said to <c>run</c>.</summary>
+internal sealed record RunArguments(string? ConfigFile, string? DataDirectory, int? MqttPort, int? HttpPort, string[] Rest);

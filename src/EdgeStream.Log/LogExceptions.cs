@@ -1,0 +1,67 @@
+namespace EdgeStream.Log;
+
+/// <summary>Base of the log's own errors.</summary>
+public class LogException : IOException
+{
+    /// <summary>Creates the exception.</summary>
+    public LogException(string message, Exception? inner = null) : base(message, inner) { }
+}
+
+/// <summary>
+/// The disk budget is exhausted and the topic's policy is <see cref="DiskFullPolicy.Reject"/> (or nothing could be
+/// dropped). Nothing of the failed append was stored; everything stored before is intact. Ingest maps this to
+/// MQTT 5 reason code 0x97 (quota exceeded) and HTTP 507.
+/// </summary>
+public sealed class LogFullException : LogException
+{
+    /// <summary>Creates the exception.</summary>
+    public LogFullException(string topic, string reason)
+        : base($"Log full: append to topic '{topic}' refused: {reason}")
+    {
+        Topic = topic;
+        Reason = reason;
+    }
+
+    /// <summary>The topic whose append was refused.</summary>
+    public string Topic { get; }
+
+    /// <summary>Which limit was hit.</summary>
+    public string Reason { get; }
+}
+
+/// <summary>
+/// A partition stopped accepting appends after a write or fsync failed: what was acknowledged durable stays
+/// durable, but nothing after the failure is trusted until the log is reopened (which recovers from disk).
+/// </summary>
+public sealed class PartitionFailedException : LogException
+{
+    /// <summary>Creates the exception.</summary>
+    public PartitionFailedException(string topic, int partition, Exception cause)
+        : base($"Partition {topic}/{partition} failed and accepts no more appends until reopened: {cause.Message}", cause) { }
+}
+
+/// <summary>Stored bytes failed their checksum or structure check. The corrupt batch is never returned.</summary>
+public sealed class CorruptBatchException : LogException
+{
+    /// <summary>Creates the exception.</summary>
+    public CorruptBatchException(string file, long position, string reason)
+        : base($"Corrupt batch in {file} at byte {position}: {reason}")
+    {
+        File = file;
+        Position = position;
+    }
+
+    /// <summary>The segment file.</summary>
+    public string File { get; }
+
+    /// <summary>Byte position of the batch.</summary>
+    public long Position { get; }
+}
+
+/// <summary>An unknown topic or partition was named (and the topic cannot be auto-created here).</summary>
+public sealed class UnknownTopicException : LogException
+{
+    /// <summary>Creates the exception.</summary>
+    public UnknownTopicException(string topic, int? partition = null)
+        : base(partition is null ? $"Unknown topic '{topic}'." : $"Unknown partition {topic}/{partition}.") { }
+}

@@ -1,0 +1,77 @@
+namespace EdgeStream.Log;
+
+/// <summary>Configuration of a <see cref="LogStore"/>. Mutable for options binding; validated by <see cref="Validate"/>.</summary>
+public sealed class LogOptions
+{
+    /// <summary>The directory that holds every topic and cursor. Created if missing.</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>When appends become durable; see <see cref="Log.CommitPolicy"/> for the syntax.</summary>
+    public string CommitPolicy { get; set; } = "group";
+
+    /// <summary>Settings for topics not listed in <see cref="Topics"/>.</summary>
+    public TopicSettings Defaults { get; set; } = new();
+
+    /// <summary>Per-topic settings by topic name.</summary>
+    public Dictionary<string, TopicSettings> Topics { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>When true (default) an append to an unknown topic creates it with <see cref="Defaults"/>.</summary>
+    public bool AutoCreateTopics { get; set; } = true;
+
+    /// <summary>Most bytes all topics together may occupy; null: bounded only by <see cref="MinFreeBytes"/>/<see cref="MinFreePercent"/>.</summary>
+    public long? MaxDiskBytes { get; set; }
+
+    /// <summary>Appends stop (per the topic's <see cref="DiskFullPolicy"/>) before free space on the volume falls below this. Default 64 MiB.</summary>
+    public long MinFreeBytes { get; set; } = 64L << 20;
+
+    /// <summary>Also keep this share of the volume free (0..50). Default 5.</summary>
+    public double MinFreePercent { get; set; } = 5;
+
+    /// <summary>How often retention runs. Default 30 s.</summary>
+    public TimeSpan RetentionCheckInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The settings of <paramref name="topic"/>: its own entry or the defaults.</summary>
+    public TopicSettings SettingsFor(string topic) => Topics.TryGetValue(topic, out var s) ? s : Defaults;
+
+    /// <summary>Throws <see cref="ArgumentException"/> whose message names the first bad key.</summary>
+    public void Validate(string path = "Log")
+    {
+        if (string.IsNullOrWhiteSpace(DataDirectory))
+        {
+            throw new ArgumentException($"{path}:DataDirectory must be set.");
+        }
+        try
+        {
+            Log.CommitPolicy.Parse(CommitPolicy);
+        }
+        catch (FormatException e)
+        {
+            throw new ArgumentException($"{path}:CommitPolicy: {e.Message}", e);
+        }
+        Defaults.Validate($"{path}:Defaults");
+        foreach (var (name, settings) in Topics)
+        {
+            if (!TopicName.IsValid(name, out var reason))
+            {
+                throw new ArgumentException($"{path}:Topics:{name}: {reason}");
+            }
+            settings.Validate($"{path}:Topics:{name}");
+        }
+        if (MaxDiskBytes is <= 0)
+        {
+            throw new ArgumentException($"{path}:MaxDiskBytes must be positive when set.");
+        }
+        if (MinFreeBytes < 0)
+        {
+            throw new ArgumentException($"{path}:MinFreeBytes must not be negative.");
+        }
+        if (MinFreePercent is < 0 or > 50)
+        {
+            throw new ArgumentException($"{path}:MinFreePercent must be between 0 and 50.");
+        }
+        if (RetentionCheckInterval <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{path}:RetentionCheckInterval must be positive.");
+        }
+    }
+}

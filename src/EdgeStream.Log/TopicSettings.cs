@@ -1,0 +1,73 @@
+namespace EdgeStream.Log;
+
+/// <summary>
+/// Per-topic configuration. Mutable for options binding; the log copies it when a topic is opened.
+/// </summary>
+public sealed class TopicSettings
+{
+    /// <summary>Number of partitions (1..1024). Can grow for an existing topic, never shrink.</summary>
+    public int Partitions { get; set; } = 1;
+
+    /// <summary>The active segment rolls once it would exceed this size. Default 64 MiB.</summary>
+    public long SegmentBytes { get; set; } = 64L << 20;
+
+    /// <summary>The active segment rolls once its first record is this old. Default 1 day.</summary>
+    public TimeSpan SegmentMaxAge { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>Keep at most about this many bytes per partition (whole segments are deleted); null: no limit.</summary>
+    public long? RetentionBytes { get; set; }
+
+    /// <summary>Delete segments whose newest record is older than this; null: no limit.</summary>
+    public TimeSpan? RetentionAge { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>Compression of each batch.</summary>
+    public CompressionCodec Compression { get; set; } = CompressionCodec.None;
+
+    /// <summary>What appends do when the disk budget is exhausted.</summary>
+    public DiskFullPolicy WhenFull { get; set; } = DiskFullPolicy.Reject;
+
+    /// <summary>
+    /// When true (default), retention by bytes and age keeps segments that a cursor has not passed yet.
+    /// <see cref="DiskFullPolicy.DropOldest"/> still deletes them: the disk budget wins.
+    /// </summary>
+    public bool KeepUnconsumed { get; set; } = true;
+
+    /// <summary>A sparse offset-index entry is written every this many bytes of a segment. Default 16 KiB.</summary>
+    public int IndexIntervalBytes { get; set; } = 16 << 10;
+
+    /// <summary>Returns a copy (the log keeps its own).</summary>
+    public TopicSettings Clone() => (TopicSettings)MemberwiseClone();
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first invalid setting.</summary>
+    public void Validate(string path)
+    {
+        if (Partitions is < 1 or > 1024)
+        {
+            throw new ArgumentException($"{path}:Partitions must be between 1 and 1024 (was {Partitions}).");
+        }
+        if (SegmentBytes < 4096)
+        {
+            throw new ArgumentException($"{path}:SegmentBytes must be at least 4096 (was {SegmentBytes}).");
+        }
+        if (SegmentMaxAge <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{path}:SegmentMaxAge must be positive.");
+        }
+        if (RetentionBytes is <= 0)
+        {
+            throw new ArgumentException($"{path}:RetentionBytes must be positive when set.");
+        }
+        if (RetentionAge is { } age && age <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{path}:RetentionAge must be positive when set.");
+        }
+        if (!Enum.IsDefined(Compression))
+        {
+            throw new ArgumentException($"{path}:Compression '{Compression}' is not a codec.");
+        }
+        if (IndexIntervalBytes < 512)
+        {
+            throw new ArgumentException($"{path}:IndexIntervalBytes must be at least 512.");
+        }
+    }
+}
