@@ -10,13 +10,14 @@ public sealed class LogRecord
 
     /// <summary>Creates a record.</summary>
     /// <param name="value">The payload, stored byte for byte.</param>
-    /// <param name="key">The partition key; <c>null</c> means round-robin placement.</param>
+    /// <param name="key">The partition key; <c>null</c> or empty means no key (round-robin placement). Empty counts as
+    /// none because a null <c>byte[]</c> converts silently to an empty memory.</param>
     /// <param name="timestamp">Event or receive time; defaults to the log's clock at append.</param>
     /// <param name="headers">Named byte values carried with the record, in order.</param>
     public LogRecord(ReadOnlyMemory<byte> value, ReadOnlyMemory<byte>? key = null, DateTimeOffset? timestamp = null, IReadOnlyList<RecordHeader>? headers = null)
     {
         Value = value;
-        Key = key;
+        Key = key is { Length: > 0 } ? key : null;
         Timestamp = timestamp;
         Headers = headers ?? NoHeaders;
     }

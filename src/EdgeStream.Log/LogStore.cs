@@ -1,23 +1,80 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
+using EdgeStream.Log.Cursors;
+using EdgeStream.Log.Diagnostics;
+using EdgeStream.Log.Format;
+using EdgeStream.Log.Partitions;
+using EdgeStream.Log.Retention;
+using EdgeStream.Log.Storage;
+using EdgeStream.Log.Topics;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeStream.Log;
 
 /// <summary>
 /// The log: topics split into partitions, each an ordered, durable sequence of records with dense 0-based offsets,
-/// stored as segment files under <see cref="LogOptions.DataDirectory"/>. Open one per data directory per process.
+/// stored as segment files under <see cref="LogOptions.DataDirectory"/> (<c>topics/{topic}/{partition}/</c>) with
+/// named cursors under <c>cursors/</c>. Open one per data directory per process.
 /// Thread-safe: any number of appenders and readers on any partitions at once.
 /// </summary>
-public sealed partial class LogStore : IAsyncDisposable
+public sealed class LogStore : IAsyncDisposable
 {
+    private readonly LogOptions _options;
+    private readonly ILogStorage _storage;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly LogMetrics _metrics = new();
+    private readonly DiskBudget _budget;
+    private readonly CursorStore _cursors;
+    private readonly string _topicsRoot;
+    private readonly ConcurrentDictionary<string, TopicLog> _topics = new(StringComparer.Ordinal);
+    private readonly Lock _createLock = new();
+    private readonly CancellationTokenSource _stop = new();
+    private Task _retention = Task.CompletedTask;
+    private int _disposed;
+
+    private LogStore(LogOptions options, ILogStorage storage, TimeProvider time, ILogger logger)
+    {
+        _options = options;
+        _storage = storage;
+        _time = time;
+        _logger = logger;
+        CommitPolicy = CommitPolicy.Parse(options.CommitPolicy);
+        var root = Path.GetFullPath(options.DataDirectory);
+        storage.CreateDirectory(root);
+        _topicsRoot = Path.Combine(root, "topics");
+        storage.CreateDirectory(_topicsRoot);
+        _budget = new DiskBudget(options, storage, time, root);
+        _cursors = new CursorStore(storage, Path.Combine(root, "cursors"));
+        _metrics.ObserveTopicSizes(() => _topics.Values.Select(t =>
+            new Measurement<long>(t.Partitions.Sum(p => p.SizeBytes), new KeyValuePair<string, object?>("topic", t.Name))));
+    }
+
     /// <summary>
     /// Opens (creating if needed) the log in <paramref name="options"/>.DataDirectory, recovering every partition:
     /// only data written after the last recovery checkpoint is scanned; a torn or corrupt tail is truncated and logged.
     /// </summary>
+    /// <exception cref="ArgumentException">The options are invalid; the message names the key.</exception>
     public static Task<LogStore> OpenAsync(LogOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
-        => throw new NotImplementedException();
+        => OpenAsync(options, FileLogStorage.Instance, loggerFactory, timeProvider, cancellationToken);
+
+    internal static async Task<LogStore> OpenAsync(LogOptions options, ILogStorage storage, ILoggerFactory? loggerFactory, TimeProvider? timeProvider, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("EdgeStream.Log");
+        var store = new LogStore(options, storage, timeProvider ?? TimeProvider.System, logger);
+        // Recovery is synchronous file work: keep it off the caller's thread.
+        await Task.Run(store.OpenTopics, cancellationToken).ConfigureAwait(false);
+        store._retention = Task.Run(() => store.RetentionLoopAsync(store._stop.Token), CancellationToken.None);
+        LogEvents.Opened(logger, Path.GetFullPath(options.DataDirectory), store._topics.Count, store._topics.Values.Sum(t => t.Partitions.Length), store.CommitPolicy.ToString());
+        return store;
+    }
 
     /// <summary>The commit policy in force.</summary>
-    public CommitPolicy CommitPolicy => throw new NotImplementedException();
+    public CommitPolicy CommitPolicy { get; }
 
     /// <summary>
     /// Appends one record to <paramref name="topic"/>: a keyed record goes to <c>hash(key) % partitions</c> (xxHash32,
@@ -27,27 +84,35 @@ public sealed partial class LogStore : IAsyncDisposable
     /// <exception cref="LogFullException">The disk budget refuses the append; nothing was stored.</exception>
     /// <exception cref="ArgumentException">The topic name is invalid.</exception>
     public ValueTask<AppendResult> AppendAsync(string topic, LogRecord record, CancellationToken cancellationToken = default)
-        => throw new NotImplementedException();
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var t = Topic(topic);
+        var partition = record.Key is { } key ? t.PartitionFor(key.Span) : t.NextRoundRobin();
+        return AppendCoreAsync(t, partition, [record], cancellationToken);
+    }
 
     /// <summary>
     /// Appends records to one partition as one batch (one checksum, one compression frame, contiguous offsets).
     /// The fast path for ingest that already groups records.
     /// </summary>
+    /// <exception cref="LogFullException">The disk budget refuses the append; nothing was stored.</exception>
     public ValueTask<AppendResult> AppendBatchAsync(string topic, int partition, IReadOnlyList<LogRecord> records, CancellationToken cancellationToken = default)
-        => throw new NotImplementedException();
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        return AppendCoreAsync(Topic(topic), partition, records, cancellationToken);
+    }
 
-    /// <summary>The partition a key maps to (or the next round-robin partition for <c>null</c>).</summary>
-    public int PartitionFor(string topic, ReadOnlySpan<byte> key)
-        => throw new NotImplementedException();
+    /// <summary>The partition a key maps to.</summary>
+    public int PartitionFor(string topic, ReadOnlySpan<byte> key) => Topic(topic).PartitionFor(key);
 
     /// <summary>Completes once <paramref name="offset"/> of the partition is durable (fsynced) under the commit policy.</summary>
     /// <exception cref="PartitionFailedException">The fsync covering the offset failed.</exception>
     public ValueTask WaitForDurableAsync(string topic, int partition, long offset, CancellationToken cancellationToken = default)
-        => throw new NotImplementedException();
+        => Existing(topic).Partition(partition).WaitForDurableAsync(offset, cancellationToken);
 
     /// <summary>Forces an fsync of everything appended so far, in every partition.</summary>
     public Task FlushAsync(CancellationToken cancellationToken = default)
-        => throw new NotImplementedException();
+        => Task.WhenAll(_topics.Values.SelectMany(t => t.Partitions).Select(p => p.FlushAsync(cancellationToken)));
 
     /// <summary>
     /// Reads durable records from <paramref name="fromOffset"/>, within <paramref name="limits"/>. An offset below the
@@ -55,31 +120,52 @@ public sealed partial class LogStore : IAsyncDisposable
     /// </summary>
     /// <exception cref="CorruptBatchException">A stored batch fails its checksum; it is not returned.</exception>
     public Task<ReadResult> ReadAsync(string topic, int partition, long fromOffset, ReadLimits limits, CancellationToken cancellationToken = default)
-        => throw new NotImplementedException();
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(Existing(topic).Partition(partition).Read(fromOffset, limits));
+    }
 
     /// <summary>The first offset whose timestamp is at or after <paramref name="timestamp"/>, or the durable end if none.</summary>
     public Task<long> FindOffsetAsync(string topic, int partition, DateTimeOffset timestamp, CancellationToken cancellationToken = default)
-        => throw new NotImplementedException();
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(Existing(topic).Partition(partition).FindOffset(timestamp));
+    }
 
     /// <summary>Completes when a durable record exists at <paramref name="offset"/> (no polling: woken by the flusher).</summary>
     public Task WaitForRecordsAsync(string topic, int partition, long offset, CancellationToken cancellationToken = default)
-        => throw new NotImplementedException();
+        => Existing(topic).Partition(partition).WaitForRecordsAsync(offset, cancellationToken);
 
     /// <summary>Reads from <paramref name="fromOffset"/> for ever, waiting for new durable records as they arrive.</summary>
-    public IAsyncEnumerable<StoredRecord> TailAsync(string topic, int partition, long fromOffset, CancellationToken cancellationToken = default)
-        => throw new NotImplementedException();
+    public async IAsyncEnumerable<StoredRecord> TailAsync(string topic, int partition, long fromOffset, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        var log = Existing(topic).Partition(partition);
+        var next = fromOffset;
+        while (true)
+        {
+            var result = log.Read(next, ReadLimits.Default);
+            foreach (var record in result.Records)
+            {
+                yield return record;
+            }
+            next = result.NextOffset;
+            if (result.Records.Count == 0)
+            {
+                await log.WaitForRecordsAsync(next, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
 
     /// <summary>Creates <paramref name="topic"/> if it does not exist (with its configured settings) and returns it.</summary>
-    public TopicInfo EnsureTopic(string topic)
-        => throw new NotImplementedException();
+    /// <exception cref="ArgumentException">The topic name is invalid.</exception>
+    public TopicInfo EnsureTopic(string topic) => Snapshot(Topic(topic));
 
     /// <summary>Snapshots of every topic, by name.</summary>
     public IReadOnlyList<TopicInfo> GetTopics()
-        => throw new NotImplementedException();
+        => [.. _topics.Values.OrderBy(t => t.Name, StringComparer.Ordinal).Select(Snapshot)];
 
     /// <summary>A snapshot of one topic, or <c>null</c> if it does not exist.</summary>
-    public TopicInfo? GetTopic(string topic)
-        => throw new NotImplementedException();
+    public TopicInfo? GetTopic(string topic) => _topics.TryGetValue(topic, out var t) ? Snapshot(t) : null;
 
     /// <summary>
     /// Durably records that cursor <paramref name="name"/> has consumed everything below <paramref name="nextOffset"/>
@@ -87,21 +173,186 @@ public sealed partial class LogStore : IAsyncDisposable
     /// <see cref="TopicSettings.KeepUnconsumed"/>).
     /// </summary>
     public Task CommitCursorAsync(string name, string topic, int partition, long nextOffset, CancellationToken cancellationToken = default)
-        => throw new NotImplementedException();
+    {
+        Existing(topic).Partition(partition);
+        return _cursors.CommitAsync(name, topic, partition, nextOffset, cancellationToken);
+    }
 
     /// <summary>The committed next offset of a cursor, or <c>null</c> if it never committed.</summary>
-    public long? GetCursor(string name, string topic, int partition)
-        => throw new NotImplementedException();
+    public long? GetCursor(string name, string topic, int partition) => _cursors.Get(name, topic, partition);
 
     /// <summary>Every committed cursor position.</summary>
-    public IReadOnlyList<CursorPosition> GetCursors()
-        => throw new NotImplementedException();
+    public IReadOnlyList<CursorPosition> GetCursors() => _cursors.All();
 
-    /// <summary>Runs retention and the disk budget once, now (it also runs every <see cref="LogOptions.RetentionCheckInterval"/>).</summary>
+    /// <summary>Runs retention once, now (it also runs every <see cref="LogOptions.RetentionCheckInterval"/>).</summary>
     public Task EnforceRetentionAsync(CancellationToken cancellationToken = default)
-        => throw new NotImplementedException();
+    {
+        foreach (var topic in _topics.Values)
+        {
+            foreach (var partition in topic.Partitions)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                partition.ApplyRetention(_cursors.Lowest(topic.Name, partition.Id));
+            }
+        }
+        return Task.CompletedTask;
+    }
 
-    /// <summary>Flushes, writes recovery checkpoints and closes every file.</summary>
-    public ValueTask DisposeAsync()
-        => throw new NotImplementedException();
+    /// <summary>Flushes, writes recovery checkpoints and closes every file. Appends after this fail.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _retention.ConfigureAwait(false);
+        await Task.WhenAll(_topics.Values.SelectMany(t => t.Partitions).Select(p => p.CloseAsync())).ConfigureAwait(false);
+        _metrics.Dispose();
+        _stop.Dispose();
+    }
+
+    private async ValueTask<AppendResult> AppendCoreAsync(TopicLog topic, int partition, IReadOnlyList<LogRecord> records, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
+        var log = topic.Partition(partition);
+        using var batch = RecordBatch.Encode(records, topic.Settings.Compression, _time.GetUtcNow().ToUnixTimeMilliseconds());
+        EnsureRoom(topic, batch.Length);
+        var result = log.Append(batch);
+        if (CommitPolicy.Mode == CommitMode.Always)
+        {
+            await log.WaitForDurableAsync(result.LastOffset, cancellationToken).ConfigureAwait(false);
+        }
+        return result;
+    }
+
+    private void EnsureRoom(TopicLog topic, int bytes)
+    {
+        var reason = _budget.Check(bytes);
+        if (reason is null)
+        {
+            return;
+        }
+        if (topic.Settings.WhenFull == DiskFullPolicy.DropOldest)
+        {
+            // Oldest first across the topic's partitions, one segment at a time, until the append fits.
+            while (reason is not null)
+            {
+                var victim = topic.Partitions
+                    .Select(p => (Partition: p, Oldest: p.OldestDeletableTimestamp()))
+                    .Where(x => x.Oldest is not null)
+                    .OrderBy(x => x.Oldest)
+                    .Select(x => x.Partition)
+                    .FirstOrDefault();
+                if (victim is null || !victim.DropOldestForBudget())
+                {
+                    break;
+                }
+                reason = _budget.Check(bytes);
+            }
+            if (reason is null)
+            {
+                return;
+            }
+            reason += "; no older segment of the topic is left to drop";
+        }
+        _metrics.Rejected.Add(1, new KeyValuePair<string, object?>("topic", topic.Name));
+        throw new LogFullException(topic.Name, reason);
+    }
+
+    private TopicLog Topic(string name)
+    {
+        if (_topics.TryGetValue(name, out var topic))
+        {
+            return topic;
+        }
+        TopicName.Validate(name);
+        if (!_options.AutoCreateTopics && !_options.Topics.ContainsKey(name))
+        {
+            throw new UnknownTopicException(name);
+        }
+        lock (_createLock)
+        {
+            return _topics.TryGetValue(name, out topic) ? topic : OpenTopic(name, create: true);
+        }
+    }
+
+    private TopicLog Existing(string name)
+        => _topics.TryGetValue(name, out var topic) ? topic : throw new UnknownTopicException(name);
+
+    private void OpenTopics()
+    {
+        foreach (var directory in _storage.Directories(_topicsRoot))
+        {
+            var name = Path.GetFileName(directory);
+            if (TopicName.IsValid(name, out _))
+            {
+                OpenTopic(name, create: false);
+            }
+        }
+        foreach (var name in _options.Topics.Keys)
+        {
+            if (!_topics.ContainsKey(name))
+            {
+                OpenTopic(name, create: true);
+            }
+        }
+    }
+
+    private TopicLog OpenTopic(string name, bool create)
+    {
+        var settings = _options.SettingsFor(name).Clone();
+        var directory = TopicName.DirectoryFor(_topicsRoot, name);
+        var stored = TopicLog.ReadPartitionCount(_storage, directory);
+        var count = Math.Max(stored ?? 0, settings.Partitions);
+        if (create || stored != count)
+        {
+            _storage.CreateDirectory(directory);
+            TopicLog.WritePartitionCount(_storage, directory, count);
+            _storage.SyncDirectory(_topicsRoot);
+        }
+        settings.Partitions = count;
+        var partitions = new PartitionLog[count];
+        for (var p = 0; p < count; p++)
+        {
+            partitions[p] = PartitionLog.Open(name, p, Path.Combine(directory, p.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+                settings, CommitPolicy, _storage, _time, _logger, _metrics, _budget);
+            partitions[p].Start();
+        }
+        if (create)
+        {
+            _storage.SyncDirectory(directory);
+        }
+        var topic = new TopicLog(name, settings, partitions);
+        _topics[name] = topic;
+        return topic;
+    }
+
+    private async Task RetentionLoopAsync(CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(_options.RetentionCheckInterval, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false))
+            {
+                try
+                {
+                    await EnforceRetentionAsync(stop).ConfigureAwait(false);
+                }
+                catch (IOException e)
+                {
+                    // Retention retries next tick; appends are guarded by the disk budget meanwhile.
+                    _logger.LogWarning(e, "Retention pass failed");
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    private static TopicInfo Snapshot(TopicLog topic)
+        => new(topic.Name, topic.Settings.Clone(), [.. topic.Partitions.Select(p =>
+            new PartitionInfo(p.Id, p.StartOffset, p.NextOffset, p.DurableOffset, p.SizeBytes, p.SegmentCount))]);
 }

@@ -1,0 +1,34 @@
+using Microsoft.Extensions.Logging;
+
+namespace EdgeStream.Log.Diagnostics;
+
+/// <summary>The log's structured log lines, with stable event ids (1000-1099).</summary>
+internal static partial class LogEvents
+{
+    [LoggerMessage(1000, LogLevel.Information, "Opened log at {DataDirectory}: {Topics} topics, {Partitions} partitions, commit policy {CommitPolicy}")]
+    public static partial void Opened(ILogger logger, string dataDirectory, int topics, int partitions, string commitPolicy);
+
+    [LoggerMessage(1001, LogLevel.Warning, "Recovery truncated {Topic}/{Partition} segment {Segment} at byte {Position} ({BytesCut} bytes cut, next offset {NextOffset}): {Reason}")]
+    public static partial void Truncated(ILogger logger, string topic, int partition, string segment, long position, long bytesCut, long nextOffset, string reason);
+
+    [LoggerMessage(1002, LogLevel.Warning, "Recovery deleted segment {Segment} of {Topic}/{Partition}: it follows a truncated segment")]
+    public static partial void DeletedAfterTruncation(ILogger logger, string topic, int partition, string segment);
+
+    [LoggerMessage(1003, LogLevel.Warning, "Segment {Segment} of {Topic}/{Partition}: {Problem}")]
+    public static partial void IndexRebuilt(ILogger logger, string topic, int partition, string segment, string problem);
+
+    [LoggerMessage(1004, LogLevel.Information, "Recovered {Topic}/{Partition}: offsets {StartOffset}..{NextOffset}, scanned {ScannedBytes} bytes from the recovery point")]
+    public static partial void Recovered(ILogger logger, string topic, int partition, long startOffset, long nextOffset, long scannedBytes);
+
+    [LoggerMessage(1010, LogLevel.Information, "Retention deleted {Segments} segments ({Bytes} bytes, offsets below {NewStartOffset}) of {Topic}/{Partition}: {Reason}")]
+    public static partial void RetentionDeleted(ILogger logger, string topic, int partition, int segments, long bytes, long newStartOffset, string reason);
+
+    [LoggerMessage(1011, LogLevel.Warning, "Disk budget full: dropped segment of {Topic}/{Partition} holding offsets below {NewStartOffset} ({Records} records, {Bytes} bytes)")]
+    public static partial void DroppedOldest(ILogger logger, string topic, int partition, long newStartOffset, long records, long bytes);
+
+    [LoggerMessage(1020, LogLevel.Error, "Partition {Topic}/{Partition} failed; it accepts no appends until the log is reopened")]
+    public static partial void PartitionFailed(ILogger logger, Exception exception, string topic, int partition);
+
+    [LoggerMessage(1021, LogLevel.Warning, "Could not write the recovery checkpoint of {Topic}/{Partition}; the next recovery scans more")]
+    public static partial void CheckpointFailed(ILogger logger, Exception exception, string topic, int partition);
+}

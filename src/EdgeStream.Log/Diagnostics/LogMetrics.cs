@@ -1,0 +1,34 @@
+using System.Diagnostics.Metrics;
+
+namespace EdgeStream.Log.Diagnostics;
+
+/// <summary>The log's instruments on meter <c>EdgeStream.Log</c>. Thread-safe (instruments are).</summary>
+internal sealed class LogMetrics : IDisposable
+{
+    public const string MeterName = "EdgeStream.Log";
+    private readonly Meter _meter = new(MeterName);
+
+    public LogMetrics()
+    {
+        AppendedRecords = _meter.CreateCounter<long>("edgestream.log.appended.records", "{record}", "Records appended.");
+        AppendedBytes = _meter.CreateCounter<long>("edgestream.log.appended.bytes", "By", "Batch bytes appended.");
+        FsyncDuration = _meter.CreateHistogram<double>("edgestream.log.fsync.duration", "ms", "Time of one partition flush (fsync of log and indexes).");
+        DroppedSegments = _meter.CreateCounter<long>("edgestream.log.dropped.segments", "{segment}", "Segments deleted by retention or the disk budget, by reason.");
+        DroppedRecords = _meter.CreateCounter<long>("edgestream.log.dropped.records", "{record}", "Records deleted by retention or the disk budget, by reason.");
+        Rejected = _meter.CreateCounter<long>("edgestream.log.rejected.appends", "{append}", "Appends refused because the disk budget was full.");
+        TruncatedBytes = _meter.CreateCounter<long>("edgestream.log.recovery.truncated.bytes", "By", "Bytes cut by recovery (torn or corrupt tails).");
+    }
+
+    public Counter<long> AppendedRecords { get; }
+    public Counter<long> AppendedBytes { get; }
+    public Histogram<double> FsyncDuration { get; }
+    public Counter<long> DroppedSegments { get; }
+    public Counter<long> DroppedRecords { get; }
+    public Counter<long> Rejected { get; }
+    public Counter<long> TruncatedBytes { get; }
+
+    public void ObserveTopicSizes(Func<IEnumerable<Measurement<long>>> observe)
+        => _meter.CreateObservableGauge("edgestream.log.topic.bytes", observe, "By", "Bytes on disk per topic.");
+
+    public void Dispose() => _meter.Dispose();
+}

@@ -1,0 +1,367 @@
+using System.Diagnostics;
+using EdgeStream.Log.Diagnostics;
+using EdgeStream.Log.Format;
+using EdgeStream.Log.Retention;
+using EdgeStream.Log.Segments;
+using EdgeStream.Log.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeStream.Log.Partitions;
+
+/// <summary>
+/// One partition: an ordered list of segments, the last one active. Appends are serialized by a lock and return as
+/// soon as the batch is written; a flusher task per partition fsyncs per the <see cref="CommitPolicy"/> and publishes
+/// the durable offset, sharing each fsync among every append it covers (group commit). Readers see only durable
+/// records. After a failed fsync the partition refuses appends (the page cache can no longer be trusted) until the
+/// log is reopened and recovered. Thread-safe.
+/// </summary>
+internal sealed partial class PartitionLog
+{
+    private static readonly TimeSpan CheckpointEvery = TimeSpan.FromSeconds(10);
+
+    private readonly ILogStorage _storage;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly LogMetrics _metrics;
+    private readonly DiskBudget _budget;
+    private readonly CommitPolicy _policy;
+    private readonly KeyValuePair<string, object?> _topicTag;
+    private readonly Lock _lock = new();
+    private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
+    private readonly SemaphoreSlim _urgent = new(0, int.MaxValue);
+    private readonly CancellationTokenSource _stop = new();
+    private Segment[] _segments;
+    private List<Segment> _sealedUnflushed = [];
+    private long _nextOffset;
+    private long _durableOffset;
+    private long _unflushedBytes;
+    private long _firstUnflushedAt;
+    private bool _directoryDirty;
+    private long _checkpointedOffset = -1;
+    private long _checkpointedAt;
+    private TaskCompletionSource _flushed = NewSignal();
+    private TaskCompletionSource _arrived = NewSignal();
+    private PartitionFailedException? _failure;
+    private Task _flusher = Task.CompletedTask;
+
+    private PartitionLog(string topic, int id, string directory, TopicSettings settings, CommitPolicy policy, ILogStorage storage,
+        TimeProvider time, ILogger logger, LogMetrics metrics, DiskBudget budget, Segment[] segments)
+    {
+        Topic = topic;
+        Id = id;
+        Directory = directory;
+        Settings = settings;
+        _policy = policy;
+        _storage = storage;
+        _time = time;
+        _logger = logger;
+        _metrics = metrics;
+        _budget = budget;
+        _segments = segments;
+        _nextOffset = segments[^1].NextOffset;
+        _durableOffset = _nextOffset;
+        _topicTag = new("topic", topic);
+    }
+
+    public string Topic { get; }
+
+    public int Id { get; }
+
+    public string Directory { get; }
+
+    public TopicSettings Settings { get; }
+
+    public long NextOffset
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _nextOffset;
+            }
+        }
+    }
+
+    public long DurableOffset => Volatile.Read(ref _durableOffset);
+
+    public long StartOffset => Volatile.Read(ref _segments)[0].BaseOffset;
+
+    public long SizeBytes => Volatile.Read(ref _segments).Sum(s => s.Size);
+
+    public int SegmentCount => Volatile.Read(ref _segments).Length;
+
+    /// <summary>Appends an encoded batch (its base offset is assigned here). Returns once written, not once durable.</summary>
+    public AppendResult Append(EncodedBatch batch)
+    {
+        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        long baseOffset;
+        long unflushed;
+        lock (_lock)
+        {
+            if (_failure is not null)
+            {
+                throw _failure;
+            }
+            var active = _segments[^1];
+            if (active.Size > 0 && (active.Size + batch.Length > Settings.SegmentBytes || now - active.FirstAppendMs >= (long)Settings.SegmentMaxAge.TotalMilliseconds))
+            {
+                active = RollLocked();
+            }
+            baseOffset = _nextOffset;
+            batch.SetBaseOffset(baseOffset);
+            try
+            {
+                active.Append(batch, baseOffset, now);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                if (active.Damaged)
+                {
+                    FailLocked(e);
+                }
+                throw;
+            }
+            _nextOffset = baseOffset + batch.Count;
+            if (_unflushedBytes == 0)
+            {
+                _firstUnflushedAt = _time.GetTimestamp();
+            }
+            _unflushedBytes += batch.Length;
+            unflushed = _unflushedBytes;
+        }
+        _budget.Add(batch.Length);
+        _metrics.AppendedRecords.Add(batch.Count, _topicTag);
+        _metrics.AppendedBytes.Add(batch.Length, _topicTag);
+        _wake.Release();
+        if (_policy.Bytes is { } threshold && unflushed >= threshold)
+        {
+            _urgent.Release();
+        }
+        return new AppendResult(Id, baseOffset, batch.Count);
+    }
+
+    /// <summary>Completes when <paramref name="offset"/> is durable; throws the partition's failure if the fsync failed.</summary>
+    public ValueTask WaitForDurableAsync(long offset, CancellationToken cancellationToken)
+        => Volatile.Read(ref _durableOffset) > offset ? ValueTask.CompletedTask : SlowWaitForDurableAsync(offset, cancellationToken);
+
+    /// <summary>Completes when a durable record exists at <paramref name="offset"/>.</summary>
+    public async Task WaitForRecordsAsync(long offset, CancellationToken cancellationToken)
+    {
+        while (Volatile.Read(ref _durableOffset) <= offset)
+        {
+            var arrived = Volatile.Read(ref _arrived).Task;
+            if (Volatile.Read(ref _durableOffset) > offset)
+            {
+                return;
+            }
+            await arrived.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Forces a flush of everything appended so far and waits for it.</summary>
+    public async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        var target = NextOffset;
+        if (target > 0)
+        {
+            _urgent.Release();
+            await WaitForDurableAsync(target - 1, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Starts the flusher task.</summary>
+    public void Start() => _flusher = Task.Run(() => FlushLoopAsync(_stop.Token));
+
+    /// <summary>Stops the flusher, flushes what is left, writes the recovery checkpoint and closes the files.</summary>
+    public async Task CloseAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _flusher.ConfigureAwait(false);
+        if (_failure is null)
+        {
+            FlushNow(forceCheckpoint: true);
+        }
+        foreach (var segment in Volatile.Read(ref _segments))
+        {
+            segment.Close();
+        }
+        _stop.Dispose();
+    }
+
+    private async ValueTask SlowWaitForDurableAsync(long offset, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            Task flushed;
+            lock (_lock)
+            {
+                if (_durableOffset > offset)
+                {
+                    return;
+                }
+                if (_failure is not null)
+                {
+                    throw _failure;
+                }
+                if (offset >= _nextOffset)
+                {
+                    throw new ArgumentOutOfRangeException(nameof(offset), $"Offset {offset} of {Topic}/{Id} has not been appended (next offset {_nextOffset}).");
+                }
+                flushed = _flushed.Task;
+            }
+            _wake.Release();
+            await flushed.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task FlushLoopAsync(CancellationToken stop)
+    {
+        try
+        {
+            while (true)
+            {
+                await _wake.WaitAsync(stop).ConfigureAwait(false);
+                if (_policy.Mode == CommitMode.Threshold)
+                {
+                    await WaitForThresholdAsync(stop).ConfigureAwait(false);
+                }
+                // Wakes that arrived while we waited are covered by this flush.
+                while (_wake.CurrentCount > 0 && _wake.Wait(0))
+                {
+                }
+                FlushNow(forceCheckpoint: false);
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+    }
+
+    private async Task WaitForThresholdAsync(CancellationToken stop)
+    {
+        if (_policy.Interval is { } interval)
+        {
+            var waited = _time.GetElapsedTime(Interlocked.Read(ref _firstUnflushedAt));
+            if (waited < interval)
+            {
+                await _urgent.WaitAsync(interval - waited, stop).ConfigureAwait(false);
+            }
+        }
+        else
+        {
+            await _urgent.WaitAsync(stop).ConfigureAwait(false);
+        }
+        while (_urgent.CurrentCount > 0 && _urgent.Wait(0))
+        {
+        }
+    }
+
+    /// <summary>One flush: fsync every segment written since the last one, then publish the durable offset.</summary>
+    private void FlushNow(bool forceCheckpoint)
+    {
+        TaskCompletionSource flushed;
+        long target;
+        List<(Segment Segment, long Size)> work;
+        bool syncDirectory;
+        bool rolled;
+        lock (_lock)
+        {
+            if (_failure is not null)
+            {
+                return;
+            }
+            flushed = _flushed;
+            _flushed = NewSignal();
+            target = _nextOffset;
+            rolled = _sealedUnflushed.Count > 0;
+            work = [.. _sealedUnflushed.Select(s => (s, s.Size))];
+            var active = _segments[^1];
+            work.Add((active, active.Size));
+            _sealedUnflushed = [];
+            _unflushedBytes = 0;
+            syncDirectory = _directoryDirty;
+            _directoryDirty = false;
+        }
+
+        if (target == Volatile.Read(ref _durableOffset) && !rolled && !syncDirectory && !forceCheckpoint)
+        {
+            flushed.TrySetResult();
+            return;
+        }
+
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            foreach (var (segment, size) in work)
+            {
+                segment.Flush(size);
+            }
+            if (syncDirectory)
+            {
+                _storage.SyncDirectory(Directory);
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        {
+            PartitionFailedException failure;
+            lock (_lock)
+            {
+                failure = FailLocked(e);
+            }
+            flushed.TrySetException(failure);
+            return;
+        }
+        _metrics.FsyncDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, _topicTag);
+        Volatile.Write(ref _durableOffset, target);
+        flushed.TrySetResult();
+        Interlocked.Exchange(ref _arrived, NewSignal()).TrySetResult();
+
+        if (rolled || forceCheckpoint || _time.GetElapsedTime(_checkpointedAt) >= CheckpointEvery)
+        {
+            WriteCheckpoint(target);
+        }
+    }
+
+    private void WriteCheckpoint(long offset)
+    {
+        if (offset == _checkpointedOffset)
+        {
+            return;
+        }
+        try
+        {
+            RecoveryCheckpoint.Write(_storage, Directory, offset);
+            _checkpointedOffset = offset;
+            _checkpointedAt = _time.GetTimestamp();
+        }
+        catch (IOException e)
+        {
+            // Only recovery time suffers: an older checkpoint makes the next open scan further back.
+            LogEvents.CheckpointFailed(_logger, e, Topic, Id);
+        }
+    }
+
+    private Segment RollLocked()
+    {
+        var old = _segments[^1];
+        old.Seal();
+        _sealedUnflushed.Add(old);
+        var segment = Segment.Create(_storage, Directory, _nextOffset, Settings.IndexIntervalBytes);
+        _segments = [.. _segments, segment];
+        _directoryDirty = true;
+        return segment;
+    }
+
+    private PartitionFailedException FailLocked(Exception cause)
+    {
+        if (_failure is null)
+        {
+            _failure = new PartitionFailedException(Topic, Id, cause);
+            LogEvents.PartitionFailed(_logger, cause, Topic, Id);
+            _flushed.TrySetException(_failure);
+        }
+        return _failure;
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+}

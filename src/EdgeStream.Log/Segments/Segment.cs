@@ -1,0 +1,312 @@
+using EdgeStream.Log.Format;
+using EdgeStream.Log.Storage;
+
+namespace EdgeStream.Log.Segments;
+
+/// <summary>
+/// One segment: <c>{baseOffset:D20}.log</c> with its <see cref="OffsetIndex"/> and <see cref="TimeIndex"/>.
+/// The log file is a plain sequence of record batches (see <see cref="RecordBatch"/>).
+/// Threading: appends, flushes and truncation are serialized by the owning partition; reads are positional and may
+/// run concurrently with appends, bounded by <see cref="DurableSize"/>. Reference-counted so a segment deleted by
+/// retention is closed only after its last reader is done.
+/// </summary>
+internal sealed class Segment
+{
+    private readonly ILogStorage _storage;
+    private readonly ILogFile _log;
+    private readonly int _indexInterval;
+    private long _size;
+    private long _durableSize;
+    private long _nextOffset;
+    private long _maxTimestamp = long.MinValue;
+    private int _bytesSinceIndex;
+    private int _bytesSinceTimeIndex;
+    private int _references = 1;
+    private int _deleted;
+
+    private Segment(ILogStorage storage, string path, long baseOffset, int indexInterval)
+    {
+        _storage = storage;
+        LogPath = path;
+        BaseOffset = baseOffset;
+        _indexInterval = indexInterval;
+        _log = storage.Open(path, createIfMissing: true);
+        Offsets = OffsetIndex.Open(storage, SegmentFiles.IndexPath(path));
+        Times = TimeIndex.Open(storage, SegmentFiles.TimeIndexPath(path));
+        _size = _log.Length;
+        _durableSize = _size;
+        _nextOffset = baseOffset;
+        _bytesSinceIndex = _bytesSinceTimeIndex = int.MaxValue / 2;
+    }
+
+    public long BaseOffset { get; }
+
+    public string LogPath { get; }
+
+    public OffsetIndex Offsets { get; }
+
+    public TimeIndex Times { get; }
+
+    public ILogFile File => _log;
+
+    /// <summary>Bytes written (not necessarily durable).</summary>
+    public long Size => Volatile.Read(ref _size);
+
+    /// <summary>Bytes known to be on stable storage; readers stop here.</summary>
+    public long DurableSize => Volatile.Read(ref _durableSize);
+
+    /// <summary>The offset the next batch appended here would get.</summary>
+    public long NextOffset => Volatile.Read(ref _nextOffset);
+
+    /// <summary>Largest record timestamp in the segment (unix ms), or <see cref="long.MinValue"/> when empty.</summary>
+    public long MaxTimestamp => Math.Max(Volatile.Read(ref _maxTimestamp), Times.MaxTimestamp);
+
+    /// <summary>True when a failed write could not be cut back: the file may end in garbage until recovery.</summary>
+    public bool Damaged { get; private set; }
+
+    /// <summary>When the first batch was appended (unix ms, this process's clock), for age-based rolling.</summary>
+    public long FirstAppendMs { get; private set; } = long.MaxValue;
+
+    /// <summary>After a restart the age of a non-empty active segment counts from the open.</summary>
+    public void StartAgeClock(long nowMs)
+    {
+        if (_size > 0 && FirstAppendMs == long.MaxValue)
+        {
+            FirstAppendMs = nowMs;
+        }
+    }
+
+    public static Segment Create(ILogStorage storage, string directory, long baseOffset, int indexInterval)
+    {
+        var path = SegmentFiles.LogPath(directory, baseOffset);
+        var segment = new Segment(storage, path, baseOffset, indexInterval);
+        segment.Offsets.Reset();
+        segment.Times.Reset();
+        return segment;
+    }
+
+    /// <summary>Opens an existing segment; the caller then trusts it (<see cref="LoadTrusted"/>) or scans it (<see cref="Recover"/>).</summary>
+    public static Segment Open(ILogStorage storage, string path, long baseOffset, int indexInterval)
+        => new(storage, path, baseOffset, indexInterval);
+
+    /// <summary>
+    /// For a segment below the recovery point: its bytes were fsynced, so only the indexes are checked; an index that
+    /// does not fit the log is rebuilt by scanning this segment alone.
+    /// </summary>
+    public string? LoadTrusted(long nextOffset)
+    {
+        _nextOffset = nextOffset;
+        var offsetsOk = Offsets.Load(_size);
+        var timesOk = Times.Load(nextOffset - BaseOffset);
+        if (offsetsOk && timesOk && Times.Count > 0)
+        {
+            return null;
+        }
+        var result = RebuildIndexes(0);
+        return result.Problem is null
+            ? "indexes were missing or inconsistent and were rebuilt"
+            : $"indexes rebuilt; the segment also has a problem at byte {result.ValidEnd}: {result.Problem}";
+    }
+
+    /// <summary>
+    /// Scans from the last index entry at or before <paramref name="trustedOffset"/> (everything before it was
+    /// fsynced) and truncates the segment at the first torn or corrupt batch. Returns the scan result.
+    /// </summary>
+    public ScanResult Recover(long trustedOffset)
+    {
+        Offsets.Load(_size);
+        Times.Load(int.MaxValue);
+        var start = trustedOffset > BaseOffset ? Offsets.Lookup(trustedOffset - BaseOffset) : 0;
+        if (start > 0)
+        {
+            // The indexed position must be a batch boundary whose offset the scan can check: find it.
+            var head = new byte[RecordBatch.LengthFieldEnd];
+            _log.Read(start, head);
+            var (baseOffset, _) = RecordBatch.ReadFrame(head);
+            if (baseOffset < BaseOffset || baseOffset > trustedOffset)
+            {
+                start = 0;
+            }
+            else
+            {
+                return Finish(ScanFrom(start, baseOffset));
+            }
+        }
+        Offsets.Reset();
+        Times.Reset();
+        return Finish(ScanFrom(0, BaseOffset));
+
+        ScanResult Finish(ScanResult result)
+        {
+            if (result.Problem is not null)
+            {
+                _log.SetLength(result.ValidEnd);
+                _log.Flush();
+            }
+            Offsets.TruncateToLog(result.ValidEnd);
+            _size = result.ValidEnd;
+            _durableSize = result.ValidEnd;
+            _nextOffset = result.NextOffset;
+            _maxTimestamp = Math.Max(_maxTimestamp, result.MaxTimestamp);
+            return result;
+        }
+    }
+
+    /// <summary>Appends an encoded batch whose base offset is already set. Called under the partition lock.</summary>
+    public void Append(EncodedBatch batch, long baseOffset, long nowMs)
+    {
+        var position = _size;
+        try
+        {
+            _log.Write(position, batch.Bytes);
+        }
+        catch
+        {
+            // A failed or short write may have left bytes behind: cut them so the next append starts on a boundary.
+            try
+            {
+                _log.SetLength(position);
+            }
+            catch (IOException)
+            {
+                Damaged = true;
+            }
+            throw;
+        }
+        if (FirstAppendMs == long.MaxValue)
+        {
+            FirstAppendMs = nowMs;
+        }
+        IndexBatch(baseOffset, position, batch.Length, batch.MaxTimestamp);
+        Volatile.Write(ref _size, position + batch.Length);
+        Volatile.Write(ref _nextOffset, baseOffset + batch.Count);
+    }
+
+    /// <summary>fsyncs the log and its indexes, then publishes <paramref name="size"/> as durable.</summary>
+    public void Flush(long size)
+    {
+        _log.Flush();
+        Offsets.Flush();
+        Times.Flush();
+        if (size > Volatile.Read(ref _durableSize))
+        {
+            Volatile.Write(ref _durableSize, size);
+        }
+    }
+
+    /// <summary>Records the segment's max timestamp as the final time-index entry (Kafka does the same on roll).</summary>
+    public void Seal()
+    {
+        if (_maxTimestamp != long.MinValue)
+        {
+            Times.MaybeAppend(_maxTimestamp, (int)(NextOffset - 1 - BaseOffset));
+        }
+    }
+
+    public int Read(long position, Span<byte> buffer) => _log.Read(position, buffer);
+
+    public bool TryAcquire()
+    {
+        while (true)
+        {
+            var n = Volatile.Read(ref _references);
+            if (n == 0)
+            {
+                return false;
+            }
+            if (Interlocked.CompareExchange(ref _references, n + 1, n) == n)
+            {
+                return true;
+            }
+        }
+    }
+
+    public void Release()
+    {
+        if (Interlocked.Decrement(ref _references) == 0)
+        {
+            _log.Dispose();
+            Offsets.Dispose();
+            Times.Dispose();
+            if (Volatile.Read(ref _deleted) == 1)
+            {
+                DeleteFiles();
+            }
+        }
+    }
+
+    /// <summary>Marks the segment deleted: its files go once the last reader releases it.</summary>
+    public void Delete()
+    {
+        if (Interlocked.Exchange(ref _deleted, 1) == 0)
+        {
+            Release();
+        }
+    }
+
+    /// <summary>Closes the files (at log close); the segment stays on disk.</summary>
+    public void Close()
+    {
+        if (Volatile.Read(ref _deleted) == 0)
+        {
+            Release();
+        }
+    }
+
+    private ScanResult RebuildIndexes(long position)
+    {
+        Offsets.Reset();
+        Times.Reset();
+        _bytesSinceIndex = _bytesSinceTimeIndex = int.MaxValue / 2;
+        var result = SegmentScanner.Scan(_log, position, BaseOffset, (info, pos) => IndexBatch(info.BaseOffset, pos, info.TotalSize, info.MaxTimestamp));
+        Seal();
+        Offsets.Flush();
+        Times.Flush();
+        return result;
+    }
+
+    private ScanResult ScanFrom(long position, long expectedOffset)
+    {
+        _bytesSinceIndex = _bytesSinceTimeIndex = int.MaxValue / 2;
+        return SegmentScanner.Scan(_log, position, expectedOffset, (info, pos) =>
+        {
+            // Entries the loaded index already has for this region are skipped: both are strictly increasing.
+            if (Offsets.Count == 0 || Offsets.Lookup(info.BaseOffset - BaseOffset) < pos)
+            {
+                IndexBatch(info.BaseOffset, pos, info.TotalSize, info.MaxTimestamp);
+            }
+            else
+            {
+                _maxTimestamp = Math.Max(_maxTimestamp, info.MaxTimestamp);
+            }
+        });
+    }
+
+    private void IndexBatch(long baseOffset, long position, int length, long maxTimestamp)
+    {
+        var relative = (int)(baseOffset - BaseOffset);
+        if (_bytesSinceIndex >= _indexInterval)
+        {
+            Offsets.Append(relative, (int)position);
+            _bytesSinceIndex = 0;
+        }
+        if (maxTimestamp > _maxTimestamp)
+        {
+            if (_bytesSinceTimeIndex >= _indexInterval)
+            {
+                Times.MaybeAppend(maxTimestamp, relative);
+                _bytesSinceTimeIndex = 0;
+            }
+            _maxTimestamp = maxTimestamp;
+        }
+        _bytesSinceIndex += length;
+        _bytesSinceTimeIndex += length;
+    }
+
+    private void DeleteFiles()
+    {
+        _storage.DeleteFile(LogPath);
+        _storage.DeleteFile(SegmentFiles.IndexPath(LogPath));
+        _storage.DeleteFile(SegmentFiles.TimeIndexPath(LogPath));
+    }
+}

@@ -1,0 +1,100 @@
+using System.Runtime.InteropServices;
+using Microsoft.Win32.SafeHandles;
+
+namespace EdgeStream.Log.Storage;
+
+/// <summary>The real file system: positional I/O on <see cref="SafeFileHandle"/>s and fsync. Thread-safe.</summary>
+internal sealed partial class FileLogStorage : ILogStorage
+{
+    public static FileLogStorage Instance { get; } = new();
+
+    public ILogFile Open(string path, bool createIfMissing)
+    {
+        var handle = File.OpenHandle(path, createIfMissing ? FileMode.OpenOrCreate : FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+        return new File_(path, handle);
+    }
+
+    public bool FileExists(string path) => File.Exists(path);
+
+    public void DeleteFile(string path) => File.Delete(path);
+
+    public void Replace(string source, string destination) => File.Move(source, destination, overwrite: true);
+
+    public void CreateDirectory(string path) => Directory.CreateDirectory(path);
+
+    public void SyncDirectory(string path)
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS())
+        {
+            return;
+        }
+        // .NET cannot open a directory as a file; fsync(2) on an O_RDONLY directory descriptor is the POSIX way.
+        var fd = Open(path, 0);
+        if (fd < 0)
+        {
+            throw new IOException($"Cannot open directory {path} to fsync it (errno {Marshal.GetLastPInvokeError()}).");
+        }
+        try
+        {
+            if (Fsync(fd) != 0)
+            {
+                throw new IOException($"fsync of directory {path} failed (errno {Marshal.GetLastPInvokeError()}).");
+            }
+        }
+        finally
+        {
+            _ = Close(fd);
+        }
+    }
+
+    public IEnumerable<string> Files(string directory, string pattern)
+        => Directory.Exists(directory) ? Directory.EnumerateFiles(directory, pattern) : [];
+
+    public IEnumerable<string> Directories(string directory)
+        => Directory.Exists(directory) ? Directory.EnumerateDirectories(directory) : [];
+
+    public (long Free, long Total) Space(string path)
+    {
+        var drive = new DriveInfo(Path.GetFullPath(path));
+        return (drive.AvailableFreeSpace, drive.TotalSize);
+    }
+
+    [LibraryImport("libc", EntryPoint = "open", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
+    private static partial int Open(string path, int flags);
+
+    [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    private static partial int Fsync(int fd);
+
+    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
+    private static partial int Close(int fd);
+
+    private sealed class File_(string path, SafeFileHandle handle) : ILogFile
+    {
+        public string Path { get; } = path;
+
+        public long Length => RandomAccess.GetLength(handle);
+
+        public void Write(long position, ReadOnlySpan<byte> data) => RandomAccess.Write(handle, data, position);
+
+        public int Read(long position, Span<byte> buffer)
+        {
+            var total = 0;
+            while (total < buffer.Length)
+            {
+                var n = RandomAccess.Read(handle, buffer[total..], position + total);
+                if (n == 0)
+                {
+                    break;
+                }
+                total += n;
+            }
+            return total;
+        }
+
+        public void Flush() => RandomAccess.FlushToDisk(handle);
+
+        public void SetLength(long length) => RandomAccess.SetLength(handle, length);
+
+        public void Dispose() => handle.Dispose();
+    }
+}

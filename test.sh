@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs the whole EdgeStream test suite on a fresh Debian / Raspberry Pi OS machine with the .NET SDK.
+# Installs the real components the tests drive (Mosquitto and its clients, nats-server) when missing.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+need=()
+command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
+command -v mosquitto_pub >/dev/null 2>&1 || need+=(mosquitto-clients)
+command -v nats-server >/dev/null 2>&1 || need+=(nats-server)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "test.sh: installing ${need[*]}" >&2
+  sudo_cmd=""
+  [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  # Debian starts the system broker on 1883 on install; the tests start their own on free loopback ports.
+  $sudo_cmd systemctl disable --now mosquitto >/dev/null 2>&1 || true
+fi
+
+dotnet build EdgeStream.sln -c Release --nologo -v q
+dotnet test --solution EdgeStream.sln -c Release --no-build "$@"
