@@ -218,7 +218,7 @@ public sealed class LogStore : IAsyncDisposable
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
         var log = topic.Partition(partition);
         using var batch = RecordBatch.Encode(records, topic.Settings.Compression, _time.GetUtcNow().ToUnixTimeMilliseconds());
-        EnsureRoom(topic, batch.Length);
+        await EnsureRoomAsync(topic, batch.Length, cancellationToken).ConfigureAwait(false);
         var result = log.Append(batch);
         if (CommitPolicy.Mode == CommitMode.Always)
         {
@@ -227,7 +227,7 @@ public sealed class LogStore : IAsyncDisposable
         return result;
     }
 
-    private void EnsureRoom(TopicLog topic, int bytes)
+    private async ValueTask EnsureRoomAsync(TopicLog topic, int bytes, CancellationToken cancellationToken)
     {
         var reason = _budget.Check(bytes);
         if (reason is null)
@@ -236,7 +236,9 @@ public sealed class LogStore : IAsyncDisposable
         }
         if (topic.Settings.WhenFull == DiskFullPolicy.DropOldest)
         {
-            // Oldest first across the topic's partitions, one segment at a time, until the append fits.
+            // Oldest first across the topic's partitions, one segment at a time, until the append fits. A segment is
+            // deletable once durable, so when none is, flush once and look again.
+            var flushed = false;
             while (reason is not null)
             {
                 var victim = topic.Partitions
@@ -247,7 +249,12 @@ public sealed class LogStore : IAsyncDisposable
                     .FirstOrDefault();
                 if (victim is null || !victim.DropOldestForBudget())
                 {
-                    break;
+                    if (flushed)
+                    {
+                        break;
+                    }
+                    flushed = true;
+                    await Task.WhenAll(topic.Partitions.Select(p => p.FlushAsync(cancellationToken))).ConfigureAwait(false);
                 }
                 reason = _budget.Check(bytes);
             }

@@ -101,8 +101,12 @@ internal sealed partial class PartitionLog
     /// <summary>Max timestamp of the oldest deletable segment, or null (for picking which partition drops first).</summary>
     public long? OldestDeletableTimestamp()
     {
-        var segments = Volatile.Read(ref _segments);
-        return segments.Length > 1 && segments[1].BaseOffset <= Volatile.Read(ref _durableOffset) ? segments[0].MaxTimestamp : null;
+        lock (_lock)
+        {
+            return _segments.Length > 1 && _segments[1].BaseOffset <= _durableOffset && !_sealedUnflushed.Contains(_segments[0])
+                ? _segments[0].MaxTimestamp
+                : null;
+        }
     }
 
     /// <summary>Rolls an idle active segment past its maximum age so age retention can delete it later.</summary>

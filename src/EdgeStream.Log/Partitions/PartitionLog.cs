@@ -235,6 +235,14 @@ internal sealed partial class PartitionLog
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
         }
+        catch (Exception e)
+        {
+            // A dead flusher would leave every durability waiter hanging: fail the partition loudly instead.
+            lock (_lock)
+            {
+                FailLocked(e);
+            }
+        }
     }
 
     private async Task WaitForThresholdAsync(CancellationToken stop)

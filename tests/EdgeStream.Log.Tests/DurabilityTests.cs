@@ -1,0 +1,117 @@
+namespace EdgeStream.Log.Tests;
+
+public class DurabilityTests
+{
+    [Fact]
+    public async Task A_failed_write_surfaces_and_loses_nothing_already_stored()
+    {
+        using var dir = new TempDir();
+        var storage = new FaultyStorage();
+        await using (var store = await LogStore.OpenAsync(LogTestKit.Options(dir.Path), storage, null, null, default))
+        {
+            await store.AppendAsync("t", LogTestKit.Text("kept-0"));
+            storage.FailNextSegmentWriteAfter = 7;
+            await Assert.ThrowsAsync<IOException>(() => store.AppendAsync("t", LogTestKit.Text("lost")).AsTask());
+            var next = await store.AppendAsync("t", LogTestKit.Text("kept-1"));
+            await store.WaitForDurableAsync("t", 0, next.LastOffset);
+            Assert.Equal(1, next.BaseOffset);
+        }
+        await using var reopened = await LogStore.OpenAsync(LogTestKit.Options(dir.Path));
+        Assert.Equal(["kept-0", "kept-1"], (await LogTestKit.ReadAllAsync(reopened, "t", 0)).Select(r => r.Text()));
+    }
+
+    [Fact]
+    public async Task A_failed_fsync_fails_the_waiters_and_the_partition_until_reopened()
+    {
+        using var dir = new TempDir();
+        var storage = new FaultyStorage();
+        await using (var store = await LogStore.OpenAsync(LogTestKit.Options(dir.Path, "always"), storage, null, null, default))
+        {
+            await store.AppendAsync("t", LogTestKit.Text("durable"));
+            storage.FailFlush = true;
+            await Assert.ThrowsAsync<PartitionFailedException>(() => store.AppendAsync("t", LogTestKit.Text("not acknowledged")).AsTask());
+            await Assert.ThrowsAsync<PartitionFailedException>(() => store.AppendAsync("t", LogTestKit.Text("refused")).AsTask());
+            storage.FailFlush = false;
+        }
+        await using var reopened = await LogStore.OpenAsync(LogTestKit.Options(dir.Path));
+        var records = await LogTestKit.ReadAllAsync(reopened, "t", 0);
+        Assert.Equal("durable", records[0].Text());
+    }
+
+    [Theory]
+    [InlineData("always")]
+    [InlineData("group")]
+    [InlineData("interval:5ms")]
+    [InlineData("bytes:2048")]
+    public async Task Concurrent_appenders_all_become_durable_with_unique_dense_offsets(string policy)
+    {
+        using var dir = new TempDir();
+        await using var store = await LogStore.OpenAsync(LogTestKit.Options(dir.Path, policy.StartsWith("bytes") ? "interval:20ms,bytes:2048" : policy));
+        var offsets = await Task.WhenAll(Enumerable.Range(0, 16).Select(w => Task.Run(async () =>
+        {
+            var mine = new List<long>();
+            for (var i = 0; i < 100; i++)
+            {
+                var r = await store.AppendAsync("t", LogTestKit.Text($"w{w}-{i}"));
+                await store.WaitForDurableAsync("t", 0, r.BaseOffset);
+                mine.Add(r.BaseOffset);
+            }
+            return mine;
+        })));
+        var all = offsets.SelectMany(o => o).Order().ToList();
+        Assert.Equal(Enumerable.Range(0, 1600).Select(i => (long)i), all);
+        Assert.All(offsets, o => Assert.Equal(o.Order(), o));
+        Assert.Equal(1600, store.GetTopic("t")!.Partitions[0].DurableOffset);
+    }
+
+    [Fact]
+    public async Task Always_mode_returns_only_once_the_append_is_durable()
+    {
+        using var dir = new TempDir();
+        await using var store = await LogStore.OpenAsync(LogTestKit.Options(dir.Path, "always"));
+        for (var i = 0; i < 20; i++)
+        {
+            var r = await store.AppendAsync("t", LogTestKit.Text("x"));
+            Assert.True(store.GetTopic("t")!.Partitions[0].DurableOffset > r.LastOffset);
+        }
+    }
+
+    [Fact]
+    public async Task Records_appended_before_a_clean_close_are_all_there_after_reopen()
+    {
+        using var dir = new TempDir();
+        await using (var store = await LogStore.OpenAsync(LogTestKit.Options(dir.Path, "interval:60000ms")))
+        {
+            await store.AppendBatchAsync("t", 0, Enumerable.Range(0, 1000).Select(i => LogTestKit.Text($"r{i}")).ToList());
+        }
+        await using var reopened = await LogStore.OpenAsync(LogTestKit.Options(dir.Path));
+        Assert.Equal(1000, (await LogTestKit.ReadAllAsync(reopened, "t", 0)).Count);
+    }
+
+    [FsCheck.Xunit.Property(MaxTest = 40)]
+    public Task<bool> Any_sequence_of_batches_reads_back_byte_for_byte(byte[][][] batches, bool compress)
+        => RoundTrip(batches.Where(b => b is { Length: > 0 }).Take(20).ToArray(), compress);
+
+    private static async Task<bool> RoundTrip(byte[][][] batches, bool compress)
+    {
+        using var dir = new TempDir();
+        await using var store = await LogStore.OpenAsync(LogTestKit.Options(dir.Path, defaults: s => { s.SegmentBytes = 4096; if (compress) { s.Compression = CompressionCodec.Lz4; } }));
+        var expected = new List<(byte[] Value, byte[]? Key)>();
+        foreach (var batch in batches)
+        {
+            var records = batch.Select((v, i) => new LogRecord(v ?? [], i % 2 == 0 ? v : null, headers: [new RecordHeader("n", v ?? [])])).ToList();
+            await store.AppendBatchAsync("p", 0, records);
+            expected.AddRange(records.Select(r => (r.Value.ToArray(), r.Key?.ToArray())));
+        }
+        if (expected.Count == 0)
+        {
+            return true;
+        }
+        await store.FlushAsync();
+        var back = await LogTestKit.ReadAllAsync(store, "p", 0);
+        return back.Count == expected.Count && back.Zip(expected).All(x =>
+            x.First.Value.Span.SequenceEqual(x.Second.Value)
+            && (x.First.Key?.ToArray() ?? []).AsSpan().SequenceEqual(x.Second.Key ?? [])
+            && x.First.GetHeader("n")!.Value.Span.SequenceEqual(x.Second.Value));
+    }
+}

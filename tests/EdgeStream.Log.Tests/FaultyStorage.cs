@@ -1,0 +1,89 @@
+using EdgeStream.Log.Storage;
+
+namespace EdgeStream.Log.Tests;
+
+/// <summary>
+/// The real file system with faults on demand, as an SD card produces them: failed writes, short (torn) writes,
+/// fsync failures and a full volume; it also counts bytes read from segment files.
+/// </summary>
+internal sealed class FaultyStorage : ILogStorage
+{
+    private readonly ILogStorage _inner = FileLogStorage.Instance;
+    private long _segmentBytesRead;
+
+    /// <summary>Next write to a .log file throws after writing this many bytes (0 = nothing written); null = no fault.</summary>
+    public int? FailNextSegmentWriteAfter { get; set; }
+
+    /// <summary>Every fsync of a .log file throws while set.</summary>
+    public bool FailFlush { get; set; }
+
+    /// <summary>Free space the volume reports; null = the real value.</summary>
+    public long? FreeBytes { get; set; }
+
+    public long SegmentBytesRead => Interlocked.Read(ref _segmentBytesRead);
+
+    public ILogFile Open(string path, bool createIfMissing) => new FaultyFile(this, _inner.Open(path, createIfMissing));
+
+    public bool FileExists(string path) => _inner.FileExists(path);
+
+    public void DeleteFile(string path) => _inner.DeleteFile(path);
+
+    public void Replace(string source, string destination) => _inner.Replace(source, destination);
+
+    public void CreateDirectory(string path) => _inner.CreateDirectory(path);
+
+    public void SyncDirectory(string path) => _inner.SyncDirectory(path);
+
+    public IEnumerable<string> Files(string directory, string pattern) => _inner.Files(directory, pattern);
+
+    public IEnumerable<string> Directories(string directory) => _inner.Directories(directory);
+
+    public (long Free, long Total) Space(string path)
+    {
+        var (free, total) = _inner.Space(path);
+        return (FreeBytes ?? free, total);
+    }
+
+    private sealed class FaultyFile(FaultyStorage owner, ILogFile inner) : ILogFile
+    {
+        private readonly bool _isSegment = inner.Path.EndsWith(".log", StringComparison.Ordinal);
+
+        public string Path => inner.Path;
+
+        public long Length => inner.Length;
+
+        public void Write(long position, ReadOnlySpan<byte> data)
+        {
+            if (_isSegment && owner.FailNextSegmentWriteAfter is { } after)
+            {
+                owner.FailNextSegmentWriteAfter = null;
+                inner.Write(position, data[..Math.Min(after, data.Length)]);
+                throw new IOException("Injected write failure (No space left on device).");
+            }
+            inner.Write(position, data);
+        }
+
+        public int Read(long position, Span<byte> buffer)
+        {
+            var n = inner.Read(position, buffer);
+            if (_isSegment)
+            {
+                Interlocked.Add(ref owner._segmentBytesRead, n);
+            }
+            return n;
+        }
+
+        public void Flush()
+        {
+            if (_isSegment && owner.FailFlush)
+            {
+                throw new IOException("Injected fsync failure (Input/output error).");
+            }
+            inner.Flush();
+        }
+
+        public void SetLength(long length) => inner.SetLength(length);
+
+        public void Dispose() => inner.Dispose();
+    }
+}
