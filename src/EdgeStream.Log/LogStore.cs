@@ -32,6 +32,7 @@ public sealed class LogStore : IAsyncDisposable
     private readonly ConcurrentDictionary<string, TopicLog> _topics = new(StringComparer.Ordinal);
     private readonly Lock _createLock = new();
     private readonly CancellationTokenSource _stop = new();
+    private readonly DirectoryLock _lock;
     private Task _retention = Task.CompletedTask;
     private int _disposed;
 
@@ -44,6 +45,7 @@ public sealed class LogStore : IAsyncDisposable
         CommitPolicy = CommitPolicy.Parse(options.CommitPolicy);
         var root = Path.GetFullPath(options.DataDirectory);
         storage.CreateDirectory(root);
+        _lock = DirectoryLock.Acquire(root);
         _topicsRoot = Path.Combine(root, "topics");
         storage.CreateDirectory(_topicsRoot);
         _budget = new DiskBudget(options, storage, time, root);
@@ -55,8 +57,10 @@ public sealed class LogStore : IAsyncDisposable
     /// <summary>
     /// Opens (creating if needed) the log in <paramref name="options"/>.DataDirectory, recovering every partition:
     /// only data written after the last recovery checkpoint is scanned; a torn or corrupt tail is truncated and logged.
+    /// The directory is locked for this process until disposal.
     /// </summary>
     /// <exception cref="ArgumentException">The options are invalid; the message names the key.</exception>
+    /// <exception cref="LogException">Another process has the data directory open.</exception>
     public static Task<LogStore> OpenAsync(LogOptions options, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null, CancellationToken cancellationToken = default)
         => OpenAsync(options, FileLogStorage.Instance, loggerFactory, timeProvider, cancellationToken);
 
@@ -66,8 +70,16 @@ public sealed class LogStore : IAsyncDisposable
         options.Validate();
         var logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("EdgeStream.Log");
         var store = new LogStore(options, storage, timeProvider ?? TimeProvider.System, logger);
-        // Recovery is synchronous file work: keep it off the caller's thread.
-        await Task.Run(store.OpenTopics, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            // Recovery is synchronous file work: keep it off the caller's thread.
+            await Task.Run(store.OpenTopics, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await store.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
         store._retention = Task.Run(() => store.RetentionLoopAsync(store._stop.Token), CancellationToken.None);
         LogEvents.Opened(logger, Path.GetFullPath(options.DataDirectory), store._topics.Count, store._topics.Values.Sum(t => t.Partitions.Length), store.CommitPolicy.ToString());
         return store;
@@ -210,6 +222,7 @@ public sealed class LogStore : IAsyncDisposable
         await Task.WhenAll(_topics.Values.SelectMany(t => t.Partitions).Select(p => p.CloseAsync())).ConfigureAwait(false);
         _metrics.Dispose();
         _stop.Dispose();
+        _lock.Dispose();
     }
 
     private async ValueTask<AppendResult> AppendCoreAsync(TopicLog topic, int partition, IReadOnlyList<LogRecord> records, CancellationToken cancellationToken)
@@ -350,7 +363,7 @@ public sealed class LogStore : IAsyncDisposable
                 catch (IOException e)
                 {
                     // Retention retries next tick; appends are guarded by the disk budget meanwhile.
-                    _logger.LogWarning(e, "Retention pass failed");
+                    LogEvents.RetentionFailed(_logger, e);
                 }
             }
         }

@@ -40,7 +40,19 @@ public class CursorAndNameTests
         var error = await Assert.ThrowsAsync<ArgumentException>(() => store.AppendAsync(name, LogTestKit.Text("x")).AsTask());
         Assert.StartsWith("Invalid topic name", error.Message);
         Assert.Empty(Directory.GetDirectories(Path.Combine(dir.Path, "topics")));
-        Assert.Equal(2, Directory.GetFileSystemEntries(dir.Path).Length);
+        Assert.Equal(["cursors", "lock", "topics"], Directory.GetFileSystemEntries(dir.Path).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
+    public async Task A_second_open_of_a_data_directory_in_use_is_refused_with_a_clear_error()
+    {
+        using var dir = new TempDir();
+        await using (var first = await LogStore.OpenAsync(LogTestKit.Options(dir.Path)))
+        {
+            var error = await Assert.ThrowsAsync<LogException>(() => LogStore.OpenAsync(LogTestKit.Options(dir.Path)));
+            Assert.Contains("in use by another EdgeStream process", error.Message);
+        }
+        await using var again = await LogStore.OpenAsync(LogTestKit.Options(dir.Path));
     }
 
     [Fact]

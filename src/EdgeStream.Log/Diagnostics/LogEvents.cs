@@ -23,6 +23,9 @@ internal static partial class LogEvents
     [LoggerMessage(1010, LogLevel.Information, "Retention deleted {Segments} segments ({Bytes} bytes, offsets below {NewStartOffset}) of {Topic}/{Partition}: {Reason}")]
     public static partial void RetentionDeleted(ILogger logger, string topic, int partition, int segments, long bytes, long newStartOffset, string reason);
 
+    [LoggerMessage(1012, LogLevel.Warning, "Retention pass failed; it runs again at the next interval")]
+    public static partial void RetentionFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(1011, LogLevel.Warning, "Disk budget full: dropped segment of {Topic}/{Partition} holding offsets below {NewStartOffset} ({Records} records, {Bytes} bytes)")]
     public static partial void DroppedOldest(ILogger logger, string topic, int partition, long newStartOffset, long records, long bytes);
 
