@@ -45,9 +45,10 @@ public sealed class TopicSettings
         {
             throw new ArgumentException($"{path}:Partitions must be between 1 and 1024 (was {Partitions}).");
         }
-        if (SegmentBytes < 4096)
+        if (SegmentBytes is < 4096 or > 1L << 30)
         {
-            throw new ArgumentException($"{path}:SegmentBytes must be at least 4096 (was {SegmentBytes}).");
+            // Index entries hold 32-bit positions; 1 GiB keeps a margin and keeps recovery of one segment short.
+            throw new ArgumentException($"{path}:SegmentBytes must be between 4096 and 1073741824 (was {SegmentBytes}).");
         }
         if (SegmentMaxAge <= TimeSpan.Zero)
         {
