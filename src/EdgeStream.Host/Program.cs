@@ -6,5 +6,6 @@ var root = new RootCommand("EdgeStream: an edge telemetry collector with a durab
 {
     RunCommand.Create(),
     LogCommand.Create(),
+    EdgeStream.Host.Mqtt.MqttCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

@@ -7,7 +7,15 @@ internal static class LogCommand
 {
     public static Command Create()
     {
-        var command = new Command("log", "Inspect the local log: topics, describe, dump, tail, verify, cursors.");
+        var command = new Command("log", "Inspect the local log: topics, describe, dump, tail, verify, cursors.")
+        {
+            TopicsVerb.Create(),
+            DescribeVerb.Create(),
+            DumpVerb.Create(),
+            TailVerb.Create(),
+            VerifyVerb.Create(),
+            CursorsVerb.Create(),
+        };
         return command;
     }
 }

@@ -56,6 +56,9 @@ internal static class RunHost
 
         // Pipeline stages register here, one line each.
         // (ingest: MQTT) (ingest: sensors) (forwarding)
+        builder.Services.AddSensorIngest(builder.Configuration);
+        builder.Services.AddMqttIngest(builder.Configuration);
+        builder.Services.AddForwarding(builder.Configuration);
 
         using var host = builder.Build();
         await host.RunAsync(cancellationToken);

@@ -282,51 +282,65 @@ internal sealed partial class PartitionLog
             _flushed = NewSignal();
             target = _nextOffset;
             rolled = _sealedUnflushed.Count > 0;
-            work = [.. _sealedUnflushed.Select(s => (s, s.Size))];
-            var active = _segments[^1];
-            work.Add((active, active.Size));
+            // Held references keep retention from closing a segment while it is being fsynced.
+            work = [.. _sealedUnflushed.Append(_segments[^1]).Where(s => s.TryAcquire()).Select(s => (s, s.Size))];
             _sealedUnflushed = [];
             _unflushedBytes = 0;
             syncDirectory = _directoryDirty;
             _directoryDirty = false;
         }
 
-        if (target == Volatile.Read(ref _durableOffset) && !rolled && !syncDirectory && !forceCheckpoint)
-        {
-            flushed.TrySetResult();
-            return;
-        }
-
-        var started = Stopwatch.GetTimestamp();
         try
         {
-            foreach (var (segment, size) in work)
+            var checkpoint = rolled || forceCheckpoint || _time.GetElapsedTime(_checkpointedAt) >= CheckpointEvery;
+            if (target == Volatile.Read(ref _durableOffset) && !rolled && !syncDirectory && !forceCheckpoint)
             {
-                segment.Flush(size);
+                flushed.TrySetResult();
+                return;
             }
-            if (syncDirectory)
-            {
-                _storage.SyncDirectory(Directory);
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
-        {
-            PartitionFailedException failure;
-            lock (_lock)
-            {
-                failure = FailLocked(e);
-            }
-            flushed.TrySetException(failure);
-            return;
-        }
-        _metrics.FsyncDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, _topicTag);
-        Volatile.Write(ref _durableOffset, target);
-        flushed.TrySetResult();
-        Interlocked.Exchange(ref _arrived, NewSignal()).TrySetResult();
 
-        if (rolled || forceCheckpoint || _time.GetElapsedTime(_checkpointedAt) >= CheckpointEvery)
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                foreach (var (segment, size) in work)
+                {
+                    segment.Flush(size);
+                    if (checkpoint)
+                    {
+                        // The recovery point promises that the index entries below it are on disk too.
+                        segment.FlushIndexes();
+                    }
+                }
+                if (syncDirectory)
+                {
+                    _storage.SyncDirectory(Directory);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
+            {
+                PartitionFailedException failure;
+                lock (_lock)
+                {
+                    failure = FailLocked(e);
+                }
+                flushed.TrySetException(failure);
+                return;
+            }
+            _metrics.FsyncDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, _topicTag);
+            Volatile.Write(ref _durableOffset, target);
+            flushed.TrySetResult();
+            Interlocked.Exchange(ref _arrived, NewSignal()).TrySetResult();
+            if (checkpoint)
+            {
+                WriteCheckpoint(target);
+            }
+        }
+        finally
         {
-            WriteCheckpoint(target);
+            foreach (var (segment, _) in work)
+            {
+                segment.Release();
+            }
         }
     }
 

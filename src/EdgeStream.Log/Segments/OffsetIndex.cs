@@ -22,6 +22,9 @@ internal sealed class OffsetIndex : IDisposable
 
     public int Count => Volatile.Read(ref _count);
 
+    /// <summary>Position of the last entry, or -1.</summary>
+    public int LastPosition => Count == 0 ? -1 : Volatile.Read(ref _entries)[Count - 1].Position;
+
     public static OffsetIndex Open(ILogStorage storage, string path) => new(storage.Open(path, createIfMissing: true));
 
     /// <summary>Loads entries; returns false (leaving the index empty) if they are not consistent with a log of <paramref name="logSize"/> bytes.</summary>
@@ -75,7 +78,7 @@ internal sealed class OffsetIndex : IDisposable
         return found;
     }
 
-    /// <summary>Drops entries at or past <paramref name="logSize"/> (after recovery truncated the log).</summary>
+    /// <summary>Drops entries at or past <paramref name="logSize"/> (a region recovery is about to rescan or has cut).</summary>
     public void TruncateToLog(long logSize)
     {
         var keep = 0;

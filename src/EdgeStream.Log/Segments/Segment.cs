@@ -121,6 +121,9 @@ internal sealed class Segment
             Times.Reset();
         }
         var (position, expected) = SkipTrusted(trustedOffset);
+        // Entries past the trusted region may be stale or half-written: the scan below re-creates them.
+        Offsets.TruncateToLog(position);
+        Times.TruncateFrom(expected - BaseOffset);
         var result = ScanFrom(position, expected);
         if (result.Problem is not null)
         {
@@ -143,7 +146,7 @@ internal sealed class Segment
         }
         // Batch headers only (24 bytes each) from the nearest index entry: cheap even for a large trusted region.
         long position = Offsets.Lookup(trustedOffset - BaseOffset);
-        Span<byte> head = stackalloc byte[24];
+        Span<byte> head = stackalloc byte[40];
         var offset = BaseOffset;
         if (position > 0)
         {
@@ -163,6 +166,7 @@ internal sealed class Segment
             {
                 break;
             }
+            IndexIfMissing(baseOffset, position, size, System.Buffers.Binary.BinaryPrimitives.ReadInt64LittleEndian(head[32..]));
             position += size;
             offset = next;
         }
@@ -199,16 +203,24 @@ internal sealed class Segment
         Volatile.Write(ref _nextOffset, baseOffset + batch.Count);
     }
 
-    /// <summary>fsyncs the log and its indexes, then publishes <paramref name="size"/> as durable.</summary>
+    /// <summary>
+    /// fsyncs the log, then publishes <paramref name="size"/> as durable. The indexes are fsynced only with
+    /// <see cref="FlushIndexes"/> before a recovery point is written: recovery re-indexes whatever follows it, so
+    /// skipping two fsyncs per commit costs nothing in safety.
+    /// </summary>
     public void Flush(long size)
     {
         _log.Flush();
-        Offsets.Flush();
-        Times.Flush();
         if (size > Volatile.Read(ref _durableSize))
         {
             Volatile.Write(ref _durableSize, size);
         }
+    }
+
+    public void FlushIndexes()
+    {
+        Offsets.Flush();
+        Times.Flush();
     }
 
     /// <summary>Records the segment's max timestamp as the final time-index entry (Kafka does the same on roll).</summary>
@@ -285,18 +297,20 @@ internal sealed class Segment
     private ScanResult ScanFrom(long position, long expectedOffset)
     {
         _bytesSinceIndex = _bytesSinceTimeIndex = int.MaxValue / 2;
-        return SegmentScanner.Scan(_log, position, expectedOffset, (info, pos) =>
+        return SegmentScanner.Scan(_log, position, expectedOffset, (info, pos) => IndexIfMissing(info.BaseOffset, pos, info.TotalSize, info.MaxTimestamp));
+    }
+
+    /// <summary>Indexes a batch found by recovery unless the loaded index already reaches past it (entries strictly increase).</summary>
+    private void IndexIfMissing(long baseOffset, long position, int size, long maxTimestamp)
+    {
+        if (Offsets.LastPosition < position)
         {
-            // Entries the loaded index already has for this region are skipped: both are strictly increasing.
-            if (Offsets.Count == 0 || Offsets.Lookup(info.BaseOffset - BaseOffset) < pos)
-            {
-                IndexBatch(info.BaseOffset, pos, info.TotalSize, info.MaxTimestamp);
-            }
-            else
-            {
-                _maxTimestamp = Math.Max(_maxTimestamp, info.MaxTimestamp);
-            }
-        });
+            IndexBatch(baseOffset, position, size, maxTimestamp);
+        }
+        else
+        {
+            _maxTimestamp = Math.Max(_maxTimestamp, maxTimestamp);
+        }
     }
 
     private void IndexBatch(long baseOffset, long position, int length, long maxTimestamp)

@@ -84,6 +84,18 @@ internal sealed class TimeIndex : IDisposable
         return found;
     }
 
+    /// <summary>Drops entries at or past <paramref name="relativeOffset"/> (a region recovery is about to rescan).</summary>
+    public void TruncateFrom(long relativeOffset)
+    {
+        var keep = 0;
+        while (keep < _count && _entries[keep].Relative < relativeOffset)
+        {
+            keep++;
+        }
+        _count = keep;
+        _file.SetLength((long)keep * EntrySize);
+    }
+
     public void Reset()
     {
         _count = 0;

@@ -1,0 +1,74 @@
+using System.Diagnostics.Metrics;
+
+namespace EdgeStream.Forwarding;
+
+/// <summary>
+/// The <c>EdgeStream.Forwarding</c> meter: sent records/bytes and dead-lettered records (counters), and, observed from
+/// the engine's status, per-partition lag in records and bytes, seconds since the last acknowledged batch and sink state.
+/// Lag bytes is an estimate: lag records × the partition's average stored record size. Thread-safe.
+/// </summary>
+internal sealed class ForwardingMetrics : IDisposable
+{
+    public const string MeterName = "EdgeStream.Forwarding";
+
+    private readonly Meter _meter;
+    private readonly bool _ownsMeter;
+    private readonly Counter<long> _sentRecords;
+    private readonly Counter<long> _sentBytes;
+    private readonly Counter<long> _deadLettered;
+
+    public ForwardingMetrics(IMeterFactory? meterFactory, Func<ForwardingEngine.Observation> observe, TimeProvider time)
+    {
+        _ownsMeter = meterFactory is null;
+        _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+        _sentRecords = _meter.CreateCounter<long>("edgestream.forwarding.sent.records", "{record}", "Records acknowledged by upstream.");
+        _sentBytes = _meter.CreateCounter<long>("edgestream.forwarding.sent.bytes", "By", "Payload bytes acknowledged by upstream.");
+        _deadLettered = _meter.CreateCounter<long>("edgestream.forwarding.dead_lettered.records", "{record}", "Records upstream refused for good, moved to <topic>.dlq.");
+        _meter.CreateObservableGauge("edgestream.forwarding.lag.records", () => Partitions(observe(), bytes: false), "{record}", "Records not yet confirmed upstream.");
+        _meter.CreateObservableGauge("edgestream.forwarding.lag.bytes", () => Partitions(observe(), bytes: true), "By", "Estimated bytes not yet confirmed upstream.");
+        _meter.CreateObservableGauge("edgestream.forwarding.since_last_success", () => SinceSuccess(observe(), time), "s", "Seconds since upstream last acknowledged a batch.");
+        _meter.CreateObservableGauge("edgestream.forwarding.sink.state", () => States(observe()), "{state}", "0 connected, 1 backoff, 2 circuit open, 3 paused.");
+    }
+
+    public void Sent(string sink, string topic, int records, long bytes)
+    {
+        var tags = new KeyValuePair<string, object?>[] { new("sink", sink), new("topic", topic) };
+        _sentRecords.Add(records, tags);
+        _sentBytes.Add(bytes, tags);
+    }
+
+    public void DeadLettered(string sink, string topic, int records)
+        => _deadLettered.Add(records, new KeyValuePair<string, object?>("sink", sink), new KeyValuePair<string, object?>("topic", topic));
+
+    private static IEnumerable<Measurement<long>> Partitions(ForwardingEngine.Observation o, bool bytes)
+    {
+        foreach (var s in o.Status.Sinks)
+        {
+            foreach (var p in s.Partitions)
+            {
+                var value = bytes ? (long)(p.LagRecords * o.AverageRecordBytes(p.Topic, p.Partition)) : p.LagRecords;
+                yield return new Measurement<long>(value, new("sink", s.Name), new("topic", p.Topic), new("partition", p.Partition));
+            }
+        }
+    }
+
+    private static IEnumerable<Measurement<double>> SinceSuccess(ForwardingEngine.Observation o, TimeProvider time)
+    {
+        var now = time.GetUtcNow();
+        foreach (var s in o.Status.Sinks.Where(s => s.LastSuccessAt is not null))
+        {
+            yield return new Measurement<double>((now - s.LastSuccessAt!.Value).TotalSeconds, new KeyValuePair<string, object?>("sink", s.Name));
+        }
+    }
+
+    private static IEnumerable<Measurement<int>> States(ForwardingEngine.Observation o)
+        => o.Status.Sinks.Select(s => new Measurement<int>((int)s.State, new KeyValuePair<string, object?>("sink", s.Name)));
+
+    public void Dispose()
+    {
+        if (_ownsMeter)
+        {
+            _meter.Dispose();
+        }
+    }
+}

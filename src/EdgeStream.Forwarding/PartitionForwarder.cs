@@ -1,0 +1,164 @@
+using System.Text;
+using EdgeStream.Log;
+
+namespace EdgeStream.Forwarding;
+
+/// <summary>
+/// The loop of one (sink, topic, partition): read from the sink's cursor, batch, wait for bandwidth, send through the
+/// sink's resilience pipeline, and only after upstream acknowledged, commit the cursor. One batch in flight at a time,
+/// which is what keeps per-partition order. Not thread-safe: one task runs <see cref="RunAsync"/>.
+/// </summary>
+internal sealed class PartitionForwarder(SinkRunner sink, string topic, int partition, int priority, StartPosition start)
+{
+    private long _committed = -1;
+    private bool _hasBacklog;
+
+    public string Topic { get; } = topic;
+
+    public int Partition { get; } = partition;
+
+    /// <summary>The committed cursor, or -1 before the loop has resolved its start.</summary>
+    public long Committed => Volatile.Read(ref _committed);
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var log = sink.Log;
+        var next = await ResolveStartAsync(cancellationToken).ConfigureAwait(false);
+        Volatile.Write(ref _committed, next);
+        var limits = new ReadLimits(sink.Options.Batch.MaxRecords, sink.Options.Batch.MaxBytes);
+        try
+        {
+            await ForwardAsync(next, limits, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            SetBacklog(false);
+        }
+    }
+
+    // Tells the bandwidth gate whether this partition has records to send (see PriorityBandwidthGate).
+    private void SetBacklog(bool value)
+    {
+        if (_hasBacklog != value)
+        {
+            _hasBacklog = value;
+            sink.Bandwidth.SetBacklog(priority, value);
+        }
+    }
+
+    private async Task ForwardAsync(long next, ReadLimits limits, CancellationToken cancellationToken)
+    {
+        var log = sink.Log;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await sink.Pause.WaitOpenAsync(cancellationToken).ConfigureAwait(false);
+            var read = await log.ReadAsync(Topic, Partition, next, limits, cancellationToken).ConfigureAwait(false);
+            if (read.Records.Count == 0)
+            {
+                if (read.NextOffset > next)
+                {
+                    // Retention removed records below the log start before we forwarded them (disk budget won).
+                    ForwardingLog.RecordsSkipped(sink.Logger, sink.Name, Topic, Partition, next, read.NextOffset);
+                    next = read.NextOffset;
+                    continue;
+                }
+                // Caught up: lower-priority partitions may use the bandwidth until records arrive here again.
+                SetBacklog(false);
+                await log.WaitForRecordsAsync(Topic, Partition, next, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+            SetBacklog(true);
+            var records = await LingerAsync(read, limits, cancellationToken).ConfigureAwait(false);
+            if (records[0].Offset > next)
+            {
+                ForwardingLog.RecordsSkipped(sink.Logger, sink.Name, Topic, Partition, next, records[0].Offset);
+            }
+            var batch = new SinkBatch(sink.NodeId, Topic, Partition, records);
+            var bytes = batch.SizeBytes;
+            await sink.Bandwidth.AcquireAsync(priority, bytes, cancellationToken).ConfigureAwait(false);
+            var result = await sink.Pipeline.ExecuteAsync(
+                static (state, ct) => new ValueTask<SendResult>(state.Sink.SendAsync(state.Batch, ct)),
+                (sink.Sink, Batch: batch),
+                cancellationToken).ConfigureAwait(false);
+            if (result.Rejected.Count > 0)
+            {
+                await DeadLetterAsync(batch, result.Rejected, cancellationToken).ConfigureAwait(false);
+            }
+            next = batch.LastOffset + 1;
+            await log.CommitCursorAsync(sink.Name, Topic, Partition, next, cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _committed, next);
+            sink.Health.OnSuccess(records.Count - result.Rejected.Count, bytes);
+            sink.Metrics.Sent(sink.Name, Topic, records.Count - result.Rejected.Count, bytes);
+        }
+    }
+
+    private async Task<long> ResolveStartAsync(CancellationToken cancellationToken)
+    {
+        var log = sink.Log;
+        if (log.GetCursor(sink.Name, Topic, Partition) is { } cursor)
+        {
+            return cursor;
+        }
+        long offset = start.Kind switch
+        {
+            StartKind.Latest => log.GetTopic(Topic)?.Partitions.FirstOrDefault(p => p.Partition == Partition)?.DurableOffset ?? 0,
+            StartKind.Timestamp => await log.FindOffsetAsync(Topic, Partition, start.Timestamp, cancellationToken).ConfigureAwait(false),
+            _ => 0,
+        };
+        // Committed at once so a restart before the first send does not re-evaluate "latest" or a timestamp.
+        await log.CommitCursorAsync(sink.Name, Topic, Partition, offset, cancellationToken).ConfigureAwait(false);
+        ForwardingLog.PartitionStarted(sink.Logger, sink.Name, Topic, Partition, offset, start.Kind.ToString());
+        return offset;
+    }
+
+    // With a linger time, a batch that is not full waits once for more records, then takes what is there.
+    private async Task<IReadOnlyList<StoredRecord>> LingerAsync(ReadResult read, ReadLimits limits, CancellationToken cancellationToken)
+    {
+        var linger = sink.Options.Batch.Linger;
+        var count = read.Records.Count;
+        var bytes = read.Records.Sum(SinkBatch.SizeOf);
+        if (linger <= TimeSpan.Zero || count >= limits.MaxRecords || bytes >= limits.MaxBytes)
+        {
+            return read.Records;
+        }
+        await Task.Delay(linger, sink.Time, cancellationToken).ConfigureAwait(false);
+        var more = await sink.Log.ReadAsync(Topic, Partition, read.NextOffset, new ReadLimits(limits.MaxRecords - count, (int)Math.Max(1, limits.MaxBytes - bytes)), cancellationToken).ConfigureAwait(false);
+        if (more.Records.Count == 0)
+        {
+            return read.Records;
+        }
+        // ReadLimits lets one oversized record through; keep the batch within MaxBytes unless it is that first record.
+        var list = new List<StoredRecord>(read.Records);
+        foreach (var r in more.Records)
+        {
+            var size = SinkBatch.SizeOf(r);
+            if (bytes + size > limits.MaxBytes)
+            {
+                break;
+            }
+            list.Add(r);
+            bytes += size;
+        }
+        return list;
+    }
+
+    private async Task DeadLetterAsync(SinkBatch batch, IReadOnlyList<RejectedRecord> rejected, CancellationToken cancellationToken)
+    {
+        var dlq = Topic + ".dlq";
+        foreach (var r in rejected)
+        {
+            var headers = new List<RecordHeader>(r.Record.Headers)
+            {
+                new("edgestream.dlq.sink", Encoding.UTF8.GetBytes(sink.Name)),
+                new("edgestream.dlq.reason", Encoding.UTF8.GetBytes(r.Reason)),
+                new("edgestream.dlq.source", Encoding.UTF8.GetBytes(batch.IdOf(r.Record))),
+            };
+            var appended = await sink.Log.AppendAsync(dlq, new LogRecord(r.Record.Value, r.Record.Key, r.Record.Timestamp, headers), cancellationToken).ConfigureAwait(false);
+            // The cursor moves past the record right after this, so the dead-letter copy must be durable first.
+            await sink.Log.WaitForDurableAsync(dlq, appended.Partition, appended.LastOffset, cancellationToken).ConfigureAwait(false);
+            ForwardingLog.DeadLettered(sink.Logger, sink.Name, Topic, Partition, r.Record.Offset, dlq, r.Reason);
+        }
+        sink.Metrics.DeadLettered(sink.Name, Topic, rejected.Count);
+    }
+}

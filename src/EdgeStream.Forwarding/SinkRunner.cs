@@ -1,0 +1,199 @@
+using EdgeStream.Log;
+using Microsoft.Extensions.Logging;
+using Polly;
+
+namespace EdgeStream.Forwarding;
+
+/// <summary>
+/// Everything one sink's loops share (the sink client, its resilience pipeline, bandwidth gate, pause gate and
+/// health), plus the discovery loop that starts a <see cref="PartitionForwarder"/> for every matching partition,
+/// including topics and partitions created later. Thread-safe for status reads, pause and resume.
+/// </summary>
+internal sealed class SinkRunner : IAsyncDisposable
+{
+    private readonly ForwardingOptions _forwarding;
+    private readonly StartPosition _start;
+    private readonly object _lock = new();
+    private readonly Dictionary<(string Topic, int Partition), (PartitionForwarder Forwarder, Task Task)> _loops = [];
+
+    public SinkRunner(LogStore log, ForwardingOptions forwarding, SinkOptions options, ISinkFactory factory, ILoggerFactory loggerFactory, TimeProvider time, ForwardingMetrics metrics)
+    {
+        _forwarding = forwarding;
+        Log = log;
+        Options = options;
+        Time = time;
+        Metrics = metrics;
+        Logger = loggerFactory.CreateLogger("EdgeStream.Forwarding.Sink." + options.Name);
+        Health = new SinkHealth(time) { Paused = options.Paused };
+        Pause = new PauseGate(options.Paused);
+        Bandwidth = options.BandwidthBytesPerSecond is { } bps ? PriorityBandwidthGate.PerSecond(bps) : PriorityBandwidthGate.Unlimited();
+        Pipeline = SinkResilience.Build(options.Name, options.Retry, Health, Logger, time);
+        StartPosition.TryParse(options.Start, out _start);
+        Sink = factory.Create(new SinkContext(forwarding.NodeId, options, loggerFactory, time));
+    }
+
+    public string Name => Options.Name;
+
+    public string NodeId => _forwarding.NodeId;
+
+    public LogStore Log { get; }
+
+    public SinkOptions Options { get; }
+
+    public TimeProvider Time { get; }
+
+    public ForwardingMetrics Metrics { get; }
+
+    public ILogger Logger { get; }
+
+    public SinkHealth Health { get; }
+
+    public PauseGate Pause { get; }
+
+    public PriorityBandwidthGate Bandwidth { get; }
+
+    public ResiliencePipeline Pipeline { get; }
+
+    public ISink Sink { get; }
+
+    /// <summary>Discovers partitions until cancelled; throws if a loop failed for a reason other than shutdown.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        var initial = true;
+        // Loops get their own token so that a failed loop stops its siblings too, not only shutdown.
+        using var loops = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        try
+        {
+            while (true)
+            {
+                ThrowIfAnyLoopFailed();
+                StartNewLoops(initial, loops.Token);
+                initial = false;
+                await Task.Delay(_forwarding.TopicDiscoveryInterval, Time, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            await loops.CancelAsync().ConfigureAwait(false);
+            Task[] tasks;
+            lock (_lock)
+            {
+                tasks = _loops.Values.Select(l => l.Task).ToArray();
+            }
+            // Loops share the cancelled token; wait for all of them so no send outlives the sink client.
+            await Task.WhenAll(tasks.Select(t => t.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default))).ConfigureAwait(false);
+        }
+    }
+
+    private void ThrowIfAnyLoopFailed()
+    {
+        lock (_lock)
+        {
+            foreach (var (key, loop) in _loops)
+            {
+                if (loop.Task.IsFaulted)
+                {
+                    throw new InvalidOperationException($"Forwarding loop {Name} {key.Topic}/{key.Partition} failed.", loop.Task.Exception!.GetBaseException());
+                }
+            }
+        }
+    }
+
+    private void StartNewLoops(bool initial, CancellationToken cancellationToken)
+    {
+        foreach (var topic in Log.GetTopics())
+        {
+            if (!Matches(topic.Name))
+            {
+                continue;
+            }
+            var priority = _forwarding.TopicPriorities.TryGetValue(topic.Name, out var p) ? p : 0;
+            foreach (var partition in topic.Partitions)
+            {
+                lock (_lock)
+                {
+                    if (_loops.ContainsKey((topic.Name, partition.Partition)))
+                    {
+                        continue;
+                    }
+                    // Partitions that appear after start hold only new data, so they start at their beginning.
+                    var start = initial ? _start : new StartPosition(StartKind.Earliest, default);
+                    var forwarder = new PartitionForwarder(this, topic.Name, partition.Partition, priority, start);
+                    _loops[(topic.Name, partition.Partition)] = (forwarder, RunLoopAsync(forwarder, cancellationToken));
+                }
+            }
+        }
+    }
+
+    private async Task RunLoopAsync(PartitionForwarder forwarder, CancellationToken cancellationToken)
+    {
+        // Run off the discovery thread so a loop's synchronous start never delays discovery.
+        await Task.Yield();
+        try
+        {
+            await forwarder.RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Shutdown: whatever was in flight is resent after restart from the committed cursor.
+        }
+        catch (Exception e)
+        {
+            ForwardingLog.LoopFailed(Logger, Name, forwarder.Topic, forwarder.Partition, e);
+            throw;
+        }
+    }
+
+    /// <summary>Empty topic list: every topic except dead-letter ones; otherwise exact names or <c>prefix*</c>.</summary>
+    internal bool Matches(string topic)
+    {
+        if (Options.Topics.Count == 0)
+        {
+            return !topic.EndsWith(".dlq", StringComparison.Ordinal);
+        }
+        foreach (var t in Options.Topics)
+        {
+            if (t.EndsWith('*') ? topic.StartsWith(t[..^1], StringComparison.Ordinal) : string.Equals(t, topic, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public void SetPaused(bool paused)
+    {
+        Health.Paused = paused;
+        if (paused)
+        {
+            Pause.Pause();
+        }
+        else
+        {
+            Pause.Resume();
+        }
+    }
+
+    public SinkStatus GetStatus()
+    {
+        List<PartitionStatus> partitions;
+        lock (_lock)
+        {
+            partitions = _loops.Values
+                .Where(l => l.Forwarder.Committed >= 0)
+                .Select(l => new PartitionStatus(l.Forwarder.Topic, l.Forwarder.Partition, l.Forwarder.Committed, EndOffset(l.Forwarder.Topic, l.Forwarder.Partition)))
+                .OrderBy(p => p.Topic, StringComparer.Ordinal).ThenBy(p => p.Partition)
+                .ToList();
+        }
+        return new SinkStatus(Name, Options.Type, Health.State, Health.LastError, Health.LastErrorAt, Health.LastSuccessAt, Health.SentRecords, Health.SentBytes, partitions);
+    }
+
+    private long EndOffset(string topic, int partition)
+        => Log.GetTopic(topic)?.Partitions.FirstOrDefault(p => p.Partition == partition)?.DurableOffset ?? 0;
+
+    public async ValueTask DisposeAsync()
+    {
+        Bandwidth.Dispose();
+        await Sink.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,34 @@
+namespace EdgeStream.Http;
+
+/// <summary>
+/// The <c>Http</c> configuration section: where the admin server listens and what it accepts. Mutable for options
+/// binding; validated at start by <see cref="HttpOptionsValidator"/>.
+/// </summary>
+internal sealed class HttpOptions
+{
+    public const string SectionName = "Http";
+
+    /// <summary>IP address to bind: <c>127.0.0.1</c> (default, loopback only), <c>0.0.0.0</c>/<c>*</c>, <c>::</c> or <c>localhost</c>.</summary>
+    public string Address { get; set; } = "127.0.0.1";
+
+    /// <summary>TCP port; 0 disables the admin server.</summary>
+    public int Port { get; set; } = 8080;
+
+    /// <summary>When set, <c>/api/v1/*</c> requires <c>Authorization: Bearer &lt;token&gt;</c>.</summary>
+    public string? Token { get; set; }
+
+    /// <summary>Largest request body accepted (ingest and cursor commits). Default 1 MiB.</summary>
+    public long MaxBodyBytes { get; set; } = 1 << 20;
+
+    /// <summary>Longest a pull request may long-poll (<c>waitMs</c> is clamped to it). Default 30 s.</summary>
+    public int MaxPullWaitMs { get; set; } = 30_000;
+
+    /// <summary>
+    /// Tests only (not bound from configuration): listen on a free port chosen by the OS even though
+    /// <see cref="Port"/> 0 means "disabled" for operators.
+    /// </summary>
+    internal bool ListenOnFreePort { get; set; }
+
+    /// <summary>True when a token is configured.</summary>
+    public bool RequiresToken => !string.IsNullOrEmpty(Token);
+}

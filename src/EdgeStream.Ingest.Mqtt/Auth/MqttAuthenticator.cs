@@ -1,0 +1,91 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+
+namespace EdgeStream.Ingest.Mqtt.Auth;
+
+/// <summary>
+/// Decides whether a CONNECT is accepted and with which ACL: username/password against salted hashes, a client
+/// certificate (TLS listener, CN mapped to a user's <c>CertificateSubject</c>), or anonymous where allowed — by
+/// default only on loopback listeners. Immutable after construction; thread-safe.
+/// </summary>
+internal sealed class MqttAuthenticator
+{
+    private readonly Dictionary<string, (MqttUserOptions User, TopicAcl Acl)> _users;
+    private readonly Dictionary<string, (MqttUserOptions User, TopicAcl Acl)> _certificateUsers;
+    private readonly TopicAcl _anonymousAcl;
+
+    public MqttAuthenticator(MqttIngestOptions options)
+    {
+        _users = options.Users.ToDictionary(u => u.Username, u => (u, TopicAcl.From(u.Acl)), StringComparer.Ordinal);
+        _certificateUsers = options.Users.Where(u => !string.IsNullOrEmpty(u.CertificateSubject))
+            .ToDictionary(u => u.CertificateSubject!, u => (u, TopicAcl.From(u.Acl)), StringComparer.Ordinal);
+        _anonymousAcl = TopicAcl.From(options.AnonymousAcl);
+        AnonymousOnPlain = AnonymousAllowed(options, options.Host);
+        AnonymousOnTls = AnonymousAllowed(options, options.Tls.Host);
+    }
+
+    public bool AnonymousOnPlain { get; }
+
+    public bool AnonymousOnTls { get; }
+
+    /// <summary>Anonymous is on by default only for loopback; elsewhere it needs both switches.</summary>
+    internal static bool AnonymousAllowed(MqttIngestOptions options, string host)
+    {
+        if (options.AllowAnonymous == false)
+        {
+            return false;
+        }
+        return IsLoopback(host) || (options.AllowAnonymous == true && options.AllowAnonymousOnNetwork);
+    }
+
+    internal static bool IsLoopback(string host)
+        => string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase) || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
+
+    public AuthResult Authenticate(string? username, string? password, X509Certificate2? clientCertificate, bool secure, string clientId)
+    {
+        if (!string.IsNullOrEmpty(username))
+        {
+            if (password is not null && _users.TryGetValue(username, out var entry) && entry.User.PasswordHash is { } hash && PasswordHasher.Verify(password, hash))
+            {
+                return AuthResult.Accept(username, entry.Acl.Bind(username, clientId));
+            }
+            if (password is null && secure && clientCertificate is not null && CertificateUser(clientCertificate) is { } byCert && byCert.User.Username == username)
+            {
+                return AuthResult.Accept(username, byCert.Acl.Bind(username, clientId));
+            }
+            return AuthResult.Reject(AuthFailure.BadCredentials);
+        }
+        if (secure && clientCertificate is not null)
+        {
+            // The TLS handshake already checked the chain against Mqtt:Tls:ClientCaFile; here only the identity.
+            if (CertificateUser(clientCertificate) is { } byCert)
+            {
+                return AuthResult.Accept(byCert.User.Username, byCert.Acl.Bind(byCert.User.Username, clientId));
+            }
+        }
+        var anonymous = secure ? AnonymousOnTls : AnonymousOnPlain;
+        return anonymous ? AuthResult.Accept(null, _anonymousAcl.Bind(null, clientId)) : AuthResult.Reject(AuthFailure.NotAuthorized);
+    }
+
+    private (MqttUserOptions User, TopicAcl Acl)? CertificateUser(X509Certificate2 certificate)
+    {
+        var cn = certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false);
+        return cn is not null && _certificateUsers.TryGetValue(cn, out var entry) ? entry : null;
+    }
+}
+
+/// <summary>Why a CONNECT was refused.</summary>
+internal enum AuthFailure
+{
+    None,
+    BadCredentials,
+    NotAuthorized,
+}
+
+/// <summary>The outcome of <see cref="MqttAuthenticator.Authenticate"/>. Immutable.</summary>
+internal sealed record AuthResult(bool Accepted, AuthFailure Failure, string? Username, ConnectionAcl? Acl)
+{
+    public static AuthResult Accept(string? username, ConnectionAcl acl) => new(true, AuthFailure.None, username, acl);
+
+    public static AuthResult Reject(AuthFailure failure) => new(false, failure, null, null);
+}

@@ -1,0 +1,139 @@
+using System.Net;
+using EdgeStream.Ingest.Mqtt.Auth;
+using EdgeStream.Ingest.Mqtt.Routing;
+using Microsoft.Extensions.Logging;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+
+namespace EdgeStream.Ingest.Mqtt.Broker;
+
+/// <summary>
+/// The embedded MQTT broker: an MQTTnet server (3.1.1 and 5.0; retained messages, wills and local subscribers work as
+/// in any broker) on a plain and an optional TLS endpoint, whose QoS 1/2 acknowledgements are sent only once the
+/// message is durable in the log. Start once, stop once; the handlers it installs are thread-safe.
+/// </summary>
+internal sealed class EmbeddedBroker : IAsyncDisposable
+{
+    private readonly MqttIngestOptions _options;
+    private readonly ILogger _logger;
+    private readonly MqttServer _server;
+    private readonly MqttAuthenticator _authenticator;
+
+    public EmbeddedBroker(MqttIngestOptions options, IIngestLog log, MqttIngestMetrics metrics, TimeProvider time, ILogger logger)
+    {
+        _options = options;
+        _logger = logger;
+        _authenticator = new MqttAuthenticator(options);
+        Clients = new ClientRegistry();
+        _server = new MqttServerFactory().CreateMqttServer(BuildServerOptions(options), new MqttNetLoggerBridge(logger));
+
+        var gatekeeper = new ConnectionGatekeeper(_authenticator, options.Limits, Clients, metrics, logger);
+        var ingestor = new PublishIngestor(log, MqttRouter.FromOptions(options), options.Limits, Clients, metrics, time, logger, DisconnectAsync);
+        var acks = new DurableAckInterceptor(log, Clients, metrics, time, logger, DisconnectAsync);
+        _server.ValidatingConnectionAsync += gatekeeper.ValidateConnectionAsync;
+        _server.InterceptingSubscriptionAsync += gatekeeper.InterceptSubscriptionAsync;
+        _server.ClientDisconnectedAsync += gatekeeper.ClientDisconnectedAsync;
+        _server.InterceptingInboundPacketAsync += acks.InterceptInboundAsync;
+        _server.InterceptingPublishAsync += ingestor.InterceptAsync;
+        _server.InterceptingOutboundPacketAsync += acks.InterceptOutboundAsync;
+    }
+
+    internal ClientRegistry Clients { get; }
+
+    /// <summary>The underlying server, for local in-process publishing and inspection.</summary>
+    internal MqttServer Server => _server;
+
+    public async Task StartAsync()
+    {
+        await _server.StartAsync();
+        if (_options.Port != 0)
+        {
+            LogListener($"{_options.Host}:{_options.Port}", tls: false, _options.Host, _authenticator.AnonymousOnPlain);
+        }
+        if (_options.Tls.Port != 0)
+        {
+            LogListener($"{_options.Tls.Host}:{_options.Tls.Port}", tls: true, _options.Tls.Host, _authenticator.AnonymousOnTls);
+        }
+    }
+
+    private void LogListener(string endpoint, bool tls, string host, bool anonymous)
+    {
+        MqttIngestLog.Listening(_logger, endpoint, tls, anonymous);
+        if (anonymous && !MqttAuthenticator.IsLoopback(host))
+        {
+            MqttIngestLog.AnonymousOnNetwork(_logger, endpoint);
+        }
+    }
+
+    public async Task StopAsync()
+    {
+        if (_server.IsStarted)
+        {
+            await _server.StopAsync(new MqttServerStopOptions());
+            MqttIngestLog.Stopped(_logger);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        _server.Dispose();
+    }
+
+    private async Task DisconnectAsync(string clientId, MqttDisconnectReasonCode reason)
+    {
+        try
+        {
+            await _server.DisconnectClientAsync(clientId, new MqttServerClientDisconnectOptions { ReasonCode = reason });
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone: nothing left to disconnect, and nothing was acknowledged.
+        }
+    }
+
+    private static MqttServerOptions BuildServerOptions(MqttIngestOptions o)
+    {
+        var builder = new MqttServerOptionsBuilder().WithPersistentSessions();
+        var server = builder.Build();
+        Bind(server.DefaultEndpointOptions, o.Host, o.Port);
+        if (o.Tls.Port != 0)
+        {
+            var tls = server.TlsEndpointOptions;
+            Bind(tls, o.Tls.Host, o.Tls.Port);
+            tls.CertificateProvider = new MQTTnet.Certificates.X509CertificateProvider(TlsCertificates.LoadServerCertificate(o.Tls));
+            tls.SslProtocol = System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13;
+            if (!string.Equals(o.Tls.ClientCertificates, "none", StringComparison.OrdinalIgnoreCase))
+            {
+                // Request a certificate in both modes; the validator lets "optional" clients without one through.
+                tls.ClientCertificateRequired = true;
+                tls.RemoteCertificateValidationCallback = TlsCertificates.ClientValidator(o.Tls);
+            }
+        }
+        return server;
+    }
+
+    /// <summary>Binds an endpoint to exactly one address (MQTTnet otherwise listens on IPv4 and IPv6 "any").</summary>
+    private static void Bind(MqttServerTcpEndpointBaseOptions endpoint, string host, int port)
+    {
+        if (port == 0)
+        {
+            endpoint.IsEnabled = false;
+            return;
+        }
+        var address = host.Equals("localhost", StringComparison.OrdinalIgnoreCase) ? IPAddress.Loopback : IPAddress.Parse(host);
+        endpoint.IsEnabled = true;
+        endpoint.Port = port;
+        endpoint.NoDelay = true;
+        if (address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6)
+        {
+            endpoint.BoundInterNetworkAddress = IPAddress.None;
+            endpoint.BoundInterNetworkV6Address = address;
+        }
+        else
+        {
+            endpoint.BoundInterNetworkAddress = address;
+            endpoint.BoundInterNetworkV6Address = IPAddress.None;
+        }
+    }
+}

@@ -1,0 +1,27 @@
+using EdgeStream.Ingest.Mqtt.Broker;
+using EdgeStream.Log;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace EdgeStream.Ingest.Mqtt.Hosting;
+
+/// <summary>
+/// Runs the embedded broker for the host's lifetime. Start failures (port in use, bad certificate) propagate so the
+/// host stops and systemd restarts it.
+/// </summary>
+internal sealed class EmbeddedBrokerService : IHostedService, IAsyncDisposable
+{
+    private readonly EmbeddedBroker _broker;
+
+    public EmbeddedBrokerService(IOptions<MqttIngestOptions> options, LogStore store, MqttIngestMetrics metrics, TimeProvider time, ILogger<EmbeddedBrokerService> logger)
+    {
+        _broker = new EmbeddedBroker(options.Value, new LogStoreIngestLog(store), metrics, time, logger);
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => _broker.StartAsync();
+
+    public Task StopAsync(CancellationToken cancellationToken) => _broker.StopAsync();
+
+    public ValueTask DisposeAsync() => _broker.DisposeAsync();
+}

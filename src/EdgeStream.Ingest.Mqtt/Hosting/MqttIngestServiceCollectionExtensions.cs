@@ -1,0 +1,40 @@
+using System.Diagnostics.Metrics;
+using EdgeStream.Ingest.Mqtt.Hosting;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers MQTT ingest with the generic host.</summary>
+public static class MqttIngestServiceCollectionExtensions
+{
+    /// <summary>
+    /// Adds MQTT ingest configured by the <c>Mqtt</c> section of <paramref name="configuration"/>: the embedded broker
+    /// (unless <c>Mqtt:Port</c> and <c>Mqtt:Tls:Port</c> are both 0) and one subscriber per <c>Mqtt:Upstreams</c> entry.
+    /// Options are validated at start. Requires <c>EdgeStream.Log.LogStore</c> (and optionally <see cref="TimeProvider"/>)
+    /// in the container.
+    /// </summary>
+    public static IServiceCollection AddMqttIngest(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        var section = configuration.GetSection(EdgeStream.Ingest.Mqtt.MqttIngestOptions.SectionName);
+        services.AddOptions<EdgeStream.Ingest.Mqtt.MqttIngestOptions>().Bind(section).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EdgeStream.Ingest.Mqtt.MqttIngestOptions>, MqttIngestOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton(sp => new EdgeStream.Ingest.Mqtt.MqttIngestMetrics(sp.GetService<IMeterFactory>()));
+
+        // Which services run depends on configuration read once here, as the host reads it before building.
+        var probe = new EdgeStream.Ingest.Mqtt.MqttIngestOptions();
+        section.Bind(probe);
+        if (probe.Port != 0 || probe.Tls.Port != 0)
+        {
+            services.AddHostedService<EmbeddedBrokerService>();
+        }
+        if (probe.Upstreams.Count > 0)
+        {
+            services.AddHostedService<UpstreamSubscriberService>();
+        }
+        return services;
+    }
+}

@@ -1,0 +1,49 @@
+using Microsoft.Extensions.Logging;
+
+namespace EdgeStream.Ingest.Mqtt;
+
+/// <summary>Source-generated log messages of MQTT ingest. Event ids 4000-4099 are stable: alerting may key on them.</summary>
+internal static partial class MqttIngestLog
+{
+    [LoggerMessage(4000, LogLevel.Information, "MQTT broker listening on {Endpoint} (tls: {Tls}, anonymous: {Anonymous})")]
+    public static partial void Listening(ILogger logger, string endpoint, bool tls, bool anonymous);
+
+    [LoggerMessage(4001, LogLevel.Warning, "MQTT listener {Endpoint} is not on loopback and accepts anonymous clients (Mqtt:AllowAnonymousOnNetwork is set)")]
+    public static partial void AnonymousOnNetwork(ILogger logger, string endpoint);
+
+    [LoggerMessage(4002, LogLevel.Information, "MQTT broker stopped")]
+    public static partial void Stopped(ILogger logger);
+
+    [LoggerMessage(4010, LogLevel.Warning, "MQTT client {ClientId} refused at CONNECT: {Reason} (user '{Username}', from {Remote})")]
+    public static partial void ConnectRefused(ILogger logger, string clientId, string reason, string? username, string? remote);
+
+    [LoggerMessage(4011, LogLevel.Warning, "MQTT client {ClientId}: publish to '{Topic}' rejected: {Reason} (reason code 0x{Code:X2}{Action})")]
+    public static partial void PublishRejected(ILogger logger, string clientId, string topic, string reason, int code, string action);
+
+    [LoggerMessage(4012, LogLevel.Warning, "MQTT client {ClientId}: subscription to '{Filter}' not authorized")]
+    public static partial void SubscribeRejected(ILogger logger, string clientId, string filter);
+
+    [LoggerMessage(4013, LogLevel.Error, "MQTT client {ClientId}: append to log topic '{Topic}' failed; not acknowledged")]
+    public static partial void AppendFailed(ILogger logger, Exception exception, string clientId, string topic);
+
+    [LoggerMessage(4014, LogLevel.Error, "MQTT client {ClientId}: waiting for durability of {Topic}/{Partition}@{Offset} failed; not acknowledged")]
+    public static partial void DurabilityFailed(ILogger logger, Exception exception, string clientId, string topic, int partition, long offset);
+
+    [LoggerMessage(4015, LogLevel.Debug, "MQTT client {ClientId}: message on '{Topic}' dropped by route {Rule}")]
+    public static partial void DroppedByRoute(ILogger logger, string clientId, string topic, string rule);
+
+    [LoggerMessage(EventId = 4030, Message = "MQTTnet {Source}: {Message}")]
+    public static partial void MqttNet(ILogger logger, LogLevel level, Exception? exception, string source, string message);
+
+    [LoggerMessage(4020, LogLevel.Information, "MQTT upstream {Upstream} connected to {Endpoint} (session present: {SessionPresent})")]
+    public static partial void UpstreamConnected(ILogger logger, string upstream, string endpoint, bool sessionPresent);
+
+    [LoggerMessage(4021, LogLevel.Warning, "MQTT upstream {Upstream}: connection to {Endpoint} failed or lost; retrying in {Delay}")]
+    public static partial void UpstreamRetry(ILogger logger, Exception? exception, string upstream, string endpoint, TimeSpan delay);
+
+    [LoggerMessage(4022, LogLevel.Error, "MQTT upstream {Upstream}: message on '{Topic}' not stored ({Reason}); not acknowledged, the broker redelivers after reconnect")]
+    public static partial void UpstreamNotStored(ILogger logger, Exception? exception, string upstream, string topic, string reason);
+
+    [LoggerMessage(4023, LogLevel.Warning, "MQTT upstream {Upstream}: subscription to '{Filter}' refused by the broker: {Result}")]
+    public static partial void UpstreamSubscribeRefused(ILogger logger, string upstream, string filter, string result);
+}

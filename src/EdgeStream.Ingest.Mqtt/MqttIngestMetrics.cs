@@ -1,0 +1,42 @@
+using System.Diagnostics.Metrics;
+
+namespace EdgeStream.Ingest.Mqtt;
+
+/// <summary>
+/// Instruments of meter <c>EdgeStream.Mqtt</c>: messages received, acknowledged (after durability) and rejected (tag
+/// <c>reason</c>), and the receive-to-ack latency. Thread-safe.
+/// </summary>
+internal sealed class MqttIngestMetrics : IDisposable
+{
+    public const string MeterName = "EdgeStream.Mqtt";
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _received;
+    private readonly Counter<long> _acked;
+    private readonly Counter<long> _rejected;
+    private readonly Histogram<double> _ackLatency;
+
+    public MqttIngestMetrics(IMeterFactory? meterFactory = null)
+    {
+        _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+        _received = _meter.CreateCounter<long>("edgestream.mqtt.messages.received", "{message}", "PUBLISH packets received (embedded broker and upstreams).");
+        _acked = _meter.CreateCounter<long>("edgestream.mqtt.messages.acked", "{message}", "Messages acknowledged after they were durable.");
+        _rejected = _meter.CreateCounter<long>("edgestream.mqtt.messages.rejected", "{message}", "Messages refused, by reason.");
+        _ackLatency = _meter.CreateHistogram<double>("edgestream.mqtt.ack.latency", "ms", "Time from receiving a PUBLISH to sending its acknowledgement.");
+    }
+
+    /// <summary>The meter, so listeners can pick this instance's instruments.</summary>
+    public Meter Meter => _meter;
+
+    public void Received(string source) => _received.Add(1, new KeyValuePair<string, object?>("source", source));
+
+    public void Acked(string source, TimeSpan latency)
+    {
+        _acked.Add(1, new KeyValuePair<string, object?>("source", source));
+        _ackLatency.Record(latency.TotalMilliseconds, new KeyValuePair<string, object?>("source", source));
+    }
+
+    public void Rejected(string reason) => _rejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void Dispose() => _meter.Dispose();
+}

@@ -1,0 +1,162 @@
+namespace EdgeStream.Ingest.Mqtt;
+
+/// <summary>
+/// The <c>Mqtt</c> configuration section: listeners, authentication, limits, routes and upstream subscriptions.
+/// Bound once at start and validated by <see cref="Hosting.MqttIngestOptionsValidator"/>; treat as immutable afterwards.
+/// Every key is documented in docs/mqtt.md.
+/// </summary>
+internal sealed class MqttIngestOptions
+{
+    public const string SectionName = "Mqtt";
+
+    /// <summary>Address of the plain TCP listener. Loopback by default so a first run exposes nothing.</summary>
+    public string Host { get; set; } = "127.0.0.1";
+
+    /// <summary>Plain TCP port; 0 disables the embedded broker's plain listener.</summary>
+    public int Port { get; set; } = 1883;
+
+    public MqttTlsOptions Tls { get; set; } = new();
+
+    /// <summary>
+    /// Anonymous access. <c>null</c> (default) allows it only when every enabled listener is on loopback; <c>true</c>
+    /// on a non-loopback listener also needs <see cref="AllowAnonymousOnNetwork"/>.
+    /// </summary>
+    public bool? AllowAnonymous { get; set; }
+
+    /// <summary>Explicit opt-in to anonymous clients on a non-loopback listener (logged as a warning at start).</summary>
+    public bool AllowAnonymousOnNetwork { get; set; }
+
+    public List<MqttUserOptions> Users { get; set; } = [];
+
+    /// <summary>ACL for anonymous clients; <c>null</c> lets them publish and subscribe anywhere.</summary>
+    public MqttAclOptions? AnonymousAcl { get; set; }
+
+    public MqttLimitsOptions Limits { get; set; } = new();
+
+    public List<MqttRouteOptions> Routes { get; set; } = [];
+
+    /// <summary>Applied when no route matches: by default log topic <c>mqtt</c> keyed by client id.</summary>
+    public MqttRouteOptions DefaultRoute { get; set; } = new() { Filter = "#", Topic = "mqtt", Key = "clientid" };
+
+    public List<MqttUpstreamOptions> Upstreams { get; set; } = [];
+}
+
+/// <summary>The optional TLS listener. Disabled while <see cref="Port"/> is 0.</summary>
+internal sealed class MqttTlsOptions
+{
+    public string Host { get; set; } = "127.0.0.1";
+
+    /// <summary>TLS port (8883 is customary); 0 disables TLS.</summary>
+    public int Port { get; set; }
+
+    /// <summary>PEM certificate (with <see cref="KeyFile"/>) or a PFX/PKCS#12 file (with optional <see cref="Password"/>).</summary>
+    public string? CertificateFile { get; set; }
+
+    /// <summary>PEM private key for a PEM <see cref="CertificateFile"/>; omit when the key is in the same file.</summary>
+    public string? KeyFile { get; set; }
+
+    /// <summary>Password of a PFX file or an encrypted PEM key.</summary>
+    public string? Password { get; set; }
+
+    /// <summary><c>none</c>, <c>optional</c> or <c>required</c>: whether clients present a certificate.</summary>
+    public string ClientCertificates { get; set; } = "none";
+
+    /// <summary>PEM bundle of CAs that client certificates must chain to.</summary>
+    public string? ClientCaFile { get; set; }
+}
+
+/// <summary>A user: a password hash from <c>edgestream mqtt hash-password</c>, and an ACL.</summary>
+internal sealed class MqttUserOptions
+{
+    public string Username { get; set; } = "";
+
+    /// <summary><c>pbkdf2-sha256$iterations$salt$hash</c>; <c>null</c> for a certificate-only user.</summary>
+    public string? PasswordHash { get; set; }
+
+    /// <summary>Client certificate subject CN that authenticates as this user on the TLS listener.</summary>
+    public string? CertificateSubject { get; set; }
+
+    public MqttAclOptions? Acl { get; set; }
+}
+
+/// <summary>Publish and subscribe topic patterns (<c>+</c>, <c>#</c>, <c>{username}</c>, <c>{clientid}</c>).</summary>
+internal sealed class MqttAclOptions
+{
+    /// <summary>Topic filters the user may publish to; <c>null</c> means any.</summary>
+    public List<string>? Publish { get; set; }
+
+    /// <summary>Topic filters the user may subscribe within; <c>null</c> means any.</summary>
+    public List<string>? Subscribe { get; set; }
+}
+
+/// <summary>Per-broker and per-client limits.</summary>
+internal sealed class MqttLimitsOptions
+{
+    public int MaxPayloadBytes { get; set; } = 256 * 1024;
+
+    public int MaxTopicLength { get; set; } = 1024;
+
+    public int MaxConnections { get; set; } = 1000;
+
+    /// <summary>QoS 1/2 publishes of one client appended but not yet acknowledged.</summary>
+    public int MaxInFlightPerClient { get; set; } = 1000;
+
+    /// <summary>Sustained publishes per second per client; 0 means unlimited.</summary>
+    public double PublishRatePerSecond { get; set; }
+
+    /// <summary>Token bucket size for <see cref="PublishRatePerSecond"/>; defaults to one second's worth.</summary>
+    public int PublishBurst { get; set; }
+}
+
+/// <summary>One routing rule.</summary>
+internal sealed class MqttRouteOptions
+{
+    /// <summary>MQTT topic filter with <c>+</c> and <c>#</c>.</summary>
+    public string Filter { get; set; } = "";
+
+    /// <summary>Log topic; may use <c>{n}</c> for MQTT topic level n (0-based). Required unless <see cref="Drop"/>.</summary>
+    public string? Topic { get; set; }
+
+    /// <summary><c>clientid</c>, <c>{n}</c>, <c>property:NAME</c> or <c>none</c>.</summary>
+    public string Key { get; set; } = "clientid";
+
+    /// <summary>Priority for forwarding; stored with every record as header <c>edgestream.priority</c>.</summary>
+    public int Priority { get; set; }
+
+    /// <summary>Matching messages are not stored (still delivered to local subscribers and acknowledged).</summary>
+    public bool Drop { get; set; }
+}
+
+/// <summary>A subscription to an existing broker (client mode).</summary>
+internal sealed class MqttUpstreamOptions
+{
+    public string Name { get; set; } = "";
+
+    public string Host { get; set; } = "127.0.0.1";
+
+    public int Port { get; set; } = 1883;
+
+    /// <summary>Client id; stable so the broker keeps the persistent session between restarts.</summary>
+    public string? ClientId { get; set; }
+
+    public string? Username { get; set; }
+
+    public string? Password { get; set; }
+
+    /// <summary><c>5.0</c> (default) or <c>3.1.1</c>.</summary>
+    public string ProtocolVersion { get; set; } = "5.0";
+
+    /// <summary>How long the broker keeps the session (and queued QoS 1 messages) while disconnected.</summary>
+    public uint SessionExpirySeconds { get; set; } = 7 * 24 * 3600;
+
+    public List<string> Subscriptions { get; set; } = [];
+
+    public bool UseTls { get; set; }
+
+    /// <summary>PEM CA bundle that the broker's certificate must chain to; <c>null</c> uses the system store.</summary>
+    public string? CaFile { get; set; }
+
+    public TimeSpan ReconnectMinDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(60);
+}

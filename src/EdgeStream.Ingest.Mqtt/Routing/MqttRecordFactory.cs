@@ -1,0 +1,59 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using EdgeStream.Log;
+using MQTTnet;
+
+namespace EdgeStream.Ingest.Mqtt.Routing;
+
+/// <summary>
+/// Builds the stored record for an MQTT message: payload bytes untouched, receive time as timestamp, and the MQTT
+/// metadata as headers (names below, documented in docs/mqtt.md). Stateless; thread-safe.
+/// </summary>
+internal static class MqttRecordFactory
+{
+    public const string TopicHeader = "mqtt.topic";
+    public const string ClientIdHeader = "mqtt.clientid";
+    public const string QosHeader = "mqtt.qos";
+    public const string RetainHeader = "mqtt.retain";
+    public const string ContentTypeHeader = "mqtt.content-type";
+
+    /// <summary>Prefix of MQTT 5 user property headers: property <c>site</c> becomes header <c>mqtt.prop.site</c>.</summary>
+    public const string UserPropertyPrefix = "mqtt.prop.";
+    public const string PriorityHeader = "edgestream.priority";
+    public const string UpstreamHeader = "mqtt.upstream";
+
+    private static readonly byte[] True = "1"u8.ToArray();
+    private static readonly byte[] False = "0"u8.ToArray();
+    private static readonly byte[][] Qos = ["0"u8.ToArray(), "1"u8.ToArray(), "2"u8.ToArray()];
+
+    public static LogRecord Create(MqttApplicationMessage message, string clientId, in RouteDecision decision, DateTimeOffset receivedAt, string? upstream = null)
+    {
+        var headers = new List<RecordHeader>(6 + (message.UserProperties?.Count ?? 0))
+        {
+            new(TopicHeader, Encoding.UTF8.GetBytes(message.Topic)),
+            new(ClientIdHeader, Encoding.UTF8.GetBytes(clientId)),
+            new(QosHeader, Qos[Math.Clamp((int)message.QualityOfServiceLevel, 0, 2)]),
+            new(RetainHeader, message.Retain ? True : False),
+        };
+        if (!string.IsNullOrEmpty(message.ContentType))
+        {
+            headers.Add(new(ContentTypeHeader, Encoding.UTF8.GetBytes(message.ContentType)));
+        }
+        if (message.UserProperties is { } properties)
+        {
+            foreach (var p in properties)
+            {
+                headers.Add(new(UserPropertyPrefix + p.Name, p.ValueBuffer.ToArray()));
+            }
+        }
+        headers.Add(new(PriorityHeader, Encoding.UTF8.GetBytes(decision.Priority.ToString(CultureInfo.InvariantCulture))));
+        if (upstream is not null)
+        {
+            headers.Add(new(UpstreamHeader, Encoding.UTF8.GetBytes(upstream)));
+        }
+        // The payload sequence belongs to MQTTnet's receive buffer and is reused after the handler returns: copy it.
+        var payload = message.Payload.IsEmpty ? Array.Empty<byte>() : message.Payload.ToArray();
+        return new LogRecord(payload, decision.Key, receivedAt, headers);
+    }
+}

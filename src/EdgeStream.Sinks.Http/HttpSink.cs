@@ -1,0 +1,126 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using EdgeStream.Forwarding;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeStream.Sinks.Http;
+
+/// <summary>
+/// POSTs each batch as JSON lines with <c>Idempotency-Key: {nodeId}/{topic}/{partition}/{first}-{last}</c>.
+/// 2xx: delivered. 408, 429 and 5xx: thrown (retried by the engine, honouring <c>Retry-After</c>). Any other 4xx is a
+/// payload rejection: the batch is split in halves until the refused records are isolated; those are returned as
+/// rejected (the engine moves them to <c>&lt;topic&gt;.dlq</c>), the rest are delivered. Thread-safe.
+/// </summary>
+internal sealed class HttpSink : ISink
+{
+    private readonly HttpSinkSettings _settings;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly HttpClient _client;
+
+    public HttpSink(HttpSinkSettings settings, TimeProvider time, ILoggerFactory loggerFactory)
+    {
+        _settings = settings;
+        _time = time;
+        _logger = loggerFactory.CreateLogger<HttpSink>();
+        _client = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = settings.Timeout };
+    }
+
+    public async Task<SendResult> SendAsync(SinkBatch batch, CancellationToken cancellationToken)
+    {
+        var rejected = new List<RejectedRecord>();
+        await PostAsync(batch, rejected, cancellationToken).ConfigureAwait(false);
+        return rejected.Count == 0 ? SendResult.Delivered : new SendResult(rejected);
+    }
+
+    private async Task PostAsync(SinkBatch batch, List<RejectedRecord> rejected, CancellationToken cancellationToken)
+    {
+        using var response = await SendRequestAsync(batch, cancellationToken).ConfigureAwait(false);
+        var status = (int)response.StatusCode;
+        if (response.IsSuccessStatusCode)
+        {
+            return;
+        }
+        var reason = await DescribeAsync(response, cancellationToken).ConfigureAwait(false);
+        if (status is 408 or 429 || status >= 500 || status < 400)
+        {
+            throw new SinkRetryAfterException($"POST {_settings.Url} for {batch.BatchId}: {reason}", RetryAfter(response));
+        }
+        if (batch.Records.Count == 1)
+        {
+            HttpLog.Rejected(_logger, batch.BatchId, reason);
+            rejected.Add(new RejectedRecord(batch.Records[0], reason));
+            return;
+        }
+        // Bisect so that one bad record does not dead-letter its healthy neighbours; halves go in order.
+        var half = batch.Records.Count / 2;
+        await PostAsync(batch.Slice(0, half), rejected, cancellationToken).ConfigureAwait(false);
+        await PostAsync(batch.Slice(half, batch.Records.Count - half), rejected, cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task<HttpResponseMessage> SendRequestAsync(SinkBatch batch, CancellationToken cancellationToken)
+    {
+        var content = new ByteArrayContent(JsonLinesBody.Encode(batch, _settings.Gzip));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson");
+        if (_settings.Gzip)
+        {
+            content.Headers.ContentEncoding.Add("gzip");
+        }
+        var request = new HttpRequestMessage(HttpMethod.Post, _settings.Url) { Content = content };
+        request.Headers.Add("Idempotency-Key", batch.BatchId);
+        if (_settings.BearerToken is { } token)
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+        else if (_settings.Username is { } user)
+        {
+            var basic = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{user}:{_settings.Password}"));
+            request.Headers.Authorization = new AuthenticationHeaderValue("Basic", basic);
+        }
+        foreach (var (name, value) in _settings.Headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+        return SendAndDisposeRequestAsync(request, cancellationToken);
+    }
+
+    private async Task<HttpResponseMessage> SendAndDisposeRequestAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        using (request)
+        {
+            return await _client.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private TimeSpan? RetryAfter(HttpResponseMessage response)
+    {
+        var header = response.Headers.RetryAfter;
+        if (header?.Delta is { } delta)
+        {
+            return delta;
+        }
+        if (header?.Date is { } date)
+        {
+            var wait = date - _time.GetUtcNow();
+            return wait > TimeSpan.Zero ? wait : TimeSpan.Zero;
+        }
+        return null;
+    }
+
+    private static async Task<string> DescribeAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        if (body.Length > 200)
+        {
+            body = body[..200];
+        }
+        return $"{(int)response.StatusCode} {response.ReasonPhrase ?? ((HttpStatusCode)(int)response.StatusCode).ToString()}{(body.Length > 0 ? ": " + body : "")}";
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        _client.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,47 @@
+using Confluent.Kafka;
+using EdgeStream.Forwarding;
+
+namespace EdgeStream.Sinks.Kafka;
+
+/// <summary>Validated settings of a Kafka sink (keys documented in docs/forwarding.md). Immutable.</summary>
+internal sealed record KafkaSinkSettings(string BootstrapServers, string TopicTemplate, CompressionType Compression, IReadOnlyDictionary<string, string> Client)
+{
+    public static KafkaSinkSettings From(SinkOptions options, string path)
+    {
+        var servers = options.Setting("BootstrapServers")
+            ?? throw new ArgumentException($"{path}:BootstrapServers must be set (host:port[,host:port…]).");
+        var template = options.Setting("TopicTemplate", "{topic}");
+        if (!template.Contains("{topic}", StringComparison.Ordinal) && template.Contains('{', StringComparison.Ordinal))
+        {
+            throw new ArgumentException($"{path}:TopicTemplate '{template}' may only use the placeholder {{topic}}.");
+        }
+        var compressionText = options.Setting("Compression", "lz4");
+        if (!Enum.TryParse<CompressionType>(compressionText, ignoreCase: true, out var compression) || !Enum.IsDefined(compression))
+        {
+            throw new ArgumentException($"{path}:Compression '{compressionText}' must be none, gzip, snappy, lz4 or zstd.");
+        }
+        return new KafkaSinkSettings(servers, template, compression, options.Client);
+    }
+
+    public string TopicFor(string logTopic) => TopicTemplate.Replace("{topic}", logTopic, StringComparison.Ordinal);
+
+    public ProducerConfig ToProducerConfig(string nodeId)
+    {
+        var config = new ProducerConfig
+        {
+            BootstrapServers = BootstrapServers,
+            ClientId = "edgestream-" + nodeId,
+            // Idempotence keeps order and drops the producer's own retry duplicates; acks=all waits for the ISR.
+            EnableIdempotence = true,
+            Acks = Acks.All,
+            CompressionType = Compression,
+            LingerMs = 5,
+        };
+        // SASL/TLS and any other librdkafka property pass through unchanged (Forwarding:Sinks:N:Client).
+        foreach (var (key, value) in Client)
+        {
+            config.Set(key, value);
+        }
+        return config;
+    }
+}

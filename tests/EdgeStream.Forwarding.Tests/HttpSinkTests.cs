@@ -1,0 +1,118 @@
+using System.Text;
+using EdgeStream.Forwarding.Tests.Infrastructure;
+using EdgeStream.Log;
+
+namespace EdgeStream.Forwarding.Tests;
+
+public sealed class HttpSinkTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
+
+    [Fact]
+    public async Task Engine_posts_batches_with_idempotency_keys_and_retries_5xx()
+    {
+        await using var receiver = await HttpReceiver.StartAsync();
+        receiver.FailFirst = 3;
+        await using var log = await TestLog.OpenAsync();
+        await log.FillAsync("readings", 4, 1000);
+
+        var sink = EngineRun.Sink("http1", "http", ("Url", receiver.Url), ("BearerToken", "t0k"));
+        sink.Batch.MaxRecords = 250;
+        await using (var run = EngineRun.Start(log.Store, sink))
+        {
+            await run.DrainedAsync("http1", 4, Timeout);
+            Assert.Contains("503", run.Status("http1").LastError, StringComparison.Ordinal);
+        }
+
+        Delivered.AssertCompleteInOrder(receiver.Ids, "node1", "readings", 4, 1000);
+        Assert.Equal(16, receiver.IdempotencyKeys.Count);
+        Assert.Contains("node1/readings/2/250-499", receiver.IdempotencyKeys);
+    }
+
+    [Fact]
+    public async Task A_refused_record_goes_to_the_dead_letter_topic_and_the_partition_moves_on()
+    {
+        await using var receiver = await HttpReceiver.StartAsync();
+        receiver.RejectValuesContaining = "BAD";
+        await using var log = await TestLog.OpenAsync(partitions: 1);
+        log.Store.EnsureTopic("cmds");
+        var records = Enumerable.Range(0, 100).Select(i => new LogRecord(Encoding.UTF8.GetBytes(i == 42 ? "BAD" : $"ok {i}"))).ToList();
+        await log.Store.AppendBatchAsync("cmds", 0, records, TestContext.Current.CancellationToken);
+        await log.Store.FlushAsync(TestContext.Current.CancellationToken);
+
+        var sink = EngineRun.Sink("http1", "http", ("Url", receiver.Url), ("Gzip", "false"));
+        sink.Topics.Add("cmds");
+        await using (var run = EngineRun.Start(log.Store, sink))
+        {
+            await run.DrainedAsync("http1", 1, Timeout);
+        }
+
+        var expected = Enumerable.Range(0, 100).Where(i => i != 42).Select(i => $"node1/cmds/0/{i}").ToList();
+        Assert.Equal(expected, receiver.Ids);
+        var dlq = await log.Store.ReadAsync("cmds.dlq", 0, 0, ReadLimits.Default, TestContext.Current.CancellationToken);
+        var dead = Assert.Single(dlq.Records);
+        Assert.Equal("BAD", Encoding.UTF8.GetString(dead.Value.Span));
+        Assert.StartsWith("400", Encoding.UTF8.GetString(dead.GetHeader("edgestream.dlq.reason")!.Value.Span), StringComparison.Ordinal);
+        Assert.Equal("node1/cmds/0/42", Encoding.UTF8.GetString(dead.GetHeader("edgestream.dlq.source")!.Value.Span));
+        Assert.Equal(100, log.Store.GetCursor("http1", "cmds", 0));
+    }
+
+    [Fact]
+    public async Task Start_latest_forwards_only_records_appended_after_the_sink_started()
+    {
+        await using var receiver = await HttpReceiver.StartAsync();
+        await using var log = await TestLog.OpenAsync(partitions: 1);
+        await log.FillAsync("late", 1, 50);
+
+        var sink = EngineRun.Sink("http1", "http", ("Url", receiver.Url));
+        sink.Start = "latest";
+        await using var run = EngineRun.Start(log.Store, sink);
+        await Eventually.TrueAsync(() => log.Store.GetCursor("http1", "late", 0) == 50, Timeout, "start committed at latest");
+        await log.FillAsync("late", 1, 10, startIndex: 50);
+        await run.DrainedAsync("http1", 1, Timeout);
+
+        Assert.Equal(Enumerable.Range(50, 10).Select(i => $"node1/late/0/{i}"), receiver.Ids);
+    }
+
+    [Fact]
+    public async Task Paused_sink_holds_records_back_until_resumed_and_reports_it()
+    {
+        await using var receiver = await HttpReceiver.StartAsync();
+        await using var log = await TestLog.OpenAsync(partitions: 1);
+        var sink = EngineRun.Sink("http1", "http", ("Url", receiver.Url));
+        sink.Paused = true;
+        await using var run = EngineRun.Start(log.Store, sink);
+        await log.FillAsync("p", 1, 20);
+        await Eventually.TrueAsync(() => run.Status("http1").Partitions.Count == 1, Timeout, "partition discovered");
+
+        Assert.Equal(SinkState.Paused, run.Status("http1").State);
+        Assert.Equal(20, run.Status("http1").Partitions[0].LagRecords);
+        Assert.Equal(0, receiver.Requests);
+
+        run.Engine.Resume("http1");
+        await run.DrainedAsync("http1", 1, Timeout);
+        Assert.Equal(20, receiver.Count);
+        Assert.Equal(SinkState.Connected, run.Status("http1").State);
+        Assert.Throws<ArgumentException>(() => run.Engine.Pause("nope"));
+    }
+
+    [Fact]
+    public async Task A_dead_sink_does_not_hold_up_a_live_one_and_reports_its_error()
+    {
+        await using var receiver = await HttpReceiver.StartAsync();
+        await using var log = await TestLog.OpenAsync(partitions: 2);
+        await log.FillAsync("shared", 2, 500);
+
+        var live = EngineRun.Sink("live", "http", ("Url", receiver.Url));
+        var dead = EngineRun.Sink("dead", "http", ("Url", $"http://127.0.0.1:{Ports.Free()}/nowhere"), ("TimeoutMs", "1000"));
+        await using var run = EngineRun.Start(log.Store, live, dead);
+        await run.DrainedAsync("live", 2, Timeout);
+        await Eventually.TrueAsync(() => run.Status("dead").LastError is not null, Timeout, "dead sink reports its error");
+
+        Assert.Equal(1000, receiver.Count);
+        var status = run.Status("dead");
+        Assert.Contains(status.State, new[] { SinkState.Backoff, SinkState.Open });
+        Assert.Equal(0, status.SentRecords);
+        Assert.All(status.Partitions, p => Assert.Equal(500, p.LagRecords));
+    }
+}

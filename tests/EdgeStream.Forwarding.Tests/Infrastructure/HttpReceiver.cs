@@ -1,0 +1,125 @@
+using System.IO.Compression;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeStream.Forwarding.Tests.Infrastructure;
+
+/// <summary>
+/// A real ASP.NET Core (Kestrel) receiver on 127.0.0.1 that accepts EdgeStream's JSON-lines batches, honours
+/// Idempotency-Key (a repeated key is acknowledged without storing again), and can be told to fail.
+/// </summary>
+public sealed class HttpReceiver : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly object _lock = new();
+    private readonly List<string> _ids = [];
+    private readonly List<string> _keys = [];
+    private readonly HashSet<string> _seenKeys = [];
+    private int _requests;
+
+    private HttpReceiver(WebApplication app) => _app = app;
+
+    /// <summary>Answer this many first requests with 503 and Retry-After: 0.</summary>
+    public int FailFirst { get; set; }
+
+    /// <summary>Answer 400 to any batch holding a record whose value contains this text.</summary>
+    public string? RejectValuesContaining { get; set; }
+
+    public string Url => _app.Urls.First() + "/ingest";
+
+    public int Requests => Volatile.Read(ref _requests);
+
+    public IReadOnlyList<string> Ids
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _ids.ToList();
+            }
+        }
+    }
+
+    public IReadOnlyList<string> IdempotencyKeys
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _keys.ToList();
+            }
+        }
+    }
+
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _ids.Count;
+            }
+        }
+    }
+
+    public static async Task<HttpReceiver> StartAsync()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        var receiver = new HttpReceiver(app);
+        app.MapPost("/ingest", receiver.HandleAsync);
+        await app.StartAsync();
+        return receiver;
+    }
+
+    private async Task<IResult> HandleAsync(HttpRequest request)
+    {
+        var n = Interlocked.Increment(ref _requests);
+        if (n <= FailFirst)
+        {
+            request.HttpContext.Response.Headers.RetryAfter = "0";
+            return Results.StatusCode(503);
+        }
+        Stream body = request.Body;
+        if (request.Headers.ContentEncoding == "gzip")
+        {
+            body = new GZipStream(body, CompressionMode.Decompress);
+        }
+        using var reader = new StreamReader(body, Encoding.UTF8);
+        var text = await reader.ReadToEndAsync();
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var ids = new List<string>();
+        foreach (var line in lines)
+        {
+            using var doc = JsonDocument.Parse(line);
+            var value = Encoding.UTF8.GetString(doc.RootElement.GetProperty("value").GetBytesFromBase64());
+            if (RejectValuesContaining is { } bad && value.Contains(bad, StringComparison.Ordinal))
+            {
+                return Results.BadRequest("value refused");
+            }
+            ids.Add(doc.RootElement.GetProperty("id").GetString()!);
+        }
+        var key = request.Headers["Idempotency-Key"].ToString();
+        lock (_lock)
+        {
+            if (_seenKeys.Add(key))
+            {
+                _keys.Add(key);
+                _ids.AddRange(ids);
+            }
+        }
+        return Results.Ok();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

@@ -1,0 +1,70 @@
+using System.Globalization;
+
+namespace EdgeStream.Forwarding.Tests.Infrastructure;
+
+/// <summary>Debian's nats-server with JetStream on loopback: one server or a 3-node cluster. Always killed on dispose.</summary>
+public sealed class NatsServers : IAsyncDisposable
+{
+    private readonly List<ExternalProcess> _processes;
+    private readonly TempDir _dir;
+
+    private NatsServers(TempDir dir, List<ExternalProcess> processes, int[] ports)
+    {
+        _dir = dir;
+        _processes = processes;
+        Ports = ports;
+    }
+
+    public int[] Ports { get; }
+
+    public string Url => string.Join(",", Ports.Select(p => $"nats://127.0.0.1:{p}"));
+
+    public static async Task<NatsServers> StartSingleAsync()
+    {
+        var dir = new TempDir("nats");
+        var port = Infrastructure.Ports.Free();
+        var p = ExternalProcess.Start(ExternalProcess.Find("nats-server"), "-js", "-sd", dir.Path, "-a", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture));
+        var servers = new NatsServers(dir, [p], [port]);
+        await Infrastructure.Ports.WaitOpenAsync(port, TimeSpan.FromSeconds(10));
+        return servers;
+    }
+
+    public static async Task<NatsServers> StartClusterAsync()
+    {
+        var dir = new TempDir("natsc");
+        var client = Enumerable.Range(0, 3).Select(_ => Infrastructure.Ports.Free()).ToArray();
+        var route = Enumerable.Range(0, 3).Select(_ => Infrastructure.Ports.Free()).ToArray();
+        var processes = new List<ExternalProcess>();
+        var servers = new NatsServers(dir, processes, client);
+        for (var i = 0; i < 3; i++)
+        {
+            var store = Path.Combine(dir.Path, $"n{i}");
+            Directory.CreateDirectory(store);
+            var routes = string.Join(", ", Enumerable.Range(0, 3).Where(j => j != i).Select(j => $"nats-route://127.0.0.1:{route[j]}"));
+            var conf = Path.Combine(dir.Path, $"n{i}.conf");
+            await File.WriteAllTextAsync(conf, $$"""
+                server_name: n{{i}}
+                listen: 127.0.0.1:{{client[i]}}
+                jetstream { store_dir: "{{store}}" }
+                cluster { name: edge, listen: 127.0.0.1:{{route[i]}}, routes: [{{routes}}] }
+                """);
+            processes.Add(ExternalProcess.Start(ExternalProcess.Find("nats-server"), "-c", conf));
+        }
+        foreach (var p in client)
+        {
+            await Infrastructure.Ports.WaitOpenAsync(p, TimeSpan.FromSeconds(10));
+        }
+        return servers;
+    }
+
+    public Task KillAsync(int index) => _processes[index].KillAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var p in _processes)
+        {
+            await p.DisposeAsync();
+        }
+        _dir.Dispose();
+    }
+}

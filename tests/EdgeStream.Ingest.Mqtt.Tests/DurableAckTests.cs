@@ -1,0 +1,127 @@
+using System.Globalization;
+using System.Text;
+using EdgeStream.Ingest.Mqtt.Tests.Infrastructure;
+using MQTTnet;
+using MQTTnet.Diagnostics.PacketInspection;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+
+namespace EdgeStream.Ingest.Mqtt.Tests;
+
+/// <summary>PUBACK means durable: acknowledgements wait for the log's durability, and only for it.</summary>
+public sealed class DurableAckTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static MqttApplicationMessage Qos(string payload, MqttQualityOfServiceLevel qos = MqttQualityOfServiceLevel.AtLeastOnce)
+        => new MqttApplicationMessageBuilder().WithTopic("t").WithPayload(payload).WithQualityOfServiceLevel(qos).Build();
+
+    [Theory]
+    [InlineData(MqttProtocolVersion.V500, MqttQualityOfServiceLevel.AtLeastOnce)]
+    [InlineData(MqttProtocolVersion.V311, MqttQualityOfServiceLevel.AtLeastOnce)]
+    [InlineData(MqttProtocolVersion.V500, MqttQualityOfServiceLevel.ExactlyOnce)]
+    public async Task No_acknowledgement_arrives_until_durability_completes(MqttProtocolVersion version, MqttQualityOfServiceLevel qos)
+    {
+        GatedIngestLog? gate = null;
+        await using var broker = await TestBroker.StartAsync(wrapLog: log => gate = new GatedIngestLog(log));
+        using var client = await broker.ConnectAsync("held", version);
+
+        var publish = client.PublishAsync(Qos("m", qos), Ct);
+        await gate!.FirstWaitStarted.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        Assert.Equal(1, gate.Appends);
+        Assert.False(publish.IsCompleted, "the acknowledgement left before the message was durable");
+
+        gate.Release();
+        var result = await publish.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        Assert.True(result.IsSuccess);
+    }
+
+    [Fact]
+    public async Task One_connection_keeps_many_publishes_in_flight_while_acks_wait_and_acks_keep_publish_order()
+    {
+        GatedIngestLog? gate = null;
+        await using var broker = await TestBroker.StartAsync(wrapLog: log => gate = new GatedIngestLog(log));
+        var client = new MqttClientFactory().CreateMqttClient();
+        var ackOrder = new List<ushort>();
+        var publishOrder = new List<ushort>();
+        client.InspectPacketAsync += e =>
+        {
+            // Raw packets on the wire: byte 0 high nibble is the packet type (3 = PUBLISH, 4 = PUBACK).
+            var type = e.Buffer[0] >> 4;
+            if (type is 3 or 4)
+            {
+                var list = e.Direction == MqttPacketFlowDirection.Inbound ? ackOrder : publishOrder;
+                var id = type == 4 ? (ushort)((e.Buffer[2] << 8) | e.Buffer[3]) : PublishPacketId(e.Buffer);
+                lock (list)
+                {
+                    list.Add(id);
+                }
+            }
+            return Task.CompletedTask;
+        };
+        await client.ConnectAsync(broker.ClientOptions("window").Build(), Ct);
+
+        var publishes = Enumerable.Range(0, 20).Select(i => client.PublishAsync(Qos(i.ToString(CultureInfo.InvariantCulture)), Ct)).ToList();
+        // All twenty are appended while the first acknowledgement is still held: the receive loop is not blocked.
+        await Poll.UntilAsync(() => Task.FromResult(gate!.Appends == 20 ? "" : null));
+        Assert.DoesNotContain(publishes, p => p.IsCompleted);
+
+        gate!.Release();
+        var results = await Task.WhenAll(publishes).WaitAsync(TimeSpan.FromSeconds(20), Ct);
+        Assert.All(results, r => Assert.True(r.IsSuccess));
+        lock (ackOrder)
+        {
+            Assert.Equal(20, ackOrder.Count);
+            Assert.Equal(publishOrder, ackOrder);
+        }
+        client.Dispose();
+    }
+
+    private static ushort PublishPacketId(ArraySegment<byte> packet)
+    {
+        // Fixed header: type byte, then a variable-length "remaining length"; then the topic (2-byte length + bytes).
+        var i = 1;
+        while ((packet[i] & 0x80) != 0)
+        {
+            i++;
+        }
+        i++;
+        var topicLength = (packet[i] << 8) | packet[i + 1];
+        i += 2 + topicLength;
+        return (ushort)((packet[i] << 8) | packet[i + 1]);
+    }
+
+    [Fact]
+    public async Task A_full_log_gets_quota_exceeded_on_mqtt5_and_nothing_is_acknowledged()
+    {
+        GatedIngestLog? gate = null;
+        await using var broker = await TestBroker.StartAsync(wrapLog: log => gate = new GatedIngestLog(log));
+        gate!.Release();
+        gate.FailAppend = r => Encoding.UTF8.GetString(r.Value.Span) == "refused" ? new EdgeStream.Log.LogFullException("mqtt", "disk budget") : null;
+        using var client = await broker.ConnectAsync("full");
+        Assert.True((await client.PublishAsync(Qos("kept"), Ct)).IsSuccess);
+        var refused = await client.PublishAsync(Qos("refused"), Ct);
+        Assert.Equal(MqttClientPublishReasonCode.QuotaExceeded, refused.ReasonCode);
+        Assert.Equal(["kept"], (await broker.ReadAllAsync("mqtt")).Select(r => Encoding.UTF8.GetString(r.Value.Span)));
+    }
+
+    [Fact]
+    public async Task A_full_log_disconnects_an_mqtt311_publisher_without_acknowledging()
+    {
+        GatedIngestLog? gate = null;
+        await using var broker = await TestBroker.StartAsync(wrapLog: log => gate = new GatedIngestLog(log));
+        gate!.Release();
+        gate.FailAppend = _ => new EdgeStream.Log.LogFullException("mqtt", "disk budget");
+        using var client = await broker.ConnectAsync("full311", MqttProtocolVersion.V311);
+        var disconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.DisconnectedAsync += _ =>
+        {
+            disconnected.TrySetResult();
+            return Task.CompletedTask;
+        };
+        var publish = client.PublishAsync(Qos("refused"), Ct);
+        await disconnected.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        await Assert.ThrowsAnyAsync<Exception>(() => publish.WaitAsync(TimeSpan.FromSeconds(10), Ct));
+        Assert.Empty(await broker.ReadAllAsync("mqtt"));
+    }
+}

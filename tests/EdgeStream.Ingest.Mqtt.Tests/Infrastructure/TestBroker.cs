@@ -1,0 +1,109 @@
+using EdgeStream.Ingest.Mqtt.Broker;
+using EdgeStream.Log;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using MQTTnet;
+using MQTTnet.Formatter;
+
+namespace EdgeStream.Ingest.Mqtt.Tests.Infrastructure;
+
+/// <summary>
+/// An embedded broker on a free 127.0.0.1 port over a real <see cref="LogStore"/> (group commit) in a temp directory;
+/// everything is stopped and deleted on dispose.
+/// </summary>
+internal sealed class TestBroker : IAsyncDisposable
+{
+    private TestBroker(string directory, LogStore store, IIngestLog log, EmbeddedBroker broker, MqttIngestOptions options, MqttIngestMetrics metrics)
+    {
+        Directory = directory;
+        Store = store;
+        Log = log;
+        Broker = broker;
+        Options = options;
+        Metrics = metrics;
+    }
+
+    public string Directory { get; }
+
+    public LogStore Store { get; }
+
+    public IIngestLog Log { get; }
+
+    public EmbeddedBroker Broker { get; }
+
+    public MqttIngestOptions Options { get; }
+
+    public MqttIngestMetrics Metrics { get; }
+
+    public int Port => Options.Port;
+
+    public static async Task<TestBroker> StartAsync(Action<MqttIngestOptions>? configure = null, Func<IIngestLog, IIngestLog>? wrapLog = null, ILogger? logger = null, LogOptions? logOptions = null)
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "es-mqtt-" + Guid.NewGuid().ToString("N"));
+        var lo = logOptions ?? new LogOptions { CommitPolicy = "group" };
+        lo.DataDirectory = directory;
+        var store = await LogStore.OpenAsync(lo, cancellationToken: TestContext.Current.CancellationToken);
+        var options = new MqttIngestOptions { Port = FreePort.Next() };
+        configure?.Invoke(options);
+        var log = (IIngestLog)new LogStoreIngestLog(store);
+        log = wrapLog?.Invoke(log) ?? log;
+        var metrics = new MqttIngestMetrics();
+        var broker = new EmbeddedBroker(options, log, metrics, TimeProvider.System, logger ?? NullLogger.Instance);
+        await broker.StartAsync();
+        return new TestBroker(directory, store, log, broker, options, metrics);
+    }
+
+    public MqttClientOptionsBuilder ClientOptions(string clientId, MqttProtocolVersion version = MqttProtocolVersion.V500)
+        => new MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", Port).WithClientId(clientId).WithProtocolVersion(version).WithTimeout(TimeSpan.FromSeconds(10));
+
+    public async Task<IMqttClient> ConnectAsync(string clientId, MqttProtocolVersion version = MqttProtocolVersion.V500, Action<MqttClientOptionsBuilder>? configure = null)
+    {
+        var client = new MqttClientFactory().CreateMqttClient();
+        var builder = ClientOptions(clientId, version);
+        configure?.Invoke(builder);
+        var result = await client.ConnectAsync(builder.Build(), TestContext.Current.CancellationToken);
+        Assert.Equal(MqttClientConnectResultCode.Success, result.ResultCode);
+        return client;
+    }
+
+    /// <summary>Every durable record of a log topic, partition by partition.</summary>
+    public async Task<List<StoredRecord>> ReadAllAsync(string topic)
+    {
+        await Store.FlushAsync(TestContext.Current.CancellationToken);
+        var records = new List<StoredRecord>();
+        var info = Store.GetTopic(topic);
+        if (info is null)
+        {
+            return records;
+        }
+        foreach (var p in info.Partitions)
+        {
+            var offset = 0L;
+            while (true)
+            {
+                var read = await Store.ReadAsync(topic, p.Partition, offset, ReadLimits.Default, TestContext.Current.CancellationToken);
+                if (read.Records.Count == 0)
+                {
+                    break;
+                }
+                records.AddRange(read.Records);
+                offset = read.NextOffset;
+            }
+        }
+        return records;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Broker.DisposeAsync();
+        await Store.DisposeAsync();
+        Metrics.Dispose();
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

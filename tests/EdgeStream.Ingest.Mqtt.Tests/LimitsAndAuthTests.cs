@@ -1,0 +1,189 @@
+using EdgeStream.Ingest.Mqtt.Auth;
+using EdgeStream.Ingest.Mqtt.Tests.Infrastructure;
+using MQTTnet;
+using MQTTnet.Adapter;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+
+namespace EdgeStream.Ingest.Mqtt.Tests;
+
+/// <summary>Every limit and auth failure answers with its reason code (MQTT 5) or a disconnect (3.1.1), and stores nothing.</summary>
+public sealed class LimitsAndAuthTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static MqttApplicationMessage Qos1(string topic, int payloadBytes = 4)
+        => new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(new byte[payloadBytes]).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
+
+    private static async Task<MqttClientDisconnectedEventArgs> PublishExpectingDisconnectAsync(IMqttClient client, MqttApplicationMessage message)
+    {
+        var disconnected = new TaskCompletionSource<MqttClientDisconnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.DisconnectedAsync += e =>
+        {
+            disconnected.TrySetResult(e);
+            return Task.CompletedTask;
+        };
+        var publish = client.PublishAsync(message, Ct);
+        var args = await disconnected.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        await Assert.ThrowsAnyAsync<Exception>(() => publish.WaitAsync(TimeSpan.FromSeconds(10), Ct));
+        return args;
+    }
+
+    [Fact]
+    public async Task An_oversized_payload_gets_disconnect_0x95_on_mqtt5()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.Limits.MaxPayloadBytes = 1024);
+        using var client = await broker.ConnectAsync("big");
+        var args = await PublishExpectingDisconnectAsync(client, Qos1("t", 2048));
+        Assert.Equal(MqttClientDisconnectReason.PacketTooLarge, args.Reason);
+        Assert.Empty(await broker.ReadAllAsync("mqtt"));
+    }
+
+    [Fact]
+    public async Task An_oversized_payload_disconnects_an_mqtt311_client()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.Limits.MaxPayloadBytes = 1024);
+        using var client = await broker.ConnectAsync("big311", MqttProtocolVersion.V311);
+        await PublishExpectingDisconnectAsync(client, Qos1("t", 2048));
+        Assert.Empty(await broker.ReadAllAsync("mqtt"));
+    }
+
+    [Fact]
+    public async Task A_too_long_topic_gets_0x90()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.Limits.MaxTopicLength = 16);
+        using var client = await broker.ConnectAsync("long");
+        var result = await client.PublishAsync(Qos1(new string('a', 17)), Ct);
+        Assert.Equal(MqttClientPublishReasonCode.TopicNameInvalid, result.ReasonCode);
+        Assert.True((await client.PublishAsync(Qos1(new string('a', 16)), Ct)).IsSuccess);
+        Assert.Single(await broker.ReadAllAsync("mqtt"));
+    }
+
+    [Fact]
+    public async Task A_route_producing_an_invalid_log_topic_gets_0x90()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.Routes = [new() { Filter = "raw/+", Topic = "{1}" }]);
+        using var client = await broker.ConnectAsync("raw");
+        Assert.Equal(MqttClientPublishReasonCode.TopicNameInvalid, (await client.PublishAsync(Qos1("raw/.."), Ct)).ReasonCode);
+        Assert.True((await client.PublishAsync(Qos1("raw/fine"), Ct)).IsSuccess);
+        Assert.Single(await broker.ReadAllAsync("fine"));
+    }
+
+    [Fact]
+    public async Task The_publish_rate_limit_gets_0x97_on_mqtt5_and_a_disconnect_on_mqtt311()
+    {
+        await using var broker = await TestBroker.StartAsync(o =>
+        {
+            o.Limits.PublishRatePerSecond = 0.001; // one token, refilled every ~17 minutes: deterministic within a test
+            o.Limits.PublishBurst = 1;
+        });
+        using var v5 = await broker.ConnectAsync("rate5");
+        Assert.True((await v5.PublishAsync(Qos1("t"), Ct)).IsSuccess);
+        Assert.Equal(MqttClientPublishReasonCode.QuotaExceeded, (await v5.PublishAsync(Qos1("t"), Ct)).ReasonCode);
+
+        using var v3 = await broker.ConnectAsync("rate3", MqttProtocolVersion.V311);
+        Assert.True((await v3.PublishAsync(Qos1("t"), Ct)).IsSuccess);
+        await PublishExpectingDisconnectAsync(v3, Qos1("t"));
+        Assert.Equal(2, (await broker.ReadAllAsync("mqtt")).Count);
+    }
+
+    [Fact]
+    public async Task Exceeding_max_in_flight_gets_0x97()
+    {
+        GatedIngestLog? gate = null;
+        await using var broker = await TestBroker.StartAsync(o => o.Limits.MaxInFlightPerClient = 3, log => gate = new GatedIngestLog(log));
+        var intercepted = 0;
+        broker.Broker.Server.InterceptingPublishAsync += _ =>
+        {
+            Interlocked.Increment(ref intercepted);
+            return Task.CompletedTask;
+        };
+        using var client = await broker.ConnectAsync("window");
+        var publishes = Enumerable.Range(0, 3).Select(_ => client.PublishAsync(Qos1("t"), Ct)).ToList();
+        await Poll.UntilAsync(() => Task.FromResult(gate!.Appends == 3 ? "" : null));
+        var fourth = client.PublishAsync(Qos1("t"), Ct);
+        // Release durability only once the broker has handled the fourth PUBLISH (while three acks are held).
+        await Poll.UntilAsync(() => Task.FromResult(Volatile.Read(ref intercepted) == 4 ? "" : null));
+        gate!.Release();
+        Assert.All(await Task.WhenAll(publishes), r => Assert.True(r.IsSuccess));
+        Assert.Equal(MqttClientPublishReasonCode.QuotaExceeded, (await fourth).ReasonCode);
+        Assert.Equal(3, (await broker.ReadAllAsync("mqtt")).Count);
+    }
+
+    [Fact]
+    public async Task Connections_beyond_the_limit_are_refused_with_quota_exceeded()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.Limits.MaxConnections = 1);
+        using var first = await broker.ConnectAsync("first");
+        using var second = new MqttClientFactory().CreateMqttClient();
+        Assert.Equal(MqttClientConnectResultCode.QuotaExceeded, await ConnectResultAsync(second, broker.ClientOptions("second").Build()));
+    }
+
+    /// <summary>The CONNACK result code, whether MQTTnet returns it or throws with it.</summary>
+    internal static async Task<MqttClientConnectResultCode> ConnectResultAsync(IMqttClient client, MqttClientOptions options)
+    {
+        try
+        {
+            return (await client.ConnectAsync(options, Ct)).ResultCode;
+        }
+        catch (MqttConnectingFailedException e)
+        {
+            var property = e.GetType().GetProperty("ResultCode") ?? throw new InvalidOperationException("no result code", e);
+            return (MqttClientConnectResultCode)property.GetValue(e)!;
+        }
+    }
+
+    private static MqttIngestOptions WithUsers(MqttIngestOptions o)
+    {
+        o.AllowAnonymous = false;
+        o.Users =
+        [
+            new() { Username = "alice", PasswordHash = PasswordHasher.Hash("wonderland", 1000), Acl = new() { Publish = ["devices/{username}/#"], Subscribe = ["cmd/{clientid}/#"] } },
+        ];
+        return o;
+    }
+
+    [Theory]
+    [InlineData(null, null, MqttClientConnectResultCode.NotAuthorized)]
+    [InlineData("alice", "wrong", MqttClientConnectResultCode.BadUserNameOrPassword)]
+    [InlineData("mallory", "wonderland", MqttClientConnectResultCode.BadUserNameOrPassword)]
+    public async Task Bad_or_missing_credentials_are_refused(string? user, string? password, MqttClientConnectResultCode expected)
+    {
+        await using var broker = await TestBroker.StartAsync(o => WithUsers(o));
+        using var client = new MqttClientFactory().CreateMqttClient();
+        var builder = broker.ClientOptions("who");
+        if (user is not null)
+        {
+            builder.WithCredentials(user, password);
+        }
+        Assert.Equal(expected, await ConnectResultAsync(client, builder.Build()));
+    }
+
+    [Fact]
+    public async Task A_user_publishes_only_where_the_acl_allows_0x87_elsewhere()
+    {
+        await using var broker = await TestBroker.StartAsync(o => WithUsers(o));
+        using var client = await broker.ConnectAsync("a1", configure: b => b.WithCredentials("alice", "wonderland"));
+        Assert.True((await client.PublishAsync(Qos1("devices/alice/temp"), Ct)).IsSuccess);
+        Assert.Equal(MqttClientPublishReasonCode.NotAuthorized, (await client.PublishAsync(Qos1("devices/bob/temp"), Ct)).ReasonCode);
+        Assert.Single(await broker.ReadAllAsync("mqtt"));
+    }
+
+    [Fact]
+    public async Task An_acl_violation_disconnects_an_mqtt311_client()
+    {
+        await using var broker = await TestBroker.StartAsync(o => WithUsers(o));
+        using var client = await broker.ConnectAsync("a311", MqttProtocolVersion.V311, b => b.WithCredentials("alice", "wonderland"));
+        await PublishExpectingDisconnectAsync(client, Qos1("devices/bob/temp"));
+        Assert.Empty(await broker.ReadAllAsync("mqtt"));
+    }
+
+    [Fact]
+    public async Task Subscriptions_outside_the_acl_are_not_authorized()
+    {
+        await using var broker = await TestBroker.StartAsync(o => WithUsers(o));
+        using var client = await broker.ConnectAsync("a2", configure: b => b.WithCredentials("alice", "wonderland"));
+        var result = await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter("cmd/a2/#").WithTopicFilter("cmd/#").Build(), Ct);
+        Assert.Equal([MqttClientSubscribeResultCode.GrantedQoS0, MqttClientSubscribeResultCode.NotAuthorized], result.Items.Select(i => i.ResultCode));
+    }
+}

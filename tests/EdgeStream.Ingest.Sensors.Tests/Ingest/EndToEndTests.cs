@@ -1,0 +1,72 @@
+using System.Text;
+using System.Text.Json;
+using EdgeStream.Log;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace EdgeStream.Ingest.Sensors.Tests.Ingest;
+
+public sealed class EndToEndTests : IDisposable
+{
+    private readonly string _data = Directory.CreateTempSubdirectory("edgestream-sensors-").FullName;
+
+    public void Dispose() => Directory.Delete(_data, recursive: true);
+
+    [Fact]
+    public async Task Configured_simulated_sensors_land_in_the_log()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        string[] types = ["bme280", "bmp280", "sht3x", "bh1750", "ads1115", "mcp9808", "ds18b20", "gpio-input", "pulse-counter"];
+        var settings = new Dictionary<string, string?>();
+        for (int i = 0; i < types.Length; i++)
+        {
+            settings[$"Sensors:{i}:Name"] = $"sim-{types[i]}";
+            settings[$"Sensors:{i}:Type"] = types[i];
+            settings[$"Sensors:{i}:Driver"] = "simulated";
+            settings[$"Sensors:{i}:PollInterval"] = "00:00:00.200";
+            settings[$"Sensors:{i}:Tags:site"] = "lab";
+        }
+        settings["Sensors:1:Address"] = "0x77";
+        settings["Sensors:4:Channels:0:Name"] = "soil";
+        settings["Sensors:4:Channels:0:Scale"] = "30";
+        settings["Sensors:4:Channels:0:Unit"] = "%";
+        settings["Sensors:6:DeviceId"] = "28-0316a1e2b3ff";
+        settings["Sensors:6:Simulation:OneWireRoot"] = Path.Combine(_data, "w1");
+        settings["Sensors:7:Pin"] = "17";
+        settings["Sensors:8:Pin"] = "27";
+        settings["Sensors:8:Simulation:PulseRateHz"] = "20";
+
+        await using var store = await LogStore.OpenAsync(new LogOptions { DataDirectory = Path.Combine(_data, "log"), CommitPolicy = "group" }, NullLoggerFactory.Instance, TimeProvider.System, ct);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddSingleton(store);
+        builder.Services.AddSensorIngest(builder.Configuration);
+        using (var host = builder.Build())
+        {
+            await host.StartAsync(ct);
+            await Task.Delay(TimeSpan.FromSeconds(1.5), ct);
+            await host.StopAsync(ct);
+        }
+
+        var records = (await store.ReadAsync("sensors", 0, 0, ReadLimits.Default, ct)).Records;
+        var documents = records.Select(r => JsonDocument.Parse(r.Value)).ToList();
+        var sensors = documents.Select(d => d.RootElement.GetProperty("sensor").GetString()!).ToHashSet();
+        Assert.Equal(types.Select(t => $"sim-{t}").ToHashSet(), sensors);
+        Assert.All(records, r => Assert.Equal(
+            JsonDocument.Parse(r.Value).RootElement.GetProperty("sensor").GetString(),
+            Encoding.UTF8.GetString(r.Key!.Value.Span)));
+        Assert.All(documents, d =>
+        {
+            Assert.Equal("ok", d.RootElement.GetProperty("status").GetString());
+            Assert.Equal("lab", d.RootElement.GetProperty("tags").GetProperty("site").GetString());
+            Assert.NotEmpty(d.RootElement.GetProperty("quantities").EnumerateObject());
+        });
+        var bme = documents.First(d => d.RootElement.GetProperty("sensor").GetString() == "sim-bme280").RootElement.GetProperty("quantities");
+        Assert.Equal("°C", bme.GetProperty("temperature").GetProperty("unit").GetString());
+        Assert.InRange(bme.GetProperty("pressure").GetProperty("value").GetDouble(), 100_000, 102_500);
+        // Polled sensors read about every 200 ms for 1.5 s.
+        Assert.InRange(documents.Count(d => d.RootElement.GetProperty("sensor").GetString() == "sim-sht3x"), 5, 9);
+    }
+}

@@ -1,0 +1,86 @@
+using EdgeStream.Ingest.Sensors.Options;
+using EdgeStream.Ingest.Sensors.Runtime;
+using EdgeStream.Ingest.Sensors.Tests.Support;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace EdgeStream.Ingest.Sensors.Tests.Ingest;
+
+public sealed class OptionsTests
+{
+    private static IHost Build(Dictionary<string, string?> settings)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddSingleton<ISensorRecordSink, NullSink>();
+        builder.Services.AddSensorIngest(builder.Configuration);
+        return builder.Build();
+    }
+
+    [Fact]
+    public async Task Bad_address_stops_start_up_naming_the_key()
+    {
+        var settings = new Dictionary<string, string?>();
+        for (int i = 0; i < 4; i++)
+        {
+            settings[$"Sensors:{i}:Name"] = $"s{i}";
+            settings[$"Sensors:{i}:Type"] = "bme280";
+            settings[$"Sensors:{i}:Driver"] = "simulated";
+            settings[$"Sensors:{i}:Address"] = "0x76";
+        }
+        settings["Sensors:3:Address"] = "0x1ff";
+        using var host = Build(settings);
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
+
+        var failure = Assert.Single(error.Failures);
+        Assert.StartsWith("Sensors:3:Address:", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validator_names_every_bad_key()
+    {
+        var options = new SensorIngestOptions
+        {
+            Sensors =
+            [
+                new SensorOptions { Name = "a", Type = "bme281" },
+                new SensorOptions { Name = "a", Type = "gpio-input", Driver = "fake" },
+                new SensorOptions { Name = "t", Type = "ds18b20", DeviceId = "10-123", PollInterval = TimeSpan.Zero },
+                new SensorOptions { Name = "adc", Type = "ads1115", Channels = [new AdcChannelOptions { Name = "x", Input = "AIN9" }] },
+            ],
+        };
+
+        var result = new SensorOptionsValidator().Validate(null, options);
+
+        Assert.True(result.Failed);
+        var keys = result.Failures!.Select(f => f[..f.IndexOf(": ", StringComparison.Ordinal)]).ToHashSet();
+        Assert.Equal(
+            new HashSet<string> { "Sensors:0:Type", "Sensors:1:Name", "Sensors:1:Driver", "Sensors:1:Pin", "Sensors:2:PollInterval", "Sensors:2:DeviceId", "Sensors:3:Channels:0:Input" },
+            keys);
+    }
+
+    [Fact]
+    public void The_simulated_example_config_binds_and_validates()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(RepoPaths.Root(), "deploy", "examples", "simulated-sensors.json"))
+            .Build();
+        var options = new SensorIngestOptions();
+        configuration.GetSection("Sensors").Bind(options.Sensors);
+
+        Assert.True(new SensorOptionsValidator().Validate(null, options).Succeeded);
+        Assert.Equal(SensorTypes.All.ToHashSet(), options.Sensors.Select(s => s.Kind).ToHashSet());
+        Assert.All(options.Sensors, s => Assert.True(s.Simulated));
+        Assert.All(options.Sensors, s => Assert.Equal("sensors", s.Topic));
+        Assert.NotNull(configuration["Log:DataDirectory"]);
+    }
+
+    private sealed class NullSink : ISensorRecordSink
+    {
+        public ValueTask AppendAsync(string topic, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, DateTimeOffset timestamp, CancellationToken cancellationToken)
+            => ValueTask.CompletedTask;
+    }
+}
