@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole EdgeStream test suite on a fresh Debian / Raspberry Pi OS machine with the .NET SDK.
-# Installs the real components the tests drive (Mosquitto and its clients, nats-server) when missing.
+# Installs the real components the tests drive when missing: Mosquitto and its clients, nats-server, headless
+# Chromium (status page), systemd-analyze and shellcheck (deploy/).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -8,6 +9,9 @@ need=()
 command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
 command -v mosquitto_pub >/dev/null 2>&1 || need+=(mosquitto-clients)
 command -v nats-server >/dev/null 2>&1 || need+=(nats-server)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
+command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing ${need[*]}" >&2
   sudo_cmd=""

@@ -22,6 +22,7 @@ Console.WriteLine($"EdgeStream log bench: {duration.TotalSeconds:0} s per case, 
 Console.WriteLine("Durable = fsynced before the appender counts it. MB/s counts payload bytes.");
 try
 {
+    CrcBench.Run(Console.Out, TimeSpan.FromSeconds(quick ? 0.3 : 1));
     var batchWorkloads = new List<Workload>();
     foreach (var size in new[] { 100, 1024 })
     {

@@ -10,7 +10,8 @@ namespace EdgeStream.Forwarding;
 /// </summary>
 internal sealed class PartitionForwarder(SinkRunner sink, string topic, int partition, int priority, StartPosition start)
 {
-    private long _committed = -1;
+    private long _startOffset = -1;
+    private CursorCommitter? _committer;
     private bool _hasBacklog;
 
     public string Topic { get; } = topic;
@@ -18,13 +19,12 @@ internal sealed class PartitionForwarder(SinkRunner sink, string topic, int part
     public int Partition { get; } = partition;
 
     /// <summary>The committed cursor, or -1 before the loop has resolved its start.</summary>
-    public long Committed => Volatile.Read(ref _committed);
+    public long Committed => Volatile.Read(ref _committer)?.Committed ?? Volatile.Read(ref _startOffset);
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
-        var log = sink.Log;
         var next = await ResolveStartAsync(cancellationToken).ConfigureAwait(false);
-        Volatile.Write(ref _committed, next);
+        Volatile.Write(ref _startOffset, next);
         var limits = new ReadLimits(sink.Options.Batch.MaxRecords, sink.Options.Batch.MaxBytes);
         try
         {
@@ -49,47 +49,59 @@ internal sealed class PartitionForwarder(SinkRunner sink, string topic, int part
     private async Task ForwardAsync(long next, ReadLimits limits, CancellationToken cancellationToken)
     {
         var log = sink.Log;
-        while (true)
+        // Commits run beside the sends (coalesced, in order, only for acknowledged batches), so the cursor's fsync
+        // latency does not cap the drain rate.
+        var committer = new CursorCommitter(log, sink.Name, Topic, Partition, next);
+        Volatile.Write(ref _committer, committer);
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            await sink.Pause.WaitOpenAsync(cancellationToken).ConfigureAwait(false);
-            var read = await log.ReadAsync(Topic, Partition, next, limits, cancellationToken).ConfigureAwait(false);
-            if (read.Records.Count == 0)
+            while (true)
             {
-                if (read.NextOffset > next)
+                cancellationToken.ThrowIfCancellationRequested();
+                await sink.Pause.WaitOpenAsync(cancellationToken).ConfigureAwait(false);
+                var read = await log.ReadAsync(Topic, Partition, next, limits, cancellationToken).ConfigureAwait(false);
+                if (read.Records.Count == 0)
                 {
-                    // Retention removed records below the log start before we forwarded them (disk budget won).
-                    ForwardingLog.RecordsSkipped(sink.Logger, sink.Name, Topic, Partition, next, read.NextOffset);
-                    next = read.NextOffset;
+                    if (read.NextOffset > next)
+                    {
+                        // Retention removed records below the log start before we forwarded them (disk budget won).
+                        ForwardingLog.RecordsSkipped(sink.Logger, sink.Name, Topic, Partition, next, read.NextOffset);
+                        next = read.NextOffset;
+                        continue;
+                    }
+                    // Caught up: make the cursor durable, and let lower-priority partitions use the bandwidth.
+                    await committer.FlushAsync().ConfigureAwait(false);
+                    SetBacklog(false);
+                    await log.WaitForRecordsAsync(Topic, Partition, next, cancellationToken).ConfigureAwait(false);
                     continue;
                 }
-                // Caught up: lower-priority partitions may use the bandwidth until records arrive here again.
-                SetBacklog(false);
-                await log.WaitForRecordsAsync(Topic, Partition, next, cancellationToken).ConfigureAwait(false);
-                continue;
+                SetBacklog(true);
+                var records = await LingerAsync(read, limits, cancellationToken).ConfigureAwait(false);
+                if (records[0].Offset > next)
+                {
+                    ForwardingLog.RecordsSkipped(sink.Logger, sink.Name, Topic, Partition, next, records[0].Offset);
+                }
+                var batch = new SinkBatch(sink.NodeId, Topic, Partition, records);
+                var bytes = batch.SizeBytes;
+                await sink.Bandwidth.AcquireAsync(priority, bytes, cancellationToken).ConfigureAwait(false);
+                var result = await sink.Pipeline.ExecuteAsync(
+                    static (state, ct) => new ValueTask<SendResult>(state.Sink.SendAsync(state.Batch, ct)),
+                    (sink.Sink, Batch: batch),
+                    cancellationToken).ConfigureAwait(false);
+                if (result.Rejected.Count > 0)
+                {
+                    await DeadLetterAsync(batch, result.Rejected, cancellationToken).ConfigureAwait(false);
+                }
+                next = batch.LastOffset + 1;
+                committer.Request(next);
+                sink.Health.OnSuccess(records.Count - result.Rejected.Count, bytes);
+                sink.Metrics.Sent(sink.Name, Topic, records.Count - result.Rejected.Count, bytes);
             }
-            SetBacklog(true);
-            var records = await LingerAsync(read, limits, cancellationToken).ConfigureAwait(false);
-            if (records[0].Offset > next)
-            {
-                ForwardingLog.RecordsSkipped(sink.Logger, sink.Name, Topic, Partition, next, records[0].Offset);
-            }
-            var batch = new SinkBatch(sink.NodeId, Topic, Partition, records);
-            var bytes = batch.SizeBytes;
-            await sink.Bandwidth.AcquireAsync(priority, bytes, cancellationToken).ConfigureAwait(false);
-            var result = await sink.Pipeline.ExecuteAsync(
-                static (state, ct) => new ValueTask<SendResult>(state.Sink.SendAsync(state.Batch, ct)),
-                (sink.Sink, Batch: batch),
-                cancellationToken).ConfigureAwait(false);
-            if (result.Rejected.Count > 0)
-            {
-                await DeadLetterAsync(batch, result.Rejected, cancellationToken).ConfigureAwait(false);
-            }
-            next = batch.LastOffset + 1;
-            await log.CommitCursorAsync(sink.Name, Topic, Partition, next, cancellationToken).ConfigureAwait(false);
-            Volatile.Write(ref _committed, next);
-            sink.Health.OnSuccess(records.Count - result.Rejected.Count, bytes);
-            sink.Metrics.Sent(sink.Name, Topic, records.Count - result.Rejected.Count, bytes);
+        }
+        finally
+        {
+            // Even on shutdown, finish the commit of what upstream already acknowledged (less to resend after restart).
+            await committer.FlushAsync().ConfigureAwait(false);
         }
     }
 
@@ -146,6 +158,8 @@ internal sealed class PartitionForwarder(SinkRunner sink, string topic, int part
     private async Task DeadLetterAsync(SinkBatch batch, IReadOnlyList<RejectedRecord> rejected, CancellationToken cancellationToken)
     {
         var dlq = Topic + ".dlq";
+        // Created explicitly: dead letters must be kept even when the log does not auto-create topics.
+        sink.Log.EnsureTopic(dlq);
         foreach (var r in rejected)
         {
             var headers = new List<RecordHeader>(r.Record.Headers)

@@ -176,20 +176,27 @@ internal sealed class SinkRunner : IAsyncDisposable
 
     public SinkStatus GetStatus()
     {
-        List<PartitionStatus> partitions;
+        List<PartitionForwarder> forwarders;
         lock (_lock)
         {
-            partitions = _loops.Values
-                .Where(l => l.Forwarder.Committed >= 0)
-                .Select(l => new PartitionStatus(l.Forwarder.Topic, l.Forwarder.Partition, l.Forwarder.Committed, EndOffset(l.Forwarder.Topic, l.Forwarder.Partition)))
-                .OrderBy(p => p.Topic, StringComparer.Ordinal).ThenBy(p => p.Partition)
-                .ToList();
+            forwarders = _loops.Values.Select(l => l.Forwarder).Where(f => f.Committed >= 0).ToList();
         }
+        // One topic snapshot per topic, not per partition: a snapshot is not free and status is polled.
+        var topics = new Dictionary<string, TopicInfo?>(StringComparer.Ordinal);
+        var partitions = forwarders
+            .Select(f =>
+            {
+                if (!topics.TryGetValue(f.Topic, out var info))
+                {
+                    topics[f.Topic] = info = Log.GetTopic(f.Topic);
+                }
+                var end = info?.Partitions.FirstOrDefault(p => p.Partition == f.Partition)?.DurableOffset ?? 0;
+                return new PartitionStatus(f.Topic, f.Partition, f.Committed, end);
+            })
+            .OrderBy(p => p.Topic, StringComparer.Ordinal).ThenBy(p => p.Partition)
+            .ToList();
         return new SinkStatus(Name, Options.Type, Health.State, Health.LastError, Health.LastErrorAt, Health.LastSuccessAt, Health.SentRecords, Health.SentBytes, partitions);
     }
-
-    private long EndOffset(string topic, int partition)
-        => Log.GetTopic(topic)?.Partitions.FirstOrDefault(p => p.Partition == partition)?.DurableOffset ?? 0;
 
     public async ValueTask DisposeAsync()
     {

@@ -1,10 +1,12 @@
 using System.CommandLine;
+using EdgeStream.Host.Demo;
 using EdgeStream.Host.LogVerbs;
 using EdgeStream.Host.Run;
 
 var root = new RootCommand("EdgeStream: an edge telemetry collector with a durable local log.")
 {
     RunCommand.Create(),
+    DemoCommand.Create(),
     LogCommand.Create(),
     EdgeStream.Host.Mqtt.MqttCommand.Create(),
 };

@@ -10,4 +10,7 @@ internal static partial class KafkaLog
 
     [LoggerMessage(EventId = 5101, Level = LogLevel.Debug, Message = "librdkafka {Facility}: {Message}")]
     public static partial void ClientLog(ILogger logger, string facility, string message);
+
+    [LoggerMessage(EventId = 5102, Level = LogLevel.Warning, Message = "Kafka producer replaced after a fatal error")]
+    public static partial void ProducerRecreated(ILogger logger);
 }

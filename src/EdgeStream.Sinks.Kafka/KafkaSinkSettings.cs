@@ -35,7 +35,8 @@ internal sealed record KafkaSinkSettings(string BootstrapServers, string TopicTe
             EnableIdempotence = true,
             Acks = Acks.All,
             CompressionType = Compression,
-            LingerMs = 5,
+            // The engine hands over whole batches, so librdkafka need not wait for more: linger only delays the ack of a batch tail.
+            LingerMs = 1,
         };
         // SASL/TLS and any other librdkafka property pass through unchanged (Forwarding:Sinks:N:Client).
         foreach (var (key, value) in Client)

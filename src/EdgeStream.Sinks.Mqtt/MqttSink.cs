@@ -35,10 +35,12 @@ internal sealed class MqttSink : ISink
     {
         await EnsureConnectedAsync(cancellationToken).ConfigureAwait(false);
         List<RejectedRecord>? rejected = null;
+        var templateTopic = _settings.TopicFor(batch.Topic, batch.Partition, null);
         foreach (var r in batch.Records)
         {
+            var original = r.Headers.Count == 0 ? null : r.GetHeader(MqttSinkSettings.OriginalTopicHeader);
             var builder = new MqttApplicationMessageBuilder()
-                .WithTopic(_settings.TopicFor(batch.Topic, batch.Partition, r.GetHeader(MqttSinkSettings.OriginalTopicHeader)))
+                .WithTopic(original is null ? templateTopic : _settings.TopicFor(batch.Topic, batch.Partition, original))
                 .WithPayload(r.Value.ToArray())
                 .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce)
                 .WithUserProperty(IdProperty, System.Text.Encoding.UTF8.GetBytes(batch.IdOf(r)).AsMemory());

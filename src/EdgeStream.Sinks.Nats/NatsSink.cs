@@ -44,14 +44,15 @@ internal sealed class NatsSink : ISink
         var subject = _settings.SubjectFor(batch.Topic, batch.Partition);
         foreach (var r in batch.Records)
         {
-            var headers = new NatsHeaders();
+            // Nats-Msg-Id travels in the publish options; a header block is only built when there is more to carry.
+            NatsHeaders? headers = null;
             foreach (var h in r.Headers)
             {
-                headers.Add(h.Name, Encoding.UTF8.GetString(h.Value.Span));
+                (headers ??= []).Add(h.Name, Encoding.UTF8.GetString(h.Value.Span));
             }
             if (r.Key is { } key)
             {
-                headers["EdgeStream-Key"] = Convert.ToBase64String(key.Span);
+                (headers ??= [])["EdgeStream-Key"] = Convert.ToBase64String(key.Span);
             }
             var ack = await _js.PublishAsync(subject, r.Value.ToArray(), opts: new NatsJSPubOpts { MsgId = batch.IdOf(r) }, headers: headers, cancellationToken: cancellationToken).ConfigureAwait(false);
             // A duplicate ack means an earlier attempt was stored but its ack was lost: delivered. Other errors throw.

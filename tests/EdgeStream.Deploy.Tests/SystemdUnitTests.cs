@@ -57,7 +57,7 @@ public sealed class SystemdUnitTests
     }
 
     [Fact]
-    public void Unit_keeps_device_nodes_reachable_and_sets_no_watchdog_the_host_does_not_feed()
+    public void Unit_keeps_device_nodes_reachable_and_arms_the_watchdog_the_host_feeds()
     {
         var settings = UnitFile.Parse(File.ReadAllText(UnitPath));
 
@@ -66,8 +66,8 @@ public sealed class SystemdUnitTests
         Assert.Empty(settings.All("Service", "DevicePolicy"));
         // MemoryDenyWriteExecute breaks the JIT.
         Assert.Empty(settings.All("Service", "MemoryDenyWriteExecute"));
-        // AddSystemd() sends READY=1 but never WATCHDOG=1: any WatchdogSec would kill a healthy service.
-        Assert.Empty(settings.All("Service", "WatchdogSec"));
+        // The host's SystemdWatchdog pings every WatchdogSec/2 (tested in EdgeStream.Host.Tests).
+        Assert.Equal("30s", settings.Single("Service", "WatchdogSec"));
     }
 
     /// <summary>Runs verify on a copy whose ExecStart names a real executable, since /opt/edgestream is not installed here.</summary>

@@ -75,6 +75,25 @@ public sealed class HttpSinkTests
     }
 
     [Fact]
+    public async Task Start_at_a_timestamp_forwards_from_the_first_record_at_or_after_it()
+    {
+        await using var receiver = await HttpReceiver.StartAsync();
+        await using var log = await TestLog.OpenAsync(partitions: 1);
+        var t0 = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        log.Store.EnsureTopic("ts");
+        var records = Enumerable.Range(0, 10).Select(i => new LogRecord(Encoding.UTF8.GetBytes($"r{i}"), timestamp: t0.AddMinutes(i))).ToList();
+        await log.Store.AppendBatchAsync("ts", 0, records, TestContext.Current.CancellationToken);
+        await log.Store.FlushAsync(TestContext.Current.CancellationToken);
+
+        var sink = EngineRun.Sink("http1", "http", ("Url", receiver.Url));
+        sink.Start = t0.AddMinutes(6).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        await using var run = EngineRun.Start(log.Store, sink);
+        await run.DrainedAsync("http1", 1, Timeout);
+
+        Assert.Equal(Enumerable.Range(6, 4).Select(i => $"node1/ts/0/{i}"), receiver.Ids);
+    }
+
+    [Fact]
     public async Task Paused_sink_holds_records_back_until_resumed_and_reports_it()
     {
         await using var receiver = await HttpReceiver.StartAsync();

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.CommandLine;
 using System.Text;
 using System.Text.Json;
+using EdgeStream.Http;
 using EdgeStream.Log;
 
 namespace EdgeStream.Host.LogVerbs;

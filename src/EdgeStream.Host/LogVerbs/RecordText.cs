@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Unicode;
+using EdgeStream.Http;
 using EdgeStream.Log;
 
 namespace EdgeStream.Host.LogVerbs;

@@ -7,7 +7,8 @@ namespace EdgeStream.Host.LogVerbs;
 /// <summary>
 /// <c>log tail &lt;topic&gt;</c>: follows one or all partitions (one <see cref="LogStore.TailAsync"/> per partition,
 /// merged in arrival order) until cancelled (Ctrl+C). Starts at each partition's end unless <c>--from-offset</c> says
-/// otherwise. It sees what is appended through the store it opened, i.e. in this process.
+/// otherwise. A running service holds its data directory, so live boxes are followed with <c>--url</c> (see
+/// <see cref="RemoteTail"/>).
 /// </summary>
 internal static class TailVerb
 {
@@ -18,11 +19,22 @@ internal static class TailVerb
         var partition = new Option<int?>("--partition") { Description = "Only this partition (default: every partition)." };
         var fromOffset = new Option<long?>("--from-offset") { Description = "Start at this offset in each partition (default: the end)." };
         var format = RecordPrinter.FormatOption(RecordFormat.Text);
-        var command = new Command("tail", "Follow a topic's new records until Ctrl+C.") { data, topicArg, partition, fromOffset, format };
+        var url = new Option<string?>("--url") { Description = "Follow a running service through its HTTP pull API instead (prints jsonl), e.g. http://127.0.0.1:8080." };
+        var token = new Option<string?>("--token") { Description = "Bearer token for --url when Http:Token is set." };
+        var command = new Command("tail", "Follow a topic's new records until Ctrl+C.") { data, topicArg, partition, fromOffset, format, url, token };
         command.SetAction(async (parse, ct) =>
         {
             var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
+            if (parse.GetValue(url) is { } address)
+            {
+                if (!Uri.TryCreate(address.TrimEnd('/') + "/", UriKind.Absolute, out var server) || server.Scheme is not ("http" or "https"))
+                {
+                    await error.WriteLineAsync($"edgestream: --url '{address}' is not an http(s) address.");
+                    return LogAccess.UsageError;
+                }
+                return await RemoteTail.RunAsync(server, parse.GetValue(topicArg)!, parse.GetValue(partition), parse.GetValue(fromOffset), parse.GetValue(token), output, error, ct);
+            }
             await using var store = await LogAccess.OpenAsync(parse.GetValue(data)!, error, ct);
             if (store is null
                 || LogAccess.FindTopic(store, parse.GetValue(topicArg)!, error) is not { } topic

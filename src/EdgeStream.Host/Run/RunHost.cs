@@ -1,15 +1,34 @@
+using System.Globalization;
+using EdgeStream.Forwarding;
 using EdgeStream.Log;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace EdgeStream.Host.Run;
 
-/// <summary>Builds and runs the generic host behind <c>edgestream run</c>.</summary>
-internal static class RunHost
+/// <summary>Builds and runs the generic host behind <c>edgestream run</c> (and <c>demo</c>).</summary>
+internal static partial class RunHost
 {
     public static async Task<int> RunAsync(RunArguments arguments, CancellationToken cancellationToken)
+    {
+        var builder = CreateBuilder(arguments, extraSettings: null);
+        if (builder is null)
+        {
+            return 2;
+        }
+        return await RunAsync(builder, afterStart: null, cancellationToken);
+    }
+
+    /// <summary>
+    /// The configured builder: appsettings.json, appsettings.{Environment}.json, <c>--config</c>, environment variables
+    /// <c>EDGESTREAM__*</c>, then the command-line flags, then <paramref name="extraSettings"/> (the demo's).
+    /// Null (after printing why) when a flag is invalid.
+    /// </summary>
+    public static HostApplicationBuilder? CreateBuilder(RunArguments arguments, IReadOnlyDictionary<string, string?>? extraSettings)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -20,6 +39,7 @@ internal static class RunHost
         {
             builder.Configuration.AddJsonFile(arguments.ConfigFile, optional: false, reloadOnChange: false);
         }
+        builder.Configuration.AddEnvironmentVariables("EDGESTREAM__");
         var overrides = new Dictionary<string, string?>();
         if (arguments.DataDirectory is not null)
         {
@@ -27,16 +47,47 @@ internal static class RunHost
         }
         if (arguments.MqttPort is not null)
         {
-            overrides["Mqtt:Port"] = arguments.MqttPort.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            overrides["Mqtt:Port"] = arguments.MqttPort.Value.ToString(CultureInfo.InvariantCulture);
         }
         if (arguments.HttpPort is not null)
         {
-            overrides["Http:Port"] = arguments.HttpPort.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            overrides["Http:Port"] = arguments.HttpPort.Value.ToString(CultureInfo.InvariantCulture);
+        }
+        var sinkIndex = builder.Configuration.GetSection("Forwarding:Sinks").GetChildren().Count();
+        foreach (var uri in arguments.Sinks)
+        {
+            SinkOptions sink;
+            try
+            {
+                sink = SinkUri.Parse(uri);
+            }
+            catch (FormatException e)
+            {
+                Console.Error.WriteLine($"edgestream: --sink: {e.Message}");
+                return null;
+            }
+            var prefix = $"Forwarding:Sinks:{sinkIndex++}:";
+            overrides[prefix + "Name"] = sink.Name;
+            overrides[prefix + "Type"] = sink.Type;
+            foreach (var (key, value) in sink.Settings)
+            {
+                overrides[prefix + "Settings:" + key] = value;
+            }
+        }
+        foreach (var (key, value) in extraSettings ?? new Dictionary<string, string?>())
+        {
+            overrides[key] = value;
         }
         builder.Configuration.AddInMemoryCollection(overrides);
-        builder.Configuration.AddEnvironmentVariables("EDGESTREAM__");
-        builder.Services.AddSystemd();
+        return builder;
+    }
 
+    /// <summary>
+    /// Opens the log, adds every pipeline stage and runs until stopped. Returns 0 after a clean stop, 1 when a stage
+    /// crashed (so systemd's Restart=on-failure restarts the service), 2 when the configuration is invalid.
+    /// </summary>
+    public static async Task<int> RunAsync(HostApplicationBuilder builder, Func<IHost, LogStore, CancellationToken, Task>? afterStart, CancellationToken cancellationToken)
+    {
         var logOptions = new LogOptions();
         builder.Configuration.GetSection("Log").Bind(logOptions);
         try
@@ -49,19 +100,65 @@ internal static class RunHost
             return 2;
         }
 
-        using var bootLoggers = LoggerFactory.Create(l => l.AddConsole());
-        await using var store = await LogStore.OpenAsync(logOptions, bootLoggers, TimeProvider.System, cancellationToken);
-        builder.Services.AddSingleton(store);
+        // The log opens with the host's own logging, so it is registered through a holder filled in before start.
+        var holder = new StoreHolder();
+        builder.Services.AddSingleton(sp => holder.Store ?? throw new InvalidOperationException("The log is not open yet."));
         builder.Services.AddSingleton(TimeProvider.System);
-
-        // Pipeline stages register here, one line each.
-        // (ingest: MQTT) (ingest: sensors) (forwarding)
+        builder.Services.AddSystemd();
         builder.Services.AddSensorIngest(builder.Configuration);
         builder.Services.AddMqttIngest(builder.Configuration);
         builder.Services.AddForwarding(builder.Configuration);
+        builder.Services.AddEdgeStreamHttp(builder.Configuration);
+        builder.Services.AddEdgeStreamStatus("sinks", sp => sp.GetRequiredService<ForwardingEngine>().GetStatus().Sinks);
+        if (SystemdHelpers.IsSystemdService())
+        {
+            builder.Services.AddHostedService<SystemdWatchdog>();
+        }
 
-        using var host = builder.Build();
-        await host.RunAsync(cancellationToken);
+        var host = builder.Build();
+        await using var disposeHost = (IAsyncDisposable)host;
+        var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeStream.Host");
+        try
+        {
+            await using var store = await LogStore.OpenAsync(logOptions, host.Services.GetRequiredService<ILoggerFactory>(), TimeProvider.System, cancellationToken);
+            holder.Store = store;
+            await host.StartAsync(cancellationToken);
+            if (afterStart is not null)
+            {
+                await afterStart(host, store, cancellationToken);
+            }
+            await host.WaitForShutdownAsync(cancellationToken);
+        }
+        catch (OptionsValidationException e)
+        {
+            await Console.Error.WriteLineAsync($"edgestream: invalid configuration: {string.Join("; ", e.Failures)}");
+            return 2;
+        }
+        catch (LogException e)
+        {
+            StartFailed(logger, e.Message);
+            return 1;
+        }
+        var crashed = host.Services.GetServices<IHostedService>().OfType<BackgroundService>()
+            .Where(s => s.ExecuteTask is { IsFaulted: true })
+            .Select(s => s.GetType().Name)
+            .ToList();
+        if (crashed.Count > 0)
+        {
+            StageCrashed(logger, string.Join(", ", crashed));
+            return 1;
+        }
         return 0;
+    }
+
+    [LoggerMessage(10, LogLevel.Critical, "EdgeStream stopped because {Stages} crashed; exiting with status 1 so the service manager restarts it")]
+    private static partial void StageCrashed(ILogger logger, string stages);
+
+    [LoggerMessage(11, LogLevel.Critical, "EdgeStream could not start: {Reason}")]
+    private static partial void StartFailed(ILogger logger, string reason);
+
+    private sealed class StoreHolder
+    {
+        public LogStore? Store { get; set; }
     }
 }

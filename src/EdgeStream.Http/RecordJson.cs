@@ -4,10 +4,10 @@ using System.Text.Json;
 using System.Text.Unicode;
 using EdgeStream.Log;
 
-namespace EdgeStream.Host.LogVerbs;
+namespace EdgeStream.Http;
 
 /// <summary>
-/// The JSON shape of one stored record, shared by <c>log dump --format jsonl</c> and (later) the HTTP pull API, so both
+/// The JSON shape of one stored record, shared by <c>log dump --format jsonl</c> and the HTTP pull API, so both
 /// print exactly the same thing. One object, properties in this order:
 /// <code>
 /// {"topic":"sensors","partition":0,"offset":42,"timestamp":"2026-11-24T22:33:21.123Z",
@@ -23,7 +23,7 @@ namespace EdgeStream.Host.LogVerbs;
 /// base64, so <c>headerEncoding</c> stays one entry per name. Text is written with relaxed escaping (non-ASCII as is),
 /// which is correct JSON but must not be pasted into HTML unescaped. Stateless; thread-safe.
 /// </summary>
-internal static class RecordJson
+public static class RecordJson
 {
     /// <summary>Writer options for record JSON: compact, non-ASCII kept readable.</summary>
     public static JsonWriterOptions WriterOptions { get; } = new()

@@ -1,0 +1,142 @@
+using System.Diagnostics;
+using System.Globalization;
+using EdgeStream.Bench.Forwarding;
+using EdgeStream.Forwarding;
+using EdgeStream.Log;
+using EdgeStream.Sinks.Http;
+using EdgeStream.Sinks.Kafka;
+using EdgeStream.Sinks.Mqtt;
+using EdgeStream.Sinks.Nats;
+
+// Backlog drain: N records of S bytes pre-loaded in the log; time for EdgeStream to get all of them acknowledged by
+// each upstream, next to the same records sent by that upstream's own client directly. Ratio = EdgeStream rate / direct rate.
+// Each side runs --rounds times, alternating, and the best time counts (the machine is shared; noise only slows).
+// Usage: EdgeStream.Bench.Forwarding [--records 1000000] [--size 200] [--sinks kafka,nats,mqtt,http] [--rounds 2]
+var records = 1_000_000L;
+var rounds = 2;
+var size = 200;
+var sinks = new[] { "kafka", "nats", "mqtt", "http" };
+for (var i = 0; i + 1 < args.Length; i += 2)
+{
+    switch (args[i])
+    {
+        case "--records": records = long.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
+        case "--size": size = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
+        case "--sinks": sinks = args[i + 1].Split(','); break;
+        case "--rounds": rounds = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
+        default: Console.Error.WriteLine($"unknown option {args[i]}"); return 2;
+    }
+}
+const int Partitions = 4;
+var perPartition = records / Partitions;
+var total = perPartition * Partitions;
+
+var dataDir = Directory.CreateTempSubdirectory("bench-log-").FullName;
+try
+{
+    await using var log = await LogStore.OpenAsync(new LogOptions { DataDirectory = dataDir, Defaults = new TopicSettings { Partitions = Partitions }, MinFreeBytes = 0, MinFreePercent = 0 });
+    var sw = Stopwatch.StartNew();
+    await BenchRecords.PreloadAsync(log, Partitions, perPartition, size);
+    Console.WriteLine($"preloaded {total:N0} x {size} B in {sw.Elapsed.TotalSeconds:F1} s; {Environment.ProcessorCount} cores; best of {rounds}");
+    sw.Restart();
+    await Task.WhenAll(Enumerable.Range(0, Partitions).Select(async p =>
+    {
+        for (long next = 0; next < perPartition;)
+        {
+            next = (await log.ReadAsync(BenchRecords.Topic, p, next, new ReadLimits(1000, 1 << 20))).NextOffset;
+        }
+    }));
+    Console.WriteLine($"log read alone: {sw.Elapsed.TotalSeconds:F2} s ({total / sw.Elapsed.TotalSeconds:N0} rec/s)");
+    Console.WriteLine();
+    Console.WriteLine($"{"sink",-6} {"direct s",9} {"direct rec/s",13} {"edgestream s",13} {"edge rec/s",11} {"ratio",6}");
+
+    await using var up = new Upstreams();
+    foreach (var sink in sinks)
+    {
+        Func<string, Task> direct;
+        SinkOptions options = new() { Name = "bench-" + sink, Type = sink };
+        options.Batch.MaxRecords = 1000;
+        options.Batch.MaxBytes = 1 << 20;
+        switch (sink)
+        {
+            case "kafka":
+                up.StartKafka();
+                direct = node => Baselines.KafkaAsync(node, up.KafkaBootstrap, Partitions, perPartition, size);
+                options.Settings["BootstrapServers"] = up.KafkaBootstrap;
+                break;
+            case "nats":
+                await up.StartNatsAsync();
+                direct = node => Baselines.NatsAsync(node, up.NatsUrl, Partitions, perPartition, size);
+                options.Settings["Url"] = up.NatsUrl;
+                options.Settings["Stream"] = "EDGE";
+                options.Settings["CreateStream"] = "true";
+                options.Settings["SubjectTemplate"] = "edge.{partition}";
+                break;
+            case "mqtt":
+                await up.StartMosquittoAsync();
+                direct = node => Baselines.MqttAsync(node, up.MqttPort, Partitions, perPartition, size);
+                options.Settings["Host"] = "127.0.0.1";
+                options.Settings["Port"] = up.MqttPort.ToString(CultureInfo.InvariantCulture);
+                break;
+            case "http":
+                await up.StartHttpAsync();
+                direct = node => Baselines.HttpAsync(node, up.HttpUrl, Partitions, perPartition, size);
+                options.Settings["Url"] = up.HttpUrl;
+                options.Batch.MaxRecords = 500;
+                break;
+            default:
+                Console.Error.WriteLine($"unknown sink {sink}");
+                return 2;
+        }
+
+        var directTime = TimeSpan.MaxValue;
+        var edgeTime = TimeSpan.MaxValue;
+        for (var round = 0; round < rounds; round++)
+        {
+            sw.Restart();
+            await direct(BenchRecords.NodeOf(round));
+            directTime = Min(directTime, sw.Elapsed);
+            // A new sink name per round: a new cursor, so the whole backlog drains again.
+            options.Name = $"bench-{sink}-{round}";
+            edgeTime = Min(edgeTime, await DrainAsync(log, options, BenchRecords.NodeOf(round), perPartition));
+        }
+
+        var ratio = directTime / edgeTime;
+        Console.WriteLine($"{sink,-6} {directTime.TotalSeconds,9:F2} {total / directTime.TotalSeconds,13:N0} {edgeTime.TotalSeconds,13:F2} {total / edgeTime.TotalSeconds,11:N0} {ratio,6:F2}");
+    }
+}
+finally
+{
+    Directory.Delete(dataDir, recursive: true);
+}
+return 0;
+
+static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+static async Task<TimeSpan> DrainAsync(LogStore log, SinkOptions options, string node, long perPartition)
+{
+    var forwarding = new ForwardingOptions { NodeId = node, TopicDiscoveryInterval = TimeSpan.FromMilliseconds(100) };
+    forwarding.Sinks.Add(options);
+    await using var engine = new ForwardingEngine(log, forwarding, [new KafkaSinkFactory(), new NatsSinkFactory(), new MqttSinkFactory(), new HttpSinkFactory()]);
+    using var cts = new CancellationTokenSource();
+    var sw = Stopwatch.StartNew();
+    var run = engine.RunAsync(cts.Token);
+    while (true)
+    {
+        var s = engine.GetStatus().Sinks[0];
+        if (s.Partitions.Count == 4 && s.Partitions.All(p => p.CommittedOffset >= perPartition))
+        {
+            break;
+        }
+        if (run.IsCompleted)
+        {
+            await run;
+            throw new InvalidOperationException("engine stopped");
+        }
+        await Task.Delay(25);
+    }
+    var elapsed = sw.Elapsed;
+    await cts.CancelAsync();
+    await run;
+    return elapsed;
+}

@@ -1,0 +1,110 @@
+using System.Diagnostics.Metrics;
+
+namespace EdgeStream.Http.Metrics;
+
+/// <summary>
+/// The aggregated series of one Prometheus metric, fed by every <see cref="Instrument"/> with that name (a log reopened
+/// in the same process, or several meters of one kind, keep adding to the same counter). Thread-safe: a lock per family;
+/// measurements are per batch or per message, not per byte, so contention stays low.
+/// </summary>
+internal sealed class MetricFamily
+{
+    // OpenTelemetry's default histogram boundaries; instruments may advise their own.
+    private static readonly double[] DefaultBuckets = [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000];
+
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, Series> _series = new(StringComparer.Ordinal);
+
+    public MetricFamily(string name, MetricKind kind, string help, double[]? buckets)
+    {
+        Name = name;
+        Kind = kind;
+        Help = help;
+        Buckets = kind == MetricKind.Histogram ? buckets ?? DefaultBuckets : [];
+    }
+
+    public string Name { get; }
+
+    public MetricKind Kind { get; }
+
+    public string Help { get; }
+
+    public double[] Buckets { get; }
+
+    /// <summary>Applies one measurement: adds (counters), replaces (observed values) or observes (histograms).</summary>
+    public void Record(string labels, double value)
+    {
+        lock (_lock)
+        {
+            if (!_series.TryGetValue(labels, out var s))
+            {
+                s = new Series(Kind == MetricKind.Histogram ? new long[Buckets.Length + 1] : null);
+                _series[labels] = s;
+            }
+            switch (Kind)
+            {
+                case MetricKind.Counter or MetricKind.UpDownCounter:
+                    s.Value += value;
+                    break;
+                case MetricKind.ObservedCounter or MetricKind.ObservedGauge:
+                    s.Value = value;
+                    break;
+                case MetricKind.Histogram:
+                    var i = Array.BinarySearch(Buckets, value);
+                    // Bucket i counts values <= Buckets[i]; the extra last slot is +Inf.
+                    s.BucketCounts![i >= 0 ? i : ~i]++;
+                    s.Value += value;
+                    s.Count++;
+                    break;
+            }
+        }
+    }
+
+    /// <summary>Forgets observed series before a scrape re-observes them, so a deleted topic's gauge disappears.</summary>
+    public void ResetObserved()
+    {
+        if (Kind is MetricKind.ObservedGauge)
+        {
+            lock (_lock)
+            {
+                _series.Clear();
+            }
+        }
+    }
+
+    /// <summary>A consistent copy of every series, ordered by label set.</summary>
+    public IReadOnlyList<(string Labels, double Value, long Count, long[]? Buckets)> Snapshot()
+    {
+        lock (_lock)
+        {
+            return [.. _series.OrderBy(s => s.Key, StringComparer.Ordinal)
+                .Select(s => (s.Key, s.Value.Value, s.Value.Count, s.Value.BucketCounts?.ToArray()))];
+        }
+    }
+
+    private sealed class Series(long[]? bucketCounts)
+    {
+        public double Value;
+        public long Count;
+        public readonly long[]? BucketCounts = bucketCounts;
+    }
+}
+
+/// <summary>How an instrument's measurements aggregate, and which Prometheus type they become.</summary>
+internal enum MetricKind
+{
+    /// <summary><see cref="Counter{T}"/>: deltas summed; Prometheus counter with a <c>_total</c> suffix.</summary>
+    Counter,
+
+    /// <summary><see cref="UpDownCounter{T}"/>: deltas summed; gauge.</summary>
+    UpDownCounter,
+
+    /// <summary><see cref="ObservableCounter{T}"/>: the observed running total; counter.</summary>
+    ObservedCounter,
+
+    /// <summary><see cref="ObservableGauge{T}"/> or <see cref="ObservableUpDownCounter{T}"/>: the observed value; gauge.</summary>
+    ObservedGauge,
+
+    /// <summary><see cref="Histogram{T}"/>: cumulative buckets, sum and count.</summary>
+    Histogram,
+}

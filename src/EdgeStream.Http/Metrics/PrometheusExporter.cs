@@ -1,0 +1,159 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Text;
+
+namespace EdgeStream.Http.Metrics;
+
+/// <summary>
+/// Publishes every System.Diagnostics.Metrics instrument of meters named <c>EdgeStream</c> or <c>EdgeStream.*</c>
+/// (EdgeStream.Log, .Mqtt, .Sensors, .Forwarding, ...) in the Prometheus text format. Names are the instrument names
+/// with dots as underscores (no meter prefix: ours already carry it); counters get the <c>_total</c> suffix; tags
+/// become labels. Counts from its creation. Thread-safe.
+/// </summary>
+/// <remarks>
+/// Written instead of prometheus-net's MeterAdapter, which prefixes the meter name (giving
+/// <c>edgestream_log_edgestream_log_appended_records</c>), exports counters as gauges and drops series idle for five
+/// minutes — so rarely-moving counters such as dropped records would vanish between events.
+/// </remarks>
+internal sealed class PrometheusExporter : IDisposable
+{
+    private readonly MeterListener _listener = new();
+    private readonly ConcurrentDictionary<string, MetricFamily> _families = new(StringComparer.Ordinal);
+    private readonly Lock _scrapeLock = new();
+
+    public PrometheusExporter()
+    {
+        _listener.InstrumentPublished = (instrument, listener) =>
+        {
+            if (IsOurs(instrument.Meter.Name) && Family(instrument) is { } family)
+            {
+                listener.EnableMeasurementEvents(instrument, family);
+            }
+        };
+        _listener.SetMeasurementEventCallback<byte>((i, m, t, s) => Record(s, m, t));
+        _listener.SetMeasurementEventCallback<short>((i, m, t, s) => Record(s, m, t));
+        _listener.SetMeasurementEventCallback<int>((i, m, t, s) => Record(s, m, t));
+        _listener.SetMeasurementEventCallback<long>((i, m, t, s) => Record(s, m, t));
+        _listener.SetMeasurementEventCallback<float>((i, m, t, s) => Record(s, m, t));
+        _listener.SetMeasurementEventCallback<double>((i, m, t, s) => Record(s, m, t));
+        _listener.SetMeasurementEventCallback<decimal>((i, m, t, s) => Record(s, (double)m, t));
+        _listener.Start();
+    }
+
+    /// <summary>Observes the observable instruments, then writes every family in the text format.</summary>
+    public string Scrape()
+    {
+        var sb = new StringBuilder();
+        // One scrape at a time: observable series are reset and re-observed as a unit.
+        lock (_scrapeLock)
+        {
+            foreach (var family in _families.Values)
+            {
+                family.ResetObserved();
+            }
+            _listener.RecordObservableInstruments();
+            foreach (var family in _families.Values.OrderBy(f => f.Name, StringComparer.Ordinal))
+            {
+                Write(sb, family);
+            }
+        }
+        return sb.ToString();
+    }
+
+    public void Dispose() => _listener.Dispose();
+
+    private static bool IsOurs(string meter)
+        => meter == "EdgeStream" || meter.StartsWith("EdgeStream.", StringComparison.Ordinal);
+
+    private static void Record(object? state, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        => ((MetricFamily)state!).Record(PrometheusText.Labels(tags), value);
+
+    private MetricFamily? Family(Instrument instrument)
+    {
+        var kind = KindOf(instrument);
+        if (kind is null)
+        {
+            return null;
+        }
+        var name = PrometheusText.MetricName(instrument.Name);
+        var help = string.IsNullOrEmpty(instrument.Unit) ? instrument.Description ?? "" : $"{instrument.Description} ({instrument.Unit})";
+        var family = _families.GetOrAdd(name, n => new MetricFamily(n, kind.Value, help, BucketsOf(instrument)));
+        // Two instruments of different kinds cannot share a name in Prometheus: the first one keeps it.
+        return family.Kind == kind ? family : null;
+    }
+
+    private static MetricKind? KindOf(Instrument instrument)
+    {
+        var type = instrument.GetType();
+        if (!type.IsGenericType)
+        {
+            return null;
+        }
+        var definition = type.GetGenericTypeDefinition();
+        return definition == typeof(Counter<>) ? MetricKind.Counter
+            : definition == typeof(UpDownCounter<>) ? MetricKind.UpDownCounter
+            : definition == typeof(ObservableCounter<>) ? MetricKind.ObservedCounter
+            : definition == typeof(ObservableGauge<>) || definition == typeof(ObservableUpDownCounter<>) ? MetricKind.ObservedGauge
+            : definition == typeof(Histogram<>) ? MetricKind.Histogram
+            : null;
+    }
+
+    private static double[]? BucketsOf(Instrument instrument) => instrument switch
+    {
+        Histogram<double> h => h.Advice?.HistogramBucketBoundaries?.ToArray(),
+        Histogram<long> h => h.Advice?.HistogramBucketBoundaries?.Select(b => (double)b).ToArray(),
+        Histogram<int> h => h.Advice?.HistogramBucketBoundaries?.Select(b => (double)b).ToArray(),
+        _ => null,
+    };
+
+    private static void Write(StringBuilder sb, MetricFamily family)
+    {
+        var series = family.Snapshot();
+        if (series.Count == 0)
+        {
+            return;
+        }
+        var counter = family.Kind is MetricKind.Counter or MetricKind.ObservedCounter;
+        var name = counter && !family.Name.EndsWith("_total", StringComparison.Ordinal) ? family.Name + "_total" : family.Name;
+        var type = family.Kind switch
+        {
+            MetricKind.Counter or MetricKind.ObservedCounter => "counter",
+            MetricKind.Histogram => "histogram",
+            _ => "gauge",
+        };
+        sb.Append("# HELP ").Append(name).Append(' ').Append(PrometheusText.Help(family.Help)).Append('\n');
+        sb.Append("# TYPE ").Append(name).Append(' ').Append(type).Append('\n');
+        foreach (var (labels, value, count, buckets) in series)
+        {
+            if (buckets is null)
+            {
+                Sample(sb, name, labels, null, value);
+                continue;
+            }
+            long cumulative = 0;
+            for (var i = 0; i < buckets.Length; i++)
+            {
+                cumulative += buckets[i];
+                var le = i < family.Buckets.Length ? PrometheusText.Number(family.Buckets[i]) : "+Inf";
+                Sample(sb, name + "_bucket", labels, $"le=\"{le}\"", cumulative);
+            }
+            Sample(sb, name + "_sum", labels, null, value);
+            Sample(sb, name + "_count", labels, null, count);
+        }
+    }
+
+    private static void Sample(StringBuilder sb, string name, string labels, string? extra, double value)
+    {
+        sb.Append(name);
+        if (labels.Length > 0 || extra is not null)
+        {
+            sb.Append('{').Append(labels);
+            if (extra is not null)
+            {
+                sb.Append(labels.Length > 0 ? "," : "").Append(extra);
+            }
+            sb.Append('}');
+        }
+        sb.Append(' ').Append(PrometheusText.Number(value)).Append('\n');
+    }
+}

@@ -1,0 +1,23 @@
+namespace EdgeStream.Http.Status;
+
+/// <summary>
+/// A section of <c>/api/status</c> supplied by another stage (sinks, sensors, MQTT): register implementations in the
+/// host's container (or use <c>services.AddEdgeStreamStatus(name, sp =&gt; ...)</c>); each becomes a top-level property
+/// named <see cref="Name"/>. Implementations must be thread-safe and cheap: they run on every status request (the page
+/// polls every 2 s).
+/// </summary>
+public interface IStatusContributor
+{
+    /// <summary>
+    /// The section's property name, e.g. <c>sinks</c> or <c>sensors</c>. <c>time</c>, <c>topics</c> and
+    /// <c>cursors</c> are reserved; a contributor using one (or a name already taken) is skipped with a warning.
+    /// </summary>
+    string Name { get; }
+
+    /// <summary>
+    /// A snapshot serialized as JSON (camelCase properties, enums as strings). A <see cref="System.Text.Json.JsonElement"/>
+    /// or <see cref="System.Text.Json.Nodes.JsonNode"/> is written as is; other objects by reflection, so in trimmed
+    /// builds prefer those two. An exception becomes <c>{"error": message}</c> in the section.
+    /// </summary>
+    object? GetStatus();
+}

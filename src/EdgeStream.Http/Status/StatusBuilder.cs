@@ -1,0 +1,63 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using EdgeStream.Log;
+using Microsoft.Extensions.Logging;
+
+namespace EdgeStream.Http.Status;
+
+/// <summary>
+/// Builds the status snapshot: topics and cursors straight from the log, then each contributor's section. A failing
+/// contributor yields <c>{"error": ...}</c> rather than failing the whole page. Thread-safe.
+/// </summary>
+internal sealed class StatusBuilder(LogStore store, StatusContributors contributors, TimeProvider time, ILogger<StatusBuilder> logger)
+{
+    private static readonly HashSet<string> Reserved = new(StringComparer.OrdinalIgnoreCase) { "time", "topics", "cursors" };
+
+    // Contributors hand us arbitrary objects: reflection-based, with the same conventions as our own JSON.
+    private static readonly JsonSerializerOptions ContributorJson = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter() },
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
+    };
+
+    public StatusDocument Build()
+    {
+        var topics = store.GetTopics();
+        var cursors = CursorViews.From(store, topics);
+        Dictionary<string, JsonElement>? sections = null;
+        foreach (var contributor in contributors.All)
+        {
+            sections ??= new Dictionary<string, JsonElement>(StringComparer.Ordinal);
+            if (Reserved.Contains(contributor.Name) || sections.ContainsKey(contributor.Name))
+            {
+                HttpLog.StatusContributorNameTaken(logger, contributor.Name);
+                continue;
+            }
+            sections[contributor.Name] = Section(contributor);
+        }
+        return new StatusDocument { Time = time.GetUtcNow(), Topics = [.. topics.Select(TopicView.From)], Cursors = cursors, Sections = sections };
+    }
+
+    private JsonElement Section(IStatusContributor contributor)
+    {
+        try
+        {
+            return contributor.GetStatus() switch
+            {
+                null => JsonSerializer.SerializeToElement<object?>(null, ContributorJson),
+                JsonElement e => e.Clone(),
+                JsonNode n => JsonSerializer.SerializeToElement(n, ContributorJson),
+                var o => JsonSerializer.SerializeToElement(o, o.GetType(), ContributorJson),
+            };
+        }
+#pragma warning disable CA1031 // A contributor from another stage must not take the status endpoint down with it.
+        catch (Exception e)
+#pragma warning restore CA1031
+        {
+            HttpLog.StatusContributorFailed(logger, contributor.Name, e);
+            return JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["error"] = e.Message }, ContributorJson);
+        }
+    }
+}

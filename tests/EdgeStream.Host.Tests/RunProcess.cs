@@ -1,0 +1,103 @@
+using System.Diagnostics;
+
+namespace EdgeStream.Host.Tests;
+
+/// <summary>
+/// An <c>edgestream</c> process started from the test's output directory, killed on dispose. With
+/// <c>underFakeSystemd</c> it runs as the child of a shell named <c>systemd</c>: .NET enables its systemd integration
+/// only when the parent process is called that.
+/// </summary>
+internal sealed class RunProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _output = [];
+
+    public RunProcess(IReadOnlyDictionary<string, string> environment, string? underFakeSystemd, params string[] args)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "edgestream.dll");
+        ProcessStartInfo start;
+        if (underFakeSystemd is not null)
+        {
+            var shell = Path.Combine(underFakeSystemd, "systemd");
+            File.CreateSymbolicLink(shell, "/bin/bash");
+            start = new ProcessStartInfo(shell);
+            start.ArgumentList.Add("-c");
+            // The shell stays the parent (it waits), and prints the service's pid so SIGTERM reaches the service.
+            start.ArgumentList.Add("dotnet \"$@\" & child=$!; echo \"edgestream-pid $child\"; wait $child");
+            start.ArgumentList.Add("systemd");
+            start.ArgumentList.Add(dll);
+        }
+        else
+        {
+            start = new ProcessStartInfo("dotnet");
+            start.ArgumentList.Add(dll);
+        }
+        start.RedirectStandardOutput = start.RedirectStandardError = true;
+        start.UseShellExecute = false;
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+        foreach (var (k, v) in environment)
+        {
+            start.Environment[k] = v;
+        }
+        _process = Process.Start(start)!;
+        _process.OutputDataReceived += (_, e) => Add(e.Data);
+        _process.ErrorDataReceived += (_, e) => Add(e.Data);
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return string.Join('\n', _output);
+            }
+        }
+    }
+
+    /// <summary>The service's pid (the shell's child when under the fake systemd).</summary>
+    public string ServicePid => Output.Split('\n').FirstOrDefault(l => l.StartsWith("edgestream-pid ", StringComparison.Ordinal))?[15..]
+        ?? _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    public async Task<int> StopAsync(TimeSpan timeout)
+    {
+        // SIGTERM, as systemd stops a service.
+        await Process.Start("kill", ["-TERM", ServicePid])!.WaitForExitAsync();
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
+    }
+
+    /// <summary>Waits for the process to end by itself.</summary>
+    public async Task<int> WaitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        _process.Dispose();
+    }
+
+    private void Add(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_output)
+            {
+                _output.Add(line);
+            }
+        }
+    }
+}

@@ -1,0 +1,136 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+
+namespace EdgeStream.Host.Tests;
+
+/// <summary>The real <c>edgestream</c> process: the demo end to end, and following a live service over HTTP.</summary>
+public class ServiceTests
+{
+    [Fact]
+    public async Task Demo_moves_records_from_devices_and_sensors_through_the_log_to_its_upstream_and_stops_by_itself()
+    {
+        using var demo = new RunProcess(new Dictionary<string, string>(), null, "demo", "--duration", "10", "--devices", "5");
+        var code = await demo.WaitAsync(TimeSpan.FromSeconds(90));
+
+        Assert.True(code == 0, demo.Output);
+        Assert.Contains("status page   http://127.0.0.1:", demo.Output);
+        var summary = demo.Output.Split('\n').Single(l => l.StartsWith("Demo stopped.", StringComparison.Ordinal));
+        var numbers = summary.Split(' ', '(').Where(w => long.TryParse(w, out _)).Select(long.Parse).ToArray();
+        Assert.True(numbers[0] > 20, summary);
+        // Redelivery may repeat a record, but every id the upstream saw is one record of the log.
+        Assert.True(numbers[1] <= numbers[0] && numbers[1] > 20, summary);
+        Assert.Contains("sensors", demo.Output);
+    }
+
+    [Fact]
+    public async Task Log_tail_with_url_follows_a_running_service_whose_directory_is_locked()
+    {
+        var dir = Directory.CreateTempSubdirectory("edgestream-tail-");
+        try
+        {
+            var port = FreePort();
+            var data = Path.Combine(dir.FullName, "data");
+            using var service = new RunProcess(new Dictionary<string, string>(), null, "run", "--data", data, "--mqtt-port", "0", "--http-port", port.ToString());
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+            await WaitReadyAsync(http, service);
+            (await http.PostAsync("api/v1/topics/live/records", new StringContent("{\"value\":\"first\"}\n", Encoding.UTF8, "application/x-ndjson"))).EnsureSuccessStatusCode();
+
+            // The local way in is refused with a pointer to the HTTP API...
+            var fixtureLocked = new LockedDirectory(data);
+            var local = await fixtureLocked.RunAsync("dump", "live");
+            Assert.NotEqual(0, local.ExitCode);
+            Assert.Contains("in use by another EdgeStream process", local.Error);
+
+            // ...and --url follows it live: the record already there, then one posted while tailing.
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            var output = new LineWriter(2, cts);
+            var tail = fixtureLocked.RunTailAsync(output, cts.Token, "tail", "live", "--from-offset", "0", "--url", $"http://127.0.0.1:{port}");
+            await output.FirstLine.WaitAsync(cts.Token);
+            (await http.PostAsync("api/v1/topics/live/records", new StringContent("{\"value\":\"second\"}\n", Encoding.UTF8, "application/x-ndjson"))).EnsureSuccessStatusCode();
+            Assert.Equal(0, await tail);
+            var values = output.Lines.Select(l => JsonDocument.Parse(l).RootElement.GetProperty("value").GetString()).ToArray();
+            Assert.Equal(["first", "second"], values);
+            Assert.Equal(0, await service.StopAsync(TimeSpan.FromSeconds(30)));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    private static async Task WaitReadyAsync(HttpClient http, RunProcess service)
+    {
+        for (var i = 0; i < 300; i++)
+        {
+            try
+            {
+                if ((await http.GetAsync("readyz")).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            await Task.Delay(100);
+        }
+        Assert.Fail("the service never became ready: " + service.Output);
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+
+    /// <summary>Runs log verbs against a data directory another process holds.</summary>
+    private sealed class LockedDirectory(string data)
+    {
+        public async Task<VerbResult> RunAsync(params string[] args)
+        {
+            var output = new StringWriter();
+            var error = new StringWriter();
+            var root = new System.CommandLine.RootCommand { LogVerbs.LogCommand.Create() };
+            var code = await root.Parse(["log", .. args, "--data", data]).InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = output, Error = error });
+            return new VerbResult(code, output.ToString(), error.ToString());
+        }
+
+        public Task<int> RunTailAsync(TextWriter output, CancellationToken ct, params string[] args)
+        {
+            var root = new System.CommandLine.RootCommand { LogVerbs.LogCommand.Create() };
+            return root.Parse(["log", .. args]).InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = output, Error = output }, ct);
+        }
+    }
+
+    /// <summary>Collects lines; cancels once it has the expected number so the tail ends as Ctrl+C would end it.</summary>
+    private sealed class LineWriter(int expected, CancellationTokenSource done) : StringWriter
+    {
+        private readonly TaskCompletionSource _first = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public List<string> Lines { get; } = [];
+
+        public Task FirstLine => _first.Task;
+
+        public override void WriteLine(string? value)
+        {
+            lock (Lines)
+            {
+                Lines.Add(value ?? "");
+                _first.TrySetResult();
+                if (Lines.Count == expected)
+                {
+                    done.Cancel();
+                }
+            }
+        }
+
+        public override Task WriteLineAsync(string? value)
+        {
+            WriteLine(value);
+            return Task.CompletedTask;
+        }
+    }
+}

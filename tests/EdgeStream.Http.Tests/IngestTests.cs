@@ -1,0 +1,173 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using EdgeStream.Http.Tests.Infrastructure;
+using EdgeStream.Log;
+
+namespace EdgeStream.Http.Tests;
+
+public sealed class IngestTests
+{
+    [Fact]
+    public async Task A_json_array_is_stored_durably_and_answered_with_offsets_in_request_order()
+    {
+        await using var server = await AdminServer.StartAsync();
+        const string body = """
+            [{"value": {"t": 21.5}, "key": "dev-1", "headers": {"unit": "C"}, "timestamp": "2026-01-02T03:04:05.678Z"},
+             {"value": "plain text"},
+             {"value": "AAEC", "valueEncoding": "base64", "timestamp": 1767323045678}]
+            """;
+
+        using var response = await server.PostAsync("sensors", body, "application/json");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(3, json.RootElement.GetProperty("count").GetInt32());
+        var positions = json.RootElement.GetProperty("records").EnumerateArray()
+            .Select(r => (r.GetProperty("partition").GetInt32(), r.GetProperty("offset").GetInt64())).ToList();
+        // Acknowledged means durable: every answered offset is below the durable end and readable.
+        var read = await server.Store.ReadAsync("sensors", 0, 0, ReadLimits.Default);
+        Assert.Equal([(0, 0L), (0, 1L), (0, 2L)], positions);
+        Assert.Equal(3, read.Records.Count);
+        Assert.Equal("{\"t\": 21.5}", Encoding.UTF8.GetString(read.Records[0].Value.Span));
+        Assert.Equal("dev-1", Encoding.UTF8.GetString(read.Records[0].Key!.Value.Span));
+        Assert.Equal("C", Encoding.UTF8.GetString(read.Records[0].GetHeader("unit")!.Value.Span));
+        Assert.Equal(DateTimeOffset.Parse("2026-01-02T03:04:05.678Z", System.Globalization.CultureInfo.InvariantCulture), read.Records[0].Timestamp);
+        Assert.Equal("plain text", Encoding.UTF8.GetString(read.Records[1].Value.Span));
+        Assert.Null(read.Records[1].Key);
+        Assert.Equal(new byte[] { 0, 1, 2 }, read.Records[2].Value.ToArray());
+        Assert.Equal(DateTimeOffset.FromUnixTimeMilliseconds(1767323045678), read.Records[2].Timestamp);
+    }
+
+    [Fact]
+    public async Task Json_lines_are_stored_one_record_per_line()
+    {
+        await using var server = await AdminServer.StartAsync();
+
+        using var response = await server.PostAsync("lines", "{\"value\":1}\n\n{\"value\":2}\r\n{\"value\":3}", "application/x-ndjson");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var read = await server.Store.ReadAsync("lines", 0, 0, ReadLimits.Default);
+        Assert.Equal(["1", "2", "3"], read.Records.Select(r => Encoding.UTF8.GetString(r.Value.Span)));
+    }
+
+    [Fact]
+    public async Task A_bad_json_line_is_rejected_naming_the_line_and_nothing_is_stored()
+    {
+        await using var server = await AdminServer.StartAsync();
+
+        using var response = await server.PostAsync("lines", "{\"value\":1}\n{\"value\":2}\n{\"value\": oops}\n", "application/x-ndjson");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("line 3", await ProblemDetail(response), StringComparison.Ordinal);
+        Assert.Null(server.Store.GetTopic("lines"));
+    }
+
+    [Fact]
+    public async Task A_record_with_an_unknown_property_is_rejected_naming_it()
+    {
+        await using var server = await AdminServer.StartAsync();
+
+        using var response = await server.PostAsync("t", "[{\"value\":1},{\"valu\":2}]", "application/json");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        var detail = await ProblemDetail(response);
+        Assert.Contains("record 1", detail, StringComparison.Ordinal);
+        Assert.Contains("\"valu\"", detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_raw_body_is_one_record_keyed_by_the_header()
+    {
+        await using var server = await AdminServer.StartAsync(log: o => o.Defaults.Partitions = 4);
+
+        using var response = await server.PostAsync("raw", "21.5;22.0", "text/plain", key: "dev-7");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var expected = server.Store.PartitionFor("raw", "dev-7"u8);
+        var read = await server.Store.ReadAsync("raw", expected, 0, ReadLimits.Default);
+        var record = Assert.Single(read.Records);
+        Assert.Equal("21.5;22.0", Encoding.UTF8.GetString(record.Value.Span));
+        Assert.Equal("dev-7", Encoding.UTF8.GetString(record.Key!.Value.Span));
+        Assert.StartsWith("text/plain", Encoding.UTF8.GetString(record.GetHeader("content-type")!.Value.Span), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_invalid_topic_name_is_400()
+    {
+        await using var server = await AdminServer.StartAsync();
+
+        using var response = await server.PostAsync("bad%24name", "x", "text/plain");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("Invalid topic name", await ProblemDetail(response), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_body_over_the_limit_is_413()
+    {
+        await using var server = await AdminServer.StartAsync(new() { ["Http:MaxBodyBytes"] = "100" });
+
+        using var response = await server.PostAsync("big", new string('x', 101), "text/plain");
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Null(server.Store.GetTopic("big"));
+    }
+
+    [Fact]
+    public async Task A_chunked_body_over_the_limit_is_413()
+    {
+        await using var server = await AdminServer.StartAsync(new() { ["Http:MaxBodyBytes"] = "1000" });
+        using var content = new StreamContent(new MemoryStream(new byte[5000]));
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/v1/topics/big/records") { Content = content };
+        request.Headers.TransferEncodingChunked = true;
+
+        using var response = await server.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_full_disk_budget_is_507()
+    {
+        await using var server = await AdminServer.StartAsync(log: o => o.MaxDiskBytes = 1024);
+
+        using var response = await server.PostAsync("full", new string('x', 4096), "application/octet-stream");
+
+        Assert.Equal((HttpStatusCode)507, response.StatusCode);
+        Assert.Contains("Log full", await ProblemDetail(response), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task With_a_token_configured_a_missing_token_is_401_and_a_wrong_one_403()
+    {
+        await using var server = await AdminServer.StartAsync(new() { ["Http:Token"] = "s3cret" });
+
+        using var missing = await server.PostAsync("t", "x", "text/plain");
+        using var wrong = await server.PostAsync("t", "x", "text/plain", token: "guess");
+        using var right = await server.PostAsync("t", "x", "text/plain", token: "s3cret");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, missing.StatusCode);
+        Assert.Equal("Bearer", missing.Headers.WwwAuthenticate.Single().Scheme);
+        Assert.Equal(HttpStatusCode.Forbidden, wrong.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, right.StatusCode);
+        Assert.Equal(1, server.Store.GetTopic("t")!.Partitions[0].NextOffset);
+    }
+
+    [Fact]
+    public async Task An_unknown_topic_is_404_when_auto_create_is_off()
+    {
+        await using var server = await AdminServer.StartAsync(log: o => o.AutoCreateTopics = false);
+
+        using var response = await server.PostAsync("nope", "x", "text/plain");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+    }
+
+    internal static async Task<string> ProblemDetail(HttpResponseMessage response)
+    {
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return json.RootElement.GetProperty("detail").GetString()!;
+    }
+}

@@ -1,0 +1,57 @@
+using System.Diagnostics.Metrics;
+using EdgeStream.Http.Metrics;
+using EdgeStream.Http.Tests.Infrastructure;
+
+namespace EdgeStream.Http.Tests;
+
+public sealed class MetricsTests
+{
+    [Fact]
+    public async Task Metrics_after_appends_show_the_log_counters_in_prometheus_text()
+    {
+        await using var server = await AdminServer.StartAsync();
+        // Tests run in parallel and every log in the process feeds the same meter name: look at our topic only.
+        var topic = "metrics-" + Guid.NewGuid().ToString("N");
+        await server.AppendAsync(topic, 5);
+
+        using var response = await server.Client.GetAsync("/metrics");
+        var text = await response.Content.ReadAsStringAsync();
+
+        Assert.Equal("text/plain; version=0.0.4; charset=utf-8", response.Content.Headers.ContentType!.ToString());
+        Assert.Contains("# TYPE edgestream_log_appended_records_total counter\n", text, StringComparison.Ordinal);
+        Assert.Contains($"edgestream_log_appended_records_total{{topic=\"{topic}\"}} 5\n", text, StringComparison.Ordinal);
+        Assert.Contains($"edgestream_log_topic_bytes{{topic=\"{topic}\"}} ", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Exporter_writes_counters_gauges_and_histograms_of_edgestream_meters_only()
+    {
+        using var exporter = new PrometheusExporter();
+        using var meter = new Meter("EdgeStream.ExporterTest");
+        using var foreign = new Meter("Someone.Else");
+        var counter = meter.CreateCounter<long>("edgestream.test.sent", "{record}", "Records sent.");
+        var histogram = meter.CreateHistogram<double>("edgestream.test.latency", "ms", "Latency.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1, 10] });
+        meter.CreateObservableGauge("edgestream.test.lag", () => new Measurement<long>(7, new KeyValuePair<string, object?>("sink", "k\"1")));
+        foreign.CreateCounter<long>("foreign.counter").Add(1);
+
+        counter.Add(2, new KeyValuePair<string, object?>("topic", "a"), new KeyValuePair<string, object?>("partition", 0));
+        counter.Add(3, new KeyValuePair<string, object?>("partition", 0), new KeyValuePair<string, object?>("topic", "a"));
+        histogram.Record(0.5);
+        histogram.Record(5);
+        histogram.Record(50);
+
+        var text = exporter.Scrape();
+
+        Assert.Contains("# HELP edgestream_test_sent_total Records sent. ({record})\n# TYPE edgestream_test_sent_total counter\n"
+            + "edgestream_test_sent_total{partition=\"0\",topic=\"a\"} 5\n", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE edgestream_test_lag gauge\nedgestream_test_lag{sink=\"k\\\"1\"} 7\n", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE edgestream_test_latency histogram\n"
+            + "edgestream_test_latency_bucket{le=\"1\"} 1\n"
+            + "edgestream_test_latency_bucket{le=\"10\"} 2\n"
+            + "edgestream_test_latency_bucket{le=\"+Inf\"} 3\n"
+            + "edgestream_test_latency_sum 55.5\n"
+            + "edgestream_test_latency_count 3\n", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("foreign", text, StringComparison.Ordinal);
+    }
+}
