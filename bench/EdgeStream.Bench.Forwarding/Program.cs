@@ -117,7 +117,9 @@ static async Task<TimeSpan> DrainAsync(LogStore log, SinkOptions options, string
 {
     var forwarding = new ForwardingOptions { NodeId = node, TopicDiscoveryInterval = TimeSpan.FromMilliseconds(100) };
     forwarding.Sinks.Add(options);
-    await using var engine = new ForwardingEngine(log, forwarding, [new KafkaSinkFactory(), new NatsSinkFactory(), new MqttSinkFactory(), new HttpSinkFactory()]);
+    ISinkFactory[] factories = [new KafkaSinkFactory(), new NatsSinkFactory(), new MqttSinkFactory(), new HttpSinkFactory()];
+    await using var engine = new ForwardingEngine(log, forwarding, factories.Select(f => (ISinkFactory)new TimingFactory(f)));
+    Interlocked.Exchange(ref TimingFactory.SendTicks, 0);
     using var cts = new CancellationTokenSource();
     var sw = Stopwatch.StartNew();
     var run = engine.RunAsync(cts.Token);
@@ -136,6 +138,10 @@ static async Task<TimeSpan> DrainAsync(LogStore log, SinkOptions options, string
         await Task.Delay(25);
     }
     var elapsed = sw.Elapsed;
+    if (Environment.GetEnvironmentVariable("BENCH_VERBOSE") == "1")
+    {
+        Console.WriteLine($"  {options.Name}: drain {elapsed.TotalSeconds:F2} s, inside SendAsync {TimeSpan.FromSeconds((double)Interlocked.Read(ref TimingFactory.SendTicks) / Stopwatch.Frequency).TotalSeconds:F2} s summed over 4 loops");
+    }
     await cts.CancelAsync();
     await run;
     return elapsed;

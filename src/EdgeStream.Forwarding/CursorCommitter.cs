@@ -8,9 +8,15 @@ namespace EdgeStream.Forwarding;
 /// therefore only ever covers records upstream acknowledged; after a crash at most the not-yet-committed tail is
 /// resent. <see cref="Request"/> and <see cref="FlushAsync"/> are called by the loop's task only; the commit runs
 /// beside it. The owner must <see cref="FlushAsync"/> before it ends, so no commit outlives it.
+/// Commits of all loops pass through <paramref name="commitSlots"/>: the log's commit blocks its thread in fsync, and
+/// many loops doing that at once would starve the thread pool on a 2-core Pi; coalescing makes fewer, larger steps.
 /// </summary>
-internal sealed class CursorCommitter(LogStore log, string name, string topic, int partition, long committed)
+/// After a commit, the next one waits until <paramref name="minInterval"/> has passed (acknowledgements meanwhile are
+/// coalesced into it), which bounds the fsync load; <see cref="FlushAsync"/> does not wait for the interval.
+internal sealed class CursorCommitter(LogStore log, string name, string topic, int partition, long committed, SemaphoreSlim commitSlots, TimeSpan minInterval, TimeProvider time)
 {
+    // Cancelled by FlushAsync to cut the pause between commits short; replaced each time (no timer, so nothing to dispose).
+    private CancellationTokenSource _pause = new();
     private readonly object _lock = new();
     private long _wanted = committed;
     private long _committed = committed;
@@ -42,6 +48,14 @@ internal sealed class CursorCommitter(LogStore log, string name, string topic, i
     /// <summary>Completes once everything requested so far is durable.</summary>
     public async Task FlushAsync()
     {
+        // Cut the pause between commits short: whoever flushes is about to idle or stop.
+        CancellationTokenSource pause;
+        lock (_lock)
+        {
+            pause = _pause;
+            _pause = new CancellationTokenSource();
+        }
+        await pause.CancelAsync().ConfigureAwait(false);
         while (true)
         {
             await _inFlight.ConfigureAwait(false);
@@ -74,10 +88,39 @@ internal sealed class CursorCommitter(LogStore log, string name, string topic, i
                     }
                 }
                 // Not cancellable: a started local write + fsync should finish, or the batch is resent after restart.
-                await log.CommitCursorAsync(name, topic, partition, target, CancellationToken.None).ConfigureAwait(false);
+                await commitSlots.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+                try
+                {
+                    lock (_lock)
+                    {
+                        // Take the newest wanted offset after the wait: everything acknowledged meanwhile rides along.
+                        target = _wanted;
+                    }
+                    await log.CommitCursorAsync(name, topic, partition, target, CancellationToken.None).ConfigureAwait(false);
+                }
+                finally
+                {
+                    commitSlots.Release();
+                }
                 lock (_lock)
                 {
                     _committed = target;
+                }
+                CancellationToken pauseToken;
+                lock (_lock)
+                {
+                    pauseToken = _pause.Token;
+                }
+                if (minInterval > TimeSpan.Zero && !pauseToken.IsCancellationRequested)
+                {
+                    try
+                    {
+                        await Task.Delay(minInterval, time, pauseToken).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        // Flushed: commit what is pending now.
+                    }
                 }
             }
         }

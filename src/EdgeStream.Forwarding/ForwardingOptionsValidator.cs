@@ -32,6 +32,10 @@ internal sealed class ForwardingOptionsValidator(IEnumerable<ISinkFactory> facto
         {
             throw new ArgumentException($"{root}:TopicDiscoveryInterval must be positive.");
         }
+        if (options.CursorCommitInterval < TimeSpan.Zero || options.CursorCommitInterval > TimeSpan.FromSeconds(10))
+        {
+            throw new ArgumentException($"{root}:CursorCommitInterval must be between 0 and 10 seconds.");
+        }
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < options.Sinks.Count; i++)
         {

@@ -5,8 +5,10 @@ namespace EdgeStream.Forwarding;
 
 /// <summary>
 /// The loop of one (sink, topic, partition): read from the sink's cursor, batch, wait for bandwidth, send through the
-/// sink's resilience pipeline, and only after upstream acknowledged, commit the cursor. One batch in flight at a time,
-/// which is what keeps per-partition order. Not thread-safe: one task runs <see cref="RunAsync"/>.
+/// sink's resilience pipeline, and only after upstream acknowledged, hand the new cursor to its
+/// <see cref="CursorCommitter"/>. One batch in flight at a time, which is what keeps per-partition order. Rejected
+/// records go to <c>&lt;topic&gt;.dlq</c> (durably) before the cursor passes them. Not thread-safe: one task runs
+/// <see cref="RunAsync"/>.
 /// </summary>
 internal sealed class PartitionForwarder(SinkRunner sink, string topic, int partition, int priority, StartPosition start)
 {
@@ -51,7 +53,7 @@ internal sealed class PartitionForwarder(SinkRunner sink, string topic, int part
         var log = sink.Log;
         // Commits run beside the sends (coalesced, in order, only for acknowledged batches), so the cursor's fsync
         // latency does not cap the drain rate.
-        var committer = new CursorCommitter(log, sink.Name, Topic, Partition, next);
+        var committer = new CursorCommitter(log, sink.Name, Topic, Partition, next, sink.CommitSlots, sink.CommitInterval, sink.Time);
         Volatile.Write(ref _committer, committer);
         try
         {

@@ -16,8 +16,9 @@ internal sealed class SinkRunner : IAsyncDisposable
     private readonly object _lock = new();
     private readonly Dictionary<(string Topic, int Partition), (PartitionForwarder Forwarder, Task Task)> _loops = [];
 
-    public SinkRunner(LogStore log, ForwardingOptions forwarding, SinkOptions options, ISinkFactory factory, ILoggerFactory loggerFactory, TimeProvider time, ForwardingMetrics metrics)
+    public SinkRunner(LogStore log, ForwardingOptions forwarding, SinkOptions options, ISinkFactory factory, ILoggerFactory loggerFactory, TimeProvider time, ForwardingMetrics metrics, SemaphoreSlim commitSlots)
     {
+        CommitSlots = commitSlots;
         _forwarding = forwarding;
         Log = log;
         Options = options;
@@ -55,6 +56,12 @@ internal sealed class SinkRunner : IAsyncDisposable
     public ResiliencePipeline Pipeline { get; }
 
     public ISink Sink { get; }
+
+    /// <summary>Least time between two cursor commits of one partition.</summary>
+    public TimeSpan CommitInterval => _forwarding.CursorCommitInterval;
+
+    /// <summary>Shared by every loop of the engine; see <see cref="CursorCommitter"/>.</summary>
+    public SemaphoreSlim CommitSlots { get; }
 
     /// <summary>Discovers partitions until cancelled; throws if a loop failed for a reason other than shutdown.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)

@@ -25,6 +25,39 @@ public class ServiceTests
     }
 
     [Fact]
+    public async Task Run_with_the_simulated_sensors_example_fills_topic_sensors_and_log_dump_shows_the_readings()
+    {
+        var dir = Directory.CreateTempSubdirectory("edgestream-sensors-");
+        try
+        {
+            var example = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../deploy/examples/simulated-sensors.json"));
+            var data = Path.Combine(dir.FullName, "data");
+            using (var service = new RunProcess(new Dictionary<string, string>(), null,
+                "run", "--config", example, "--data", data, "--mqtt-port", "0", "--http-port", "0"))
+            {
+                // Every source polls at least every 10 s and publishes its first reading at once.
+                await Task.Delay(TimeSpan.FromSeconds(8));
+                Assert.Equal(0, await service.StopAsync(TimeSpan.FromSeconds(30)));
+            }
+
+            var dump = await new LockedDirectory(data).RunAsync("dump", "sensors", "--format", "jsonl");
+            Assert.Equal(0, dump.ExitCode);
+            var sensors = dump.Lines
+                .Select(l => JsonDocument.Parse(JsonDocument.Parse(l).RootElement.GetProperty("value").GetString()!).RootElement)
+                .Select(v => v.GetProperty("sensor").GetString())
+                .ToHashSet();
+            Assert.Contains("greenhouse-air", sensors);
+            Assert.Contains("seedling-climate", sensors);
+            Assert.Contains("tank-water", sensors);
+            Assert.True(sensors.Count >= 7, string.Join(", ", sensors));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Log_tail_with_url_follows_a_running_service_whose_directory_is_locked()
     {
         var dir = Directory.CreateTempSubdirectory("edgestream-tail-");

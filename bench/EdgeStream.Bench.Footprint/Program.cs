@@ -1,0 +1,387 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using EdgeStream.Bench.Footprint;
+
+// Footprint of the real `edgestream run` process: start-up time to /readyz, idle RSS, RSS and CPU% under paced
+// QoS 1 MQTT ingest with one HTTP sink draining, for the framework-dependent build, a trimmed self-contained build
+// and (if it builds) NativeAOT. Usage: EdgeStream.Bench.Footprint [--repo dir] [--no-aot]
+var inv = CultureInfo.InvariantCulture;
+var repo = ArgValue(args, "--repo") ?? FindRepo();
+var tryAot = !args.Contains("--no-aot");
+var temp = Directory.CreateTempSubdirectory("es-footprint-");
+using var processes = new ChildProcesses();
+AppDomain.CurrentDomain.ProcessExit += (_, _) => processes.KillAll();
+Console.CancelKeyPress += (_, e) => { processes.KillAll(); };
+
+try
+{
+    Console.WriteLine(string.Create(inv, $"EdgeStream footprint benchmark  {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC  {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}"));
+    Console.WriteLine($"repo: {repo}");
+
+    var builds = new List<Build>();
+    var fdd = Path.Combine(repo, "src/EdgeStream.Host/bin/Release/net10.0/edgestream.dll");
+    if (!File.Exists(fdd))
+    {
+        Console.WriteLine($"framework-dependent: {fdd} missing; run `dotnet build src/EdgeStream.Host -c Release` first.");
+        return 1;
+    }
+    builds.Add(new Build("framework-dependent", "dotnet", [fdd]));
+
+    if (!args.Contains("--no-publish"))
+    {
+        // Publishing with a RID rewrites obj/ of every referenced project, so publish from a copy of the working tree.
+        var src = Path.Combine(temp.FullName, "src");
+        CopyTree(repo, src);
+        var trimOut = Path.Combine(temp.FullName, "trimmed");
+        var trim = await Publisher.PublishAsync(src, trimOut, ["-p:PublishTrimmed=true", "-p:TreatWarningsAsErrors=false"], Path.Combine(temp.FullName, "trim.log"));
+        Console.WriteLine(trim.Describe("trimmed self-contained"));
+        if (trim.Succeeded)
+        {
+            builds.Add(new Build("trimmed", Path.Combine(trimOut, "edgestream"), []));
+        }
+
+        // The sink assemblies are only found by name at run time (AddForwarding), so the trimmer drops them whole;
+        // items cannot be given on the command line, so a targets file passed as CustomAfterMicrosoftCommonTargets roots them.
+        var roots = Path.Combine(temp.FullName, "trim-roots.targets");
+        await File.WriteAllTextAsync(roots, """
+            <Project>
+              <ItemGroup>
+                <TrimmerRootAssembly Include="EdgeStream.Sinks.Http;EdgeStream.Sinks.Kafka;EdgeStream.Sinks.Mqtt;EdgeStream.Sinks.Nats;Confluent.Kafka" />
+              </ItemGroup>
+            </Project>
+            """);
+        var rootedOut = Path.Combine(temp.FullName, "trimmed-rooted");
+        var rooted = await Publisher.PublishAsync(src, rootedOut, ["-p:PublishTrimmed=true", "-p:TreatWarningsAsErrors=false", $"-p:CustomAfterMicrosoftCommonTargets={roots}"], Path.Combine(temp.FullName, "trim-rooted.log"));
+        Console.WriteLine(rooted.Describe("trimmed self-contained, sink assemblies + Confluent.Kafka rooted"));
+        if (rooted.Succeeded)
+        {
+            builds.Add(new Build("trimmed+roots", Path.Combine(rootedOut, "edgestream"), []));
+        }
+        if (tryAot)
+        {
+            var aotOut = Path.Combine(temp.FullName, "aot");
+            var aot = await Publisher.PublishAsync(src, aotOut, ["-p:PublishAot=true", "-p:TreatWarningsAsErrors=false", $"-p:CustomAfterMicrosoftCommonTargets={roots}"], Path.Combine(temp.FullName, "aot.log"));
+            Console.WriteLine(aot.Describe("NativeAOT (same roots)"));
+            if (aot.Succeeded)
+            {
+                builds.Add(new Build("NativeAOT", Path.Combine(aotOut, "edgestream"), []));
+            }
+        }
+    }
+
+    await using var sink = await SinkReceiver.StartAsync();
+    Console.WriteLine($"sink receiver: {sink.Url}");
+    var results = new List<Result>();
+    foreach (var build in builds)
+    {
+        Console.WriteLine($"--- {build.Name}: {build.FileName} {string.Join(' ', build.Args)}");
+        results.Add(await MeasureAsync(build, sink, processes, temp.FullName));
+    }
+
+    Console.WriteLine();
+    Console.WriteLine("build                  | ready ms | idle RSS MB | RSS@1k MB | CPU%@1k | RSS@10k MB | CPU%@10k | acked/s @1k | acked/s @10k");
+    Console.WriteLine("-----------------------+----------+-------------+-----------+---------+------------+----------+-------------+-------------");
+    foreach (var r in results)
+    {
+        Console.WriteLine(string.Create(inv,
+            $"{r.Name,-22} | {Fmt(r.ReadyMs, "F0"),8} | {Fmt(r.IdleMb, "F1"),11} | {Fmt(r.Load1k?.MaxRssMb, "F1"),9} | {Fmt(r.Load1k?.CpuPercent, "F0"),7} | {Fmt(r.Load10k?.MaxRssMb, "F1"),10} | {Fmt(r.Load10k?.CpuPercent, "F0"),8} | {Fmt(r.Load1k?.AckedPerSecond, "F0"),11} | {Fmt(r.Load10k?.AckedPerSecond, "F0"),12}"));
+    }
+    Console.WriteLine();
+    Console.WriteLine("targets: ready < 1000 ms, idle RSS <= 40 MB, RSS <= 80 MB at 10,000 msgs/s");
+    foreach (var r in results)
+    {
+        var tenKNote = r.Load10k is { } l && l.AckedPerSecond < 9_000 ? string.Create(inv, $" (only {l.AckedPerSecond:F0} msgs/s achieved)") : "";
+        Console.WriteLine($"{r.Name,-22}  ready {Verdict(r.ReadyMs, v => v < 1000)}  idle RSS {Verdict(r.IdleMb, v => v <= 40)}  RSS@10k {Verdict(r.Load10k?.MaxRssMb, v => v <= 80)}{tenKNote}");
+    }
+    return 0;
+}
+finally
+{
+    processes.KillAll();
+    try
+    {
+        temp.Delete(recursive: true);
+    }
+    catch (IOException e)
+    {
+        Console.WriteLine($"could not remove {temp.FullName}: {e.Message}");
+    }
+}
+
+static async Task<Result> MeasureAsync(Build build, SinkReceiver sink, ChildProcesses processes, string temp)
+{
+    var result = new Result(build.Name);
+    var ready = new List<double>();
+    for (var i = 0; i < 3; i++)
+    {
+        await using var run = await EdgeStreamProcess.StartAsync(build, sink.Url, temp, processes);
+        if (run.ReadyMs is not { } ms)
+        {
+            Console.WriteLine($"  start {i + 1}: NOT READY: {run.Failure}");
+            return result;
+        }
+        ready.Add(ms);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  start {i + 1}: ready in {ms:F0} ms"));
+    }
+    ready.Sort();
+    result.ReadyMs = ready[1];
+
+    await using (var run = await EdgeStreamProcess.StartAsync(build, sink.Url, temp, processes))
+    {
+        if (run.ReadyMs is null)
+        {
+            Console.WriteLine($"  NOT READY: {run.Failure}");
+            return result;
+        }
+        await Task.Delay(TimeSpan.FromSeconds(5));
+        result.IdleMb = ProcStats.RssKb(run.Pid) / 1024.0;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  idle after 5 s: VmRSS {result.IdleMb:F1} MB"));
+        result.Load1k = await LoadWindowAsync(run, sink, 1_000);
+        result.Load10k = await LoadWindowAsync(run, sink, 10_000);
+        if (run.HasExited)
+        {
+            Console.WriteLine($"  process exited during the run: {run.Failure}");
+        }
+    }
+    return result;
+}
+
+static async Task<LoadResult> LoadWindowAsync(EdgeStreamProcess run, SinkReceiver sink, int rate)
+{
+    const int connections = 10;
+    const int window = 64;
+    var duration = TimeSpan.FromSeconds(10);
+    var publisher = new PacedPublisher(run.MqttPort, rate, connections, window, $"r{rate}");
+    await publisher.ConnectAsync();
+    var sinkBefore = sink.Snapshot();
+    var cpuBefore = ProcStats.CpuTicks(run.Pid);
+    var wall = Stopwatch.StartNew();
+    using var stop = new CancellationTokenSource();
+    long maxRss = ProcStats.RssKb(run.Pid);
+    var sampler = Task.Run(async () =>
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
+        while (await timer.WaitForNextTickAsync(CancellationToken.None) && !stop.IsCancellationRequested)
+        {
+            maxRss = Math.Max(maxRss, ProcStats.RssKb(run.Pid));
+        }
+    });
+    var (acked, failed, elapsed) = await publisher.RunAsync(duration);
+    var cpuAfter = ProcStats.CpuTicks(run.Pid);
+    var wallSeconds = wall.Elapsed.TotalSeconds;
+    maxRss = Math.Max(maxRss, ProcStats.RssKb(run.Pid));
+    await stop.CancelAsync();
+    await sampler;
+    var sinkAfter = sink.Snapshot();
+    await publisher.DisposeAsync();
+    var cpu = (cpuAfter - cpuBefore) / (double)ProcStats.ClockTicksPerSecond / wallSeconds * 100;
+    var r = new LoadResult(maxRss / 1024.0, cpu, acked / elapsed.TotalSeconds);
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"  {rate,6} msgs/s target: acked {acked} ({r.AckedPerSecond:F0}/s), failed {failed}, max VmRSS {r.MaxRssMb:F1} MB, CPU {r.CpuPercent:F0}% of one core over {wallSeconds:F1} s; sink got {sinkAfter.Requests - sinkBefore.Requests} POSTs, {(sinkAfter.Bytes - sinkBefore.Bytes) / 1024.0 / 1024.0:F1} MB"));
+    return r;
+}
+
+static string Fmt(double? v, string format) => v is { } x ? x.ToString(format, CultureInfo.InvariantCulture) : "n/a";
+
+static string Verdict(double? v, Func<double, bool> ok) => v is { } x ? (ok(x) ? "MET" : "MISS") : "n/a";
+
+static string? ArgValue(string[] args, string name)
+{
+    var i = Array.IndexOf(args, name);
+    return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
+
+static string FindRepo()
+{
+    for (var d = new DirectoryInfo(Directory.GetCurrentDirectory()); d is not null; d = d.Parent)
+    {
+        if (File.Exists(Path.Combine(d.FullName, "EdgeStream.sln")))
+        {
+            return d.FullName;
+        }
+    }
+    throw new InvalidOperationException("EdgeStream.sln not found above the current directory; pass --repo.");
+}
+
+static void CopyTree(string from, string to)
+{
+    Directory.CreateDirectory(to);
+    foreach (var file in Directory.EnumerateFiles(from))
+    {
+        File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+    }
+    foreach (var dir in Directory.EnumerateDirectories(from))
+    {
+        var name = Path.GetFileName(dir);
+        if (name is "bin" or "obj" or ".git" or "TestResults")
+        {
+            continue;
+        }
+        CopyTree(dir, Path.Combine(to, name));
+    }
+}
+
+namespace EdgeStream.Bench.Footprint
+{
+    internal sealed record Build(string Name, string FileName, string[] Args);
+
+    internal sealed record LoadResult(double MaxRssMb, double CpuPercent, double AckedPerSecond);
+
+    internal sealed class Result(string name)
+    {
+        public string Name { get; } = name;
+        public double? ReadyMs { get; set; }
+        public double? IdleMb { get; set; }
+        public LoadResult? Load1k { get; set; }
+        public LoadResult? Load10k { get; set; }
+    }
+
+    internal static class ProcStats
+    {
+        // USER_HZ is 100 on every Linux ABI .NET supports.
+        public const int ClockTicksPerSecond = 100;
+
+        public static long RssKb(int pid)
+        {
+            try
+            {
+                foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+                {
+                    if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                    {
+                        return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+                    }
+                }
+            }
+            catch (IOException)
+            {
+                // The process is gone.
+            }
+            return 0;
+        }
+
+        /// <summary>utime + stime in clock ticks.</summary>
+        public static long CpuTicks(int pid)
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            // fields[0] is field 3 (state); utime is field 14, stime field 15.
+            return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+        }
+    }
+
+    internal static class Ports
+    {
+        public static int Free()
+        {
+            using var l = new TcpListener(IPAddress.Loopback, 0);
+            l.Start();
+            var port = ((IPEndPoint)l.LocalEndpoint).Port;
+            l.Stop();
+            return port;
+        }
+    }
+
+    /// <summary>Every process the benchmark started, killed (with its tree) at the end whatever happens.</summary>
+    internal sealed class ChildProcesses : IDisposable
+    {
+        private readonly List<Process> _all = [];
+
+        public void Add(Process p)
+        {
+            lock (_all)
+            {
+                _all.Add(p);
+            }
+        }
+
+        public void KillAll()
+        {
+            lock (_all)
+            {
+                foreach (var p in _all)
+                {
+                    try
+                    {
+                        if (!p.HasExited)
+                        {
+                            p.Kill(entireProcessTree: true);
+                            p.WaitForExit(5000);
+                        }
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        // Never started or already reaped.
+                    }
+                }
+            }
+        }
+
+        public void Dispose()
+        {
+            KillAll();
+            lock (_all)
+            {
+                foreach (var p in _all)
+                {
+                    p.Dispose();
+                }
+                _all.Clear();
+            }
+        }
+    }
+
+    internal sealed record PublishResult(bool Succeeded, string[] Warnings, string[] Errors, TimeSpan Took, int ExitCode)
+    {
+        public string Describe(string name)
+        {
+            var codes = Warnings.Select(w => Regex.Match(w, @"warning ([A-Z]{2,}\d+)").Groups[1].Value)
+                .GroupBy(c => c).OrderByDescending(g => g.Count()).Select(g => $"{g.Key}x{g.Count()}");
+            var text = string.Create(CultureInfo.InvariantCulture,
+                $"publish {name}: {(Succeeded ? "OK" : $"FAILED (exit {ExitCode})")} in {Took.TotalSeconds:F0} s, {Warnings.Length} distinct warnings ({string.Join(", ", codes)})");
+            if (!Succeeded)
+            {
+                text += Environment.NewLine + string.Join(Environment.NewLine, Errors.Take(6).Select(e => "  " + e));
+            }
+            return text;
+        }
+    }
+
+    internal static partial class Publisher
+    {
+        [GeneratedRegex(@"\bwarning [A-Z]{2,}\d+")]
+        private static partial Regex WarningPattern();
+
+        [GeneratedRegex(@"\berror\b|\bfailed\b|clang|ld\.lld|undefined reference", RegexOptions.IgnoreCase)]
+        private static partial Regex ErrorPattern();
+
+        public static async Task<PublishResult> PublishAsync(string src, string output, string[] extra, string logFile)
+        {
+            var psi = new ProcessStartInfo("dotnet")
+            {
+                WorkingDirectory = src,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            foreach (var a in new[] { "publish", "src/EdgeStream.Host", "-c", "Release", "-r", "linux-x64", "--self-contained", "-o", output, "-tl:off", "-nologo" }.Concat(extra))
+            {
+                psi.ArgumentList.Add(a);
+            }
+            var sw = Stopwatch.StartNew();
+            using var p = Process.Start(psi) ?? throw new InvalidOperationException("dotnet did not start");
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var stderr = p.StandardError.ReadToEndAsync();
+            await p.WaitForExitAsync();
+            var text = await stdout + await stderr;
+            await File.WriteAllTextAsync(logFile, text);
+            var lines = text.Split('\n').Select(l => l.Trim()).ToArray();
+            // MSBuild repeats each diagnostic in its summary, and per target framework: count distinct lines.
+            var warnings = lines.Where(l => WarningPattern().IsMatch(l)).Distinct().ToArray();
+            var errors = lines.Where(l => ErrorPattern().IsMatch(l) && !WarningPattern().IsMatch(l)).Distinct().ToArray();
+            return new PublishResult(p.ExitCode == 0, warnings, errors, sw.Elapsed, p.ExitCode);
+        }
+    }
+}
