@@ -8,113 +8,51 @@ namespace EdgeStream.Log.Segments;
 /// int32 relative offset), little-endian. An entry (t, r) says the batch at relative offset r is where the segment's
 /// running maximum timestamp reached t; so every batch before r holds only timestamps below t. Timestamps strictly
 /// increase. The last entry of a sealed segment carries the segment's max timestamp (used by age retention).
-/// Rebuilt from the log when missing or inconsistent. Same threading as <see cref="OffsetIndex"/>.
+/// Rebuilt from the log when missing or inconsistent. Threading as <see cref="IndexFile{T}"/>.
 /// </summary>
 internal sealed class TimeIndex : IDisposable
 {
-    private const int EntrySize = 12;
-    private readonly ILogFile _file;
-    private (long Timestamp, int Relative)[] _entries = new (long, int)[16];
-    private int _count;
+    private readonly IndexFile<(long Timestamp, int Relative)> _index;
 
-    private TimeIndex(ILogFile file) => _file = file;
+    private TimeIndex(ILogFile file) => _index = new(file, 12,
+        bytes => (BinaryPrimitives.ReadInt64LittleEndian(bytes), BinaryPrimitives.ReadInt32LittleEndian(bytes[8..])),
+        (bytes, e) =>
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(bytes, e.Timestamp);
+            BinaryPrimitives.WriteInt32LittleEndian(bytes[8..], e.Relative);
+        });
 
-    public int Count => Volatile.Read(ref _count);
+    public int Count => _index.Count;
 
     /// <summary>The largest timestamp indexed, or <see cref="long.MinValue"/>.</summary>
-    public long MaxTimestamp => Count == 0 ? long.MinValue : Volatile.Read(ref _entries)[Count - 1].Timestamp;
+    public long MaxTimestamp => _index.Last?.Timestamp ?? long.MinValue;
 
     public static TimeIndex Open(ILogStorage storage, string path) => new(storage.Open(path, createIfMissing: true));
 
-    public bool Load(long maxRelativeOffset)
-    {
-        var length = _file.Length;
-        var bytes = new byte[length - (length % EntrySize)];
-        _file.Read(0, bytes);
-        var previous = (Timestamp: long.MinValue, Relative: -1);
-        for (var i = 0; i < bytes.Length; i += EntrySize)
-        {
-            var e = (BinaryPrimitives.ReadInt64LittleEndian(bytes.AsSpan(i)), BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(i + 8)));
-            if (e.Item1 <= previous.Timestamp || e.Item2 < previous.Relative || e.Item2 > maxRelativeOffset)
-            {
-                Reset();
-                return false;
-            }
-            AddInMemory(e.Item1, e.Item2);
-            previous = e;
-        }
-        return length % EntrySize == 0;
-    }
+    public bool Load(long maxRelativeOffset) => _index.Load((e, previous) =>
+        e.Relative <= maxRelativeOffset && (previous is not { } p || (e.Timestamp > p.Timestamp && e.Relative >= p.Relative)));
 
     /// <summary>Adds an entry if <paramref name="timestamp"/> is newer than the last one.</summary>
     public void MaybeAppend(long timestamp, int relativeOffset)
     {
-        if (timestamp <= MaxTimestamp)
+        if (timestamp > MaxTimestamp)
         {
-            return;
+            _index.Append((timestamp, relativeOffset));
         }
-        Span<byte> e = stackalloc byte[EntrySize];
-        BinaryPrimitives.WriteInt64LittleEndian(e, timestamp);
-        BinaryPrimitives.WriteInt32LittleEndian(e[8..], relativeOffset);
-        _file.Write((long)_count * EntrySize, e);
-        AddInMemory(timestamp, relativeOffset);
     }
 
     /// <summary>
     /// The relative offset from which to scan for the first record with timestamp &gt;= <paramref name="timestamp"/>:
     /// the offset of the last entry whose timestamp is below it (0 if none).
     /// </summary>
-    public int Lookup(long timestamp)
-    {
-        var entries = Volatile.Read(ref _entries);
-        int lo = 0, hi = Math.Min(Count, entries.Length) - 1, found = 0;
-        while (lo <= hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            if (entries[mid].Timestamp < timestamp)
-            {
-                found = entries[mid].Relative;
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid - 1;
-            }
-        }
-        return found;
-    }
+    public int Lookup(long timestamp) => _index.Floor(e => e.Timestamp < timestamp, out var e) >= 0 ? e.Relative : 0;
 
     /// <summary>Drops entries at or past <paramref name="relativeOffset"/> (a region recovery is about to rescan).</summary>
-    public void TruncateFrom(long relativeOffset)
-    {
-        var keep = 0;
-        while (keep < _count && _entries[keep].Relative < relativeOffset)
-        {
-            keep++;
-        }
-        _count = keep;
-        _file.SetLength((long)keep * EntrySize);
-    }
+    public void TruncateFrom(long relativeOffset) => _index.KeepWhile(e => e.Relative < relativeOffset);
 
-    public void Reset()
-    {
-        _count = 0;
-        _file.SetLength(0);
-    }
+    public void Reset() => _index.Reset();
 
-    public void Flush() => _file.Flush();
+    public void Flush() => _index.Flush();
 
-    public void Dispose() => _file.Dispose();
-
-    private void AddInMemory(long timestamp, int relative)
-    {
-        if (_count == _entries.Length)
-        {
-            var grown = new (long, int)[_entries.Length * 2];
-            Array.Copy(_entries, grown, _count);
-            Volatile.Write(ref _entries, grown);
-        }
-        _entries[_count] = (timestamp, relative);
-        Volatile.Write(ref _count, _count + 1);
-    }
+    public void Dispose() => _index.Dispose();
 }
