@@ -8,6 +8,8 @@ internal sealed class EdgeStreamProcess : IAsyncDisposable
     private readonly Process _process;
     private readonly string _data;
     private readonly Queue<string> _tail = new();
+    private readonly List<string> _problems = [];
+    private int _problemLinesLeft;
 
     private EdgeStreamProcess(Process process, string data, int mqttPort, int httpPort)
     {
@@ -89,11 +91,30 @@ internal sealed class EdgeStreamProcess : IAsyncDisposable
         }
         lock (_tail)
         {
+            // Keep the first few "fail:"/"crit:"/"warn:" log entries (header plus two message lines) for the report.
+            if ((line.StartsWith("fail:", StringComparison.Ordinal) || line.StartsWith("crit:", StringComparison.Ordinal) || line.StartsWith("warn:", StringComparison.Ordinal)) && _problems.Count < 12)
+            {
+                _problemLinesLeft = 3;
+            }
+            if (_problemLinesLeft > 0)
+            {
+                _problemLinesLeft--;
+                _problems.Add(line.Trim());
+            }
             _tail.Enqueue(line);
             while (_tail.Count > 12)
             {
                 _tail.Dequeue();
             }
+        }
+    }
+
+    /// <summary>The first warning/error log entries the service wrote, joined.</summary>
+    public string Problems()
+    {
+        lock (_tail)
+        {
+            return string.Join(" | ", _problems);
         }
     }
 

@@ -16,6 +16,10 @@ internal sealed class PacedPublisher(int port, int rate, int connections, int wi
     private readonly byte[] _payload = Enumerable.Range(0, 64).Select(i => (byte)i).ToArray();
     private long _acked;
     private long _failed;
+    private string? _firstFailure;
+
+    /// <summary>Why the first failed publish failed (reason code or exception), null when none failed.</summary>
+    public string? FirstFailure => Volatile.Read(ref _firstFailure);
 
     public async Task ConnectAsync()
     {
@@ -83,11 +87,13 @@ internal sealed class PacedPublisher(int port, int rate, int connections, int wi
             else
             {
                 Interlocked.Increment(ref _failed);
+                Interlocked.CompareExchange(ref _firstFailure, $"PUBACK {result.ReasonCode} '{result.ReasonString}'", null);
             }
         }
-        catch (Exception)
+        catch (Exception e)
         {
             Interlocked.Increment(ref _failed);
+            Interlocked.CompareExchange(ref _firstFailure, $"{e.GetType().Name}: {e.Message}", null);
         }
         finally
         {

@@ -53,18 +53,21 @@ try
               </ItemGroup>
             </Project>
             """);
-        var rootedOut = Path.Combine(temp.FullName, "trimmed-rooted");
-        var rooted = await Publisher.PublishAsync(src, rootedOut, ["-p:PublishTrimmed=true", "-p:TreatWarningsAsErrors=false", $"-p:CustomAfterMicrosoftCommonTargets={roots}"], Path.Combine(temp.FullName, "trim-rooted.log"));
-        Console.WriteLine(rooted.Describe("trimmed self-contained, sink assemblies + Confluent.Kafka rooted"));
+        // TopicLog.WritePartitionCount (and StatusBuilder) use reflection-based System.Text.Json, which PublishTrimmed and
+        // PublishAot switch off by default: every first append to a topic would fail (PUBACK 0x80) without this switch.
+        string[] fixes = ["-p:TreatWarningsAsErrors=false", $"-p:CustomAfterMicrosoftCommonTargets={roots}", "-p:JsonSerializerIsReflectionEnabledByDefault=true"];
+        var rootedOut = Path.Combine(temp.FullName, "trimmed-fixed");
+        var rooted = await Publisher.PublishAsync(src, rootedOut, ["-p:PublishTrimmed=true", .. fixes], Path.Combine(temp.FullName, "trim-fixed.log"));
+        Console.WriteLine(rooted.Describe("trimmed self-contained + sink roots + JSON reflection switch"));
         if (rooted.Succeeded)
         {
-            builds.Add(new Build("trimmed+roots", Path.Combine(rootedOut, "edgestream"), []));
+            builds.Add(new Build("trimmed+fixes", Path.Combine(rootedOut, "edgestream"), []));
         }
         if (tryAot)
         {
             var aotOut = Path.Combine(temp.FullName, "aot");
-            var aot = await Publisher.PublishAsync(src, aotOut, ["-p:PublishAot=true", "-p:TreatWarningsAsErrors=false", $"-p:CustomAfterMicrosoftCommonTargets={roots}"], Path.Combine(temp.FullName, "aot.log"));
-            Console.WriteLine(aot.Describe("NativeAOT (same roots)"));
+            var aot = await Publisher.PublishAsync(src, aotOut, ["-p:PublishAot=true", .. fixes], Path.Combine(temp.FullName, "aot.log"));
+            Console.WriteLine(aot.Describe("NativeAOT + same fixes"));
             if (aot.Succeeded)
             {
                 builds.Add(new Build("NativeAOT", Path.Combine(aotOut, "edgestream"), []));
@@ -93,8 +96,10 @@ try
     Console.WriteLine("targets: ready < 1000 ms, idle RSS <= 40 MB, RSS <= 80 MB at 10,000 msgs/s");
     foreach (var r in results)
     {
-        var tenKNote = r.Load10k is { } l && l.AckedPerSecond < 9_000 ? string.Create(inv, $" (only {l.AckedPerSecond:F0} msgs/s achieved)") : "";
-        Console.WriteLine($"{r.Name,-22}  ready {Verdict(r.ReadyMs, v => v < 1000)}  idle RSS {Verdict(r.IdleMb, v => v <= 40)}  RSS@10k {Verdict(r.Load10k?.MaxRssMb, v => v <= 80)}{tenKNote}");
+        var tenK = r.Load10k is { } l && l.AckedPerSecond < 9_000
+            ? string.Create(inv, $"NOT MEASURED (only {l.AckedPerSecond:F0} msgs/s acked; {l.MaxRssMb:F1} MB while refusing)")
+            : Verdict(r.Load10k?.MaxRssMb, v => v <= 80);
+        Console.WriteLine($"{r.Name,-22}  ready {Verdict(r.ReadyMs, v => v < 1000)}  idle RSS {Verdict(r.IdleMb, v => v <= 40)}  RSS@10k {tenK}");
     }
     return 0;
 }
@@ -181,6 +186,14 @@ static async Task<LoadResult> LoadWindowAsync(EdgeStreamProcess run, SinkReceive
     var r = new LoadResult(maxRss / 1024.0, cpu, acked / elapsed.TotalSeconds);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
         $"  {rate,6} msgs/s target: acked {acked} ({r.AckedPerSecond:F0}/s), failed {failed}, max VmRSS {r.MaxRssMb:F1} MB, CPU {r.CpuPercent:F0}% of one core over {wallSeconds:F1} s; sink got {sinkAfter.Requests - sinkBefore.Requests} POSTs, {(sinkAfter.Bytes - sinkBefore.Bytes) / 1024.0 / 1024.0:F1} MB"));
+    if (publisher.FirstFailure is { } why)
+    {
+        Console.WriteLine($"    first failed publish: {why}");
+    }
+    if (run.Problems() is { Length: > 0 } problems)
+    {
+        Console.WriteLine($"    service log (first warn/fail entries): {(problems.Length > 900 ? problems[..900] + " ..." : problems)}");
+    }
     return r;
 }
 
@@ -358,8 +371,20 @@ namespace EdgeStream.Bench.Footprint
         [GeneratedRegex(@"\berror\b|\bfailed\b|clang|ld\.lld|undefined reference", RegexOptions.IgnoreCase)]
         private static partial Regex ErrorPattern();
 
+        [GeneratedRegex(@"^\d+>")]
+        private static partial Regex NodePrefix();
+
+        [GeneratedRegex(@" \[[^\]]+\.csproj(::[^\]]*)?\]$")]
+        private static partial Regex ProjectSuffix();
+
         public static async Task<PublishResult> PublishAsync(string src, string output, string[] extra, string logFile)
         {
+            // ILLink's incremental check ignores feature switches: start every publish from a clean RID-specific obj/ of the host.
+            var ridObj = Path.Combine(src, "src/EdgeStream.Host/obj/Release/net10.0/linux-x64");
+            if (Directory.Exists(ridObj))
+            {
+                Directory.Delete(ridObj, recursive: true);
+            }
             var psi = new ProcessStartInfo("dotnet")
             {
                 WorkingDirectory = src,
@@ -377,7 +402,8 @@ namespace EdgeStream.Bench.Footprint
             await p.WaitForExitAsync();
             var text = await stdout + await stderr;
             await File.WriteAllTextAsync(logFile, text);
-            var lines = text.Split('\n').Select(l => l.Trim()).ToArray();
+            // Strip MSBuild's node prefix ("12>") and project suffix (" [x.csproj]") so repeats of one diagnostic compare equal.
+            var lines = text.Split('\n').Select(l => NodePrefix().Replace(ProjectSuffix().Replace(l.Trim(), ""), "")).ToArray();
             // MSBuild repeats each diagnostic in its summary, and per target framework: count distinct lines.
             var warnings = lines.Where(l => WarningPattern().IsMatch(l)).Distinct().ToArray();
             var errors = lines.Where(l => ErrorPattern().IsMatch(l) && !WarningPattern().IsMatch(l)).Distinct().ToArray();

@@ -1,21 +1,27 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
+using EdgeStream.TestKit;
 
 namespace EdgeStream.Bench.Mqtt;
 
 /// <summary>A broker process on a free loopback port (EdgeStream via "serve", or Mosquitto), stopped on dispose.</summary>
 internal sealed class ChildBroker : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly string _directory;
+    private readonly Process? _process;
+    private readonly string? _directory;
+    private readonly MosquittoBroker? _mosquitto;
 
     private ChildBroker(Process process, int port, string directory)
     {
         _process = process;
         Port = port;
         _directory = directory;
+    }
+
+    private ChildBroker(MosquittoBroker mosquitto)
+    {
+        _mosquitto = mosquitto;
+        Port = mosquitto.Port;
     }
 
     public int Port { get; }
@@ -25,7 +31,7 @@ internal sealed class ChildBroker : IAsyncDisposable
 
     public static async Task<ChildBroker> StartEdgeStreamAsync(bool withoutLog = false)
     {
-        var port = FreePort();
+        var port = Ports.Free();
         var dir = Path.Combine(Path.GetTempPath(), "es-bench-" + Guid.NewGuid().ToString("N"));
         var psi = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardInput = true, RedirectStandardOutput = true, UseShellExecute = false };
         var self = typeof(ChildBroker).Assembly.Location;
@@ -52,36 +58,9 @@ internal sealed class ChildBroker : IAsyncDisposable
 
     public static async Task<ChildBroker> StartMosquittoAsync()
     {
-        var port = FreePort();
-        var dir = Path.Combine(Path.GetTempPath(), "es-bench-mosq-" + Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        var conf = Path.Combine(dir, "mosquitto.conf");
-        var lines = new List<string> { $"listener {port} 127.0.0.1", "allow_anonymous true", "persistence false", "max_inflight_messages 0", "max_queued_messages 0" };
-        if (Environment.UserName == "root")
-        {
-            lines.Add("user root");
-        }
-        await File.WriteAllLinesAsync(conf, lines);
-        var psi = new ProcessStartInfo("/usr/sbin/mosquitto") { UseShellExecute = false, RedirectStandardError = true };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add(conf);
-        var process = Process.Start(psi)!;
-        process.ErrorDataReceived += (_, _) => { };
-        process.BeginErrorReadLine();
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
-        {
-            try
-            {
-                using var tcp = new TcpClient();
-                await tcp.ConnectAsync(IPAddress.Loopback, port);
-                return new ChildBroker(process, port, dir);
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(50);
-            }
-        }
+        // Persistence off (Mosquitto's default), unlimited inflight and queued messages.
+        var mosquitto = await MosquittoBroker.StartAsync(maxQueuedMessages: 0, maxInflightMessages: 0);
+        return new ChildBroker(mosquitto);
     }
 
     /// <summary>Current and peak resident set size from /proc (Linux).</summary>
@@ -89,7 +68,7 @@ internal sealed class ChildBroker : IAsyncDisposable
     {
         try
         {
-            var status = File.ReadAllLines($"/proc/{_process.Id}/status");
+            var status = File.ReadAllLines($"/proc/{_mosquitto?.ProcessId ?? _process!.Id}/status");
             double Kb(string key) => double.Parse(status.First(l => l.StartsWith(key, StringComparison.Ordinal)).Split(':')[1].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
             return string.Create(CultureInfo.InvariantCulture, $"{Kb("VmRSS") / 1024:F1} ({Kb("VmHWM") / 1024:F1})");
         }
@@ -99,15 +78,17 @@ internal sealed class ChildBroker : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
-
     public async ValueTask DisposeAsync()
     {
+        if (_mosquitto is not null)
+        {
+            await _mosquitto.DisposeAsync();
+            return;
+        }
+        if (_process is null || _directory is null)
+        {
+            return;
+        }
         if (!_process.HasExited)
         {
             if (_process.StartInfo.RedirectStandardInput)

@@ -26,7 +26,7 @@ public sealed class ExampleValidationTests
     [MemberData(nameof(Files))]
     public void Example_passes_the_forwarding_mqtt_and_sensor_validators(string file)
     {
-        using var tmp = new TempDir();
+        using var tmp = new TempDir("deploy");
         using var provider = Services(Load(file, tmp));
 
         // What the host runs before starting: every ValidateOnStart options type (Forwarding, Mqtt, Sensors).
@@ -44,7 +44,7 @@ public sealed class ExampleValidationTests
     [InlineData("examples/http-upstream.json", "Mqtt:Routes:0:Filter", "a/#/b")]
     public void A_broken_example_is_caught_by_the_same_check(string file, string key, string value)
     {
-        using var tmp = new TempDir();
+        using var tmp = new TempDir("deploy");
         var config = new ConfigurationBuilder()
             .AddConfiguration(Load(file, tmp))
             .AddInMemoryCollection(new Dictionary<string, string?> { [key] = value })

@@ -5,7 +5,7 @@ public sealed class InstallScriptTests : IDisposable
 {
     private static readonly string Script = Path.Combine(Repo.Deploy, "install.sh");
 
-    private readonly TempDir _tmp = new();
+    private readonly TempDir _tmp = new("deploy");
     private readonly string _root;
     private readonly string _build;
 

@@ -8,7 +8,7 @@ public sealed class SystemdUnitTests
     [Fact]
     public async Task Unit_file_passes_systemd_analyze_verify()
     {
-        using var tmp = new TempDir();
+        using var tmp = new TempDir("deploy");
         var result = await VerifyAsync(tmp, File.ReadAllText(UnitPath));
 
         Assert.True(result.ExitCode == 0, $"systemd-analyze verify failed ({result.ExitCode}):\n{result.Output}");
@@ -26,7 +26,7 @@ public sealed class SystemdUnitTests
     {
         var text = File.ReadAllText(UnitPath);
         Assert.Contains(good, text, StringComparison.Ordinal);
-        using var tmp = new TempDir();
+        using var tmp = new TempDir("deploy");
 
         var result = await VerifyAsync(tmp, text.Replace(good, broken, StringComparison.Ordinal));
 

@@ -26,7 +26,7 @@ public sealed class CliTests
     [Fact]
     public async Task Fleet_and_load_commands_print_their_figures()
     {
-        await using var broker = await Mosquitto.StartAsync();
+        await using var broker = await MosquittoBroker.StartAsync();
         await using var sub = await Subscriber.StartAsync(broker.Port, "devices/#");
 
         var fleet = await RunAsync("fleet", "--broker", $"127.0.0.1:{broker.Port}", "--devices", "2", "--rate", "20", "--duration", "30",

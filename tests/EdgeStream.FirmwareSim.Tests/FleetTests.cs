@@ -18,7 +18,7 @@ public sealed class FleetTests
     [Fact]
     public async Task Fleet_delivers_every_message_of_every_device_in_order_with_mqtt5_properties()
     {
-        await using var broker = await Mosquitto.StartAsync();
+        await using var broker = await MosquittoBroker.StartAsync();
         await using var sub = await Subscriber.StartAsync(broker.Port, "devices/#");
         var options = Options(broker.Port, devices: 4, messages: 25);
 
@@ -45,7 +45,7 @@ public sealed class FleetTests
     [Fact]
     public async Task Fleet_over_mqtt_311_sends_binary_records_padded_to_the_size()
     {
-        await using var broker = await Mosquitto.StartAsync();
+        await using var broker = await MosquittoBroker.StartAsync();
         await using var sub = await Subscriber.StartAsync(broker.Port, "devices/#");
         var options = Options(broker.Port, devices: 3, messages: 10);
         options.Protocol = MqttProtocol.V311;
@@ -69,7 +69,7 @@ public sealed class FleetTests
     [Fact]
     public async Task Device_that_goes_offline_buffers_and_flushes_in_order_on_reconnect()
     {
-        await using var broker = await Mosquitto.StartAsync();
+        await using var broker = await MosquittoBroker.StartAsync();
         await using var sub = await Subscriber.StartAsync(broker.Port, "devices/#");
         await using var device = new SimulatedDevice(Options(broker.Port, devices: 1, messages: 100), 0);
 
@@ -100,7 +100,7 @@ public sealed class FleetTests
     [Fact]
     public async Task Full_offline_buffer_drops_the_oldest_readings_and_keeps_the_rest_in_order()
     {
-        await using var broker = await Mosquitto.StartAsync();
+        await using var broker = await MosquittoBroker.StartAsync();
         await using var sub = await Subscriber.StartAsync(broker.Port, "devices/#");
         var options = Options(broker.Port, devices: 1, messages: 100);
         options.MaxBuffered = 3;
@@ -122,7 +122,7 @@ public sealed class FleetTests
     [Fact]
     public async Task Random_disconnects_are_bounded_and_lose_nothing_at_qos1()
     {
-        await using var broker = await Mosquitto.StartAsync();
+        await using var broker = await MosquittoBroker.StartAsync();
         await using var sub = await Subscriber.StartAsync(broker.Port, "devices/#");
         var options = Options(broker.Port, devices: 3, messages: 40, rate: 40);
         options.DisconnectEvery = TimeSpan.FromMilliseconds(150);
@@ -146,7 +146,7 @@ public sealed class FleetTests
     [Fact]
     public async Task Fleet_without_a_broker_buffers_everything_and_reports_it_undelivered()
     {
-        var options = Options(Mosquitto.FreePort(), devices: 2, messages: 5);
+        var options = Options(Ports.Free(), devices: 2, messages: 5);
         options.Timeout = TimeSpan.FromSeconds(2);
 
         var report = await Fleet.Fleet.RunAsync(options, CancellationToken.None);
@@ -160,7 +160,7 @@ public sealed class FleetTests
     [Fact]
     public async Task Cancelling_a_fleet_ends_it_early_and_still_reports()
     {
-        await using var broker = await Mosquitto.StartAsync();
+        await using var broker = await MosquittoBroker.StartAsync();
         var options = Options(broker.Port, devices: 2, messages: 1_000_000, rate: 20);
         using var cts = new CancellationTokenSource();
         var run = Fleet.Fleet.RunAsync(options, cts.Token);

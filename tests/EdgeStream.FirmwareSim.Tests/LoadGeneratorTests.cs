@@ -8,7 +8,7 @@ public sealed class LoadGeneratorTests
     [Fact]
     public async Task Load_with_a_message_bound_acks_exactly_that_many_and_the_subscriber_gets_them()
     {
-        await using var broker = await Mosquitto.StartAsync();
+        await using var broker = await MosquittoBroker.StartAsync();
         await using var sub = await Subscriber.StartAsync(broker.Port, "load/#");
         var options = new LoadOptions { Port = broker.Port, Devices = 3, InFlight = 4, MessagesPerDevice = 50, Duration = TimeSpan.FromMinutes(1), Size = 48 };
 
@@ -26,7 +26,7 @@ public sealed class LoadGeneratorTests
     [Fact]
     public async Task Load_for_a_duration_reports_consistent_rate_and_percentiles()
     {
-        await using var broker = await Mosquitto.StartAsync();
+        await using var broker = await MosquittoBroker.StartAsync();
         var options = new LoadOptions { Port = broker.Port, Devices = 4, InFlight = 8, Duration = TimeSpan.FromSeconds(1), Protocol = MqttProtocol.V311 };
 
         var report = await LoadGenerator.RunAsync(options, CancellationToken.None);
@@ -42,7 +42,7 @@ public sealed class LoadGeneratorTests
     [Fact]
     public async Task Load_against_no_broker_connects_nothing_and_acks_nothing()
     {
-        var options = new LoadOptions { Port = Mosquitto.FreePort(), Devices = 2, Duration = TimeSpan.FromMilliseconds(200), Timeout = TimeSpan.FromSeconds(2) };
+        var options = new LoadOptions { Port = Ports.Free(), Devices = 2, Duration = TimeSpan.FromMilliseconds(200), Timeout = TimeSpan.FromSeconds(2) };
 
         var report = await LoadGenerator.RunAsync(options, CancellationToken.None);
 

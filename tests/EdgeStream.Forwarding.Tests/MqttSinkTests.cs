@@ -67,7 +67,7 @@ public sealed class MqttSinkTests
     [Fact]
     public async Task Mosquitto_restarted_mid_drain_receives_every_record_in_order_under_template_or_original_topic()
     {
-        await using var broker = await Mosquitto.StartAsync();
+        await using var broker = await MosquittoBroker.StartAsync(persistence: true, maxQueuedMessages: 1000000);
         await using var subscriber = new Subscriber(broker.Port);
         await subscriber.ConnectAsync(subscribe: true);
         await using var log = await TestLog.OpenAsync(partitions: 2);

@@ -65,7 +65,7 @@ public sealed class ClientModeTests
     public async Task An_upstream_with_credentials_over_mqtt311_subscribes_and_stores()
     {
         Assert.SkipUnless(MosquittoBroker.IsInstalled, "mosquitto is not installed (test.sh installs it)");
-        await using var mosquitto = await MosquittoBroker.StartAsync(user: ("edge", "pw-1"));
+        await using var mosquitto = await MosquittoBroker.StartAsync(user: ("edge", "pw-1"), maxInflightMessages: 0);
         await using var log = await TestBroker.StartAsync(o => o.Port = 0);
         await using var harness = Create(log, mosquitto, configure: u =>
         {
@@ -84,7 +84,7 @@ public sealed class ClientModeTests
     public async Task Messages_from_an_upstream_broker_are_stored_and_routed()
     {
         Assert.SkipUnless(MosquittoBroker.IsInstalled, "mosquitto is not installed (test.sh installs it)");
-        await using var mosquitto = await MosquittoBroker.StartAsync();
+        await using var mosquitto = await MosquittoBroker.StartAsync(maxInflightMessages: 0);
         await using var log = await TestBroker.StartAsync(o => o.Port = 0);
         await using var harness = Create(log, mosquitto);
         harness.Start();
@@ -103,7 +103,7 @@ public sealed class ClientModeTests
     public async Task The_persistent_session_delivers_what_was_published_while_edgestream_was_away()
     {
         Assert.SkipUnless(MosquittoBroker.IsInstalled, "mosquitto is not installed (test.sh installs it)");
-        await using var mosquitto = await MosquittoBroker.StartAsync();
+        await using var mosquitto = await MosquittoBroker.StartAsync(maxInflightMessages: 0);
         await using var log = await TestBroker.StartAsync(o => o.Port = 0);
         var first = Create(log, mosquitto);
         first.Start();
@@ -125,7 +125,7 @@ public sealed class ClientModeTests
     public async Task A_message_that_could_not_be_stored_is_redelivered_not_lost()
     {
         Assert.SkipUnless(MosquittoBroker.IsInstalled, "mosquitto is not installed (test.sh installs it)");
-        await using var mosquitto = await MosquittoBroker.StartAsync();
+        await using var mosquitto = await MosquittoBroker.StartAsync(maxInflightMessages: 0);
         await using var log = await TestBroker.StartAsync(o => o.Port = 0);
         var gate = new GatedIngestLog(log.Log);
         gate.Release();

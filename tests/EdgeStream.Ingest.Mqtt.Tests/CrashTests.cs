@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
-using EdgeStream.Ingest.Mqtt.Tests.Infrastructure;
 using EdgeStream.Log;
 using MQTTnet;
 using MQTTnet.Protocol;
@@ -64,7 +63,7 @@ public sealed class CrashTests
         var host = FindHost();
         Assert.SkipWhen(host is null, "edgestream host not built for this configuration (build the solution first)");
         var dataDir = Path.Combine(Path.GetTempPath(), "es-crash-" + Guid.NewGuid().ToString("N"));
-        var port = FreePort.Next();
+        var port = Ports.Free();
         var acked = new SortedSet<int>();
         var next = 0;
         var window = 8;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using EdgeStream.Ingest.Mqtt.Tests.Infrastructure;
 using EdgeStream.Log;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -45,7 +44,7 @@ public sealed class HostingTests
     [Fact]
     public async Task The_hosted_broker_accepts_and_stores_publishes()
     {
-        var port = FreePort.Next();
+        var port = Ports.Free();
         var (host, store, dir) = await BuildAsync(new() { ["Mqtt:Port"] = port.ToString(CultureInfo.InvariantCulture) });
         try
         {

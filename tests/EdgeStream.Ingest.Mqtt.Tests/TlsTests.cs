@@ -30,7 +30,7 @@ public sealed class TlsTests
         using var certs = new TestCertificates();
         await using var broker = await TestBroker.StartAsync(o =>
         {
-            o.Tls = new() { Port = FreePort.Next(), CertificateFile = certs.ServerCertFile, KeyFile = certs.ServerKeyFile };
+            o.Tls = new() { Port = Ports.Free(), CertificateFile = certs.ServerCertFile, KeyFile = certs.ServerKeyFile };
         });
         using var client = new MqttClientFactory().CreateMqttClient();
         Assert.Equal(MqttClientConnectResultCode.Success, (await client.ConnectAsync(TlsClient(broker, certs, "tls-1").Build(), Ct)).ResultCode);
@@ -45,7 +45,7 @@ public sealed class TlsTests
         using var certs = new TestCertificates();
         await using var broker = await TestBroker.StartAsync(o =>
         {
-            o.Tls = new() { Port = FreePort.Next(), CertificateFile = certs.ServerCertFile, KeyFile = certs.ServerKeyFile };
+            o.Tls = new() { Port = Ports.Free(), CertificateFile = certs.ServerCertFile, KeyFile = certs.ServerKeyFile };
         });
         var pub = await Processes.RunAsync("mosquitto_pub",
             ["-h", "127.0.0.1", "-p", broker.Options.Tls.Port.ToString(CultureInfo.InvariantCulture), "--cafile", certs.CaFile, "-i", "mosq-tls", "-t", "t", "-q", "1", "-m", "over tls"],
@@ -61,7 +61,7 @@ public sealed class TlsTests
         await using var broker = await TestBroker.StartAsync(o =>
         {
             o.AllowAnonymous = false;
-            o.Tls = new() { Port = FreePort.Next(), CertificateFile = certs.ServerCertFile, KeyFile = certs.ServerKeyFile, ClientCertificates = "optional", ClientCaFile = certs.CaFile };
+            o.Tls = new() { Port = Ports.Free(), CertificateFile = certs.ServerCertFile, KeyFile = certs.ServerKeyFile, ClientCertificates = "optional", ClientCaFile = certs.CaFile };
             o.Users = [new() { Username = "dev7", CertificateSubject = "device-7", Acl = new() { Publish = ["devices/{username}/#"] } }];
         });
         using var withCert = new MqttClientFactory().CreateMqttClient();

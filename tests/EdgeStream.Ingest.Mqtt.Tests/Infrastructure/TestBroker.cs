@@ -43,7 +43,7 @@ internal sealed class TestBroker : IAsyncDisposable
         var lo = logOptions ?? new LogOptions { CommitPolicy = "group" };
         lo.DataDirectory = directory;
         var store = await LogStore.OpenAsync(lo, cancellationToken: TestContext.Current.CancellationToken);
-        var options = new MqttIngestOptions { Port = FreePort.Next() };
+        var options = new MqttIngestOptions { Port = Ports.Free() };
         configure?.Invoke(options);
         var log = (IIngestLog)new LogStoreIngestLog(store);
         log = wrapLog?.Invoke(log) ?? log;

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 
-namespace EdgeStream.Forwarding.Tests.Infrastructure;
+namespace EdgeStream.TestKit;
 
 /// <summary>A child process (nats-server, mosquitto) that is always killed on dispose.</summary>
 public sealed partial class ExternalProcess : IAsyncDisposable
@@ -10,10 +10,13 @@ public sealed partial class ExternalProcess : IAsyncDisposable
 
     private ExternalProcess(Process process) => _process = process;
 
+    /// <summary>The child's process id.</summary>
     public int Id => _process.Id;
 
+    /// <summary>Whether the child has exited.</summary>
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The full path of an installed executable in the usual system directories; throws when it is not installed.</summary>
     public static string Find(string name)
     {
         foreach (var dir in new[] { "/usr/sbin", "/usr/bin", "/usr/local/bin", "/usr/local/sbin" })
@@ -27,6 +30,7 @@ public sealed partial class ExternalProcess : IAsyncDisposable
         throw new InvalidOperationException($"{name} is not installed (test.sh installs it).");
     }
 
+    /// <summary>Starts <paramref name="file"/> with <paramref name="args"/>, draining its output.</summary>
     public static ExternalProcess Start(string file, params string[] args)
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -72,6 +76,7 @@ public sealed partial class ExternalProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Kills the child (if still running) and releases it.</summary>
     public async ValueTask DisposeAsync()
     {
         try

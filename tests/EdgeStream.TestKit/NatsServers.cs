@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace EdgeStream.Forwarding.Tests.Infrastructure;
+namespace EdgeStream.TestKit;
 
 /// <summary>Debian's nats-server with JetStream on loopback: one server or a 3-node cluster. Always killed on dispose.</summary>
 public sealed class NatsServers : IAsyncDisposable
@@ -15,25 +15,29 @@ public sealed class NatsServers : IAsyncDisposable
         Ports = ports;
     }
 
+    /// <summary>The client ports, one per server.</summary>
     public int[] Ports { get; }
 
+    /// <summary>A comma-separated list of every server's <c>nats://</c> URL.</summary>
     public string Url => string.Join(",", Ports.Select(p => $"nats://127.0.0.1:{p}"));
 
+    /// <summary>One JetStream server on a free port, with its store in a temp directory.</summary>
     public static async Task<NatsServers> StartSingleAsync()
     {
         var dir = new TempDir("nats");
-        var port = Infrastructure.Ports.Free();
+        var port = TestKit.Ports.Free();
         var p = ExternalProcess.Start(ExternalProcess.Find("nats-server"), "-js", "-sd", dir.Path, "-a", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture));
         var servers = new NatsServers(dir, [p], [port]);
-        await Infrastructure.Ports.WaitOpenAsync(port, TimeSpan.FromSeconds(10));
+        await TestKit.Ports.WaitOpenAsync(port, TimeSpan.FromSeconds(10));
         return servers;
     }
 
+    /// <summary>A 3-node JetStream cluster (n0..n2) on free client and route ports.</summary>
     public static async Task<NatsServers> StartClusterAsync()
     {
         var dir = new TempDir("natsc");
-        var client = Enumerable.Range(0, 3).Select(_ => Infrastructure.Ports.Free()).ToArray();
-        var route = Enumerable.Range(0, 3).Select(_ => Infrastructure.Ports.Free()).ToArray();
+        var client = Enumerable.Range(0, 3).Select(_ => TestKit.Ports.Free()).ToArray();
+        var route = Enumerable.Range(0, 3).Select(_ => TestKit.Ports.Free()).ToArray();
         var processes = new List<ExternalProcess>();
         var servers = new NatsServers(dir, processes, client);
         for (var i = 0; i < 3; i++)
@@ -52,13 +56,15 @@ public sealed class NatsServers : IAsyncDisposable
         }
         foreach (var p in client)
         {
-            await Infrastructure.Ports.WaitOpenAsync(p, TimeSpan.FromSeconds(10));
+            await TestKit.Ports.WaitOpenAsync(p, TimeSpan.FromSeconds(10));
         }
         return servers;
     }
 
+    /// <summary>SIGKILLs server <paramref name="index"/>.</summary>
     public Task KillAsync(int index) => _processes[index].KillAsync();
 
+    /// <summary>Kills every server and deletes the stores.</summary>
     public async ValueTask DisposeAsync()
     {
         foreach (var p in _processes)
