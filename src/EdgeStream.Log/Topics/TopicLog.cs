@@ -56,5 +56,15 @@ internal sealed class TopicLog
     }
 
     public static void WritePartitionCount(ILogStorage storage, string directory, int partitions)
-        => AtomicFile.Write(storage, Path.Combine(directory, MetadataFile), JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, int> { ["partitions"] = partitions }));
+    {
+        // Written by hand, not by reflection, so trimmed and NativeAOT builds can create topics.
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteNumber("partitions", partitions);
+            json.WriteEndObject();
+        }
+        AtomicFile.Write(storage, Path.Combine(directory, MetadataFile), buffer.WrittenSpan);
+    }
 }
