@@ -51,7 +51,7 @@ internal sealed class SinkHealth(TimeProvider time)
         lock (_gate)
         {
             _state = SinkState.Backoff;
-            LastError = error is null ? "unknown error" : $"{error.GetType().Name}: {error.Message}";
+            LastError = error is null ? "unknown error" : SecretRedaction.Redact($"{error.GetType().Name}: {error.Message}");
             LastErrorAt = time.GetUtcNow();
         }
     }

@@ -18,7 +18,7 @@ public static class SinkUri
         ArgumentNullException.ThrowIfNull(uri);
         if (!Uri.TryCreate(uri.Trim(), UriKind.Absolute, out var u) || string.IsNullOrEmpty(u.Host))
         {
-            throw new FormatException($"Sink '{uri}' is not an absolute URI with a host.");
+            throw new FormatException($"Sink '{SecretRedaction.Redact(uri)}' is not an absolute URI with a host.");
         }
         var options = new SinkOptions();
         var scheme = u.Scheme.ToLowerInvariant();
@@ -42,10 +42,11 @@ public static class SinkUri
             case "http":
             case "https":
                 options.Type = "http";
-                options.Settings["Url"] = u.GetLeftPart(UriPartial.Path);
+                // The user info moves to Username/Password below, so the URL the sink prints in errors holds no password.
+                options.Settings["Url"] = SecretRedaction.WithoutUserInfo(u).GetLeftPart(UriPartial.Path);
                 break;
             default:
-                throw new FormatException($"Sink '{uri}': scheme '{u.Scheme}' is not one of kafka, mqtt, mqtts, nats, http, https.");
+                throw new FormatException($"Sink '{SecretRedaction.Redact(uri)}': scheme '{u.Scheme}' is not one of kafka, mqtt, mqtts, nats, http, https.");
         }
         if (!string.IsNullOrEmpty(u.UserInfo) && options.Type is "mqtt" or "http" or "nats")
         {

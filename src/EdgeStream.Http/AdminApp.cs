@@ -5,11 +5,11 @@ using EdgeStream.Http.Ingest;
 using EdgeStream.Http.Metrics;
 using EdgeStream.Http.Page;
 using EdgeStream.Http.Pull;
+using EdgeStream.Http.Redaction;
 using EdgeStream.Http.Status;
 using EdgeStream.Log;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -57,15 +57,20 @@ internal static class AdminApp
         services.AddSingleton<RecordsHandler>();
         services.AddSingleton<CursorHandler>();
         services.AddSingleton<StatusPage>();
+        // Read once from the outer container: the configured sinks and secrets do not change while running.
+        services.AddSingleton(new SecretRedactor([options.Token, .. outer.GetServices<SecretSource>().SelectMany(s => s.Get(outer))]));
+        services.AddSingleton(new SinkCursorNames(outer.GetServices<SinkCursorSource>().SelectMany(s => s.Get(outer))));
 
         var app = builder.Build();
+        // Before any endpoint runs: everything but the probes (and /metrics if public) needs the token.
+        var auth = new TokenAuthMiddleware(options, app.Services.GetRequiredService<ILogger<TokenAuthMiddleware>>());
+        app.Use(auth.InvokeAsync);
         HealthEndpoints.Map(app);
         MetricsEndpoint.Map(app);
         StatusEndpoint.Map(app);
         StatusPage.Map(app);
 
         var api = app.MapGroup("/api/v1");
-        api.AddEndpointFilter(new BearerTokenFilter(options.Token, app.Services.GetRequiredService<ILogger<BearerTokenFilter>>()));
         IngestHandler.Map(api);
         TopicsEndpoint.Map(api);
         RecordsHandler.Map(api);

@@ -51,6 +51,10 @@ internal sealed class AdminHttpServer : IHostedService, IAsyncDisposable
             ?? throw new InvalidOperationException("Kestrel reported no bound address.");
         _state.MarkListening(new Uri(bound.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal).Replace("[::]", "[::1]", StringComparison.Ordinal)));
         HttpLog.Listening(_logger, bound);
+        if (!_options.RequiresToken && !IPAddress.IsLoopback(address))
+        {
+            HttpLog.AnonymousOnNetwork(_logger, bound);
+        }
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)

@@ -37,4 +37,10 @@ internal static partial class HttpLog
 
     [LoggerMessage(EventId = 7010, Level = LogLevel.Error, Message = "Pull read of {Topic}/{Partition} at offset {Offset} failed")]
     public static partial void PullFailed(ILogger logger, string topic, int partition, long offset, Exception exception);
+
+    [LoggerMessage(EventId = 7011, Level = LogLevel.Warning, Message = "Admin HTTP on {Address} is not on loopback and requires no token (Http:AllowAnonymousOnNetwork is set)")]
+    public static partial void AnonymousOnNetwork(ILogger logger, string address);
+
+    [LoggerMessage(EventId = 7012, Level = LogLevel.Warning, Message = "HTTP ingest to topic {Topic} stored {Stored} of {Count} records; partition {Partition} failed: {Reason}")]
+    public static partial void IngestPartiallyStored(ILogger logger, string topic, int stored, int count, int partition, string reason);
 }

@@ -14,8 +14,22 @@ internal sealed class HttpOptions
     /// <summary>TCP port; 0 disables the admin server.</summary>
     public int Port { get; set; } = 8080;
 
-    /// <summary>When set, <c>/api/v1/*</c> requires <c>Authorization: Bearer &lt;token&gt;</c>.</summary>
+    /// <summary>
+    /// When set, every path except <c>/healthz</c> and <c>/readyz</c> (and <c>/metrics</c> with
+    /// <see cref="PublicMetrics"/>) requires <c>Authorization: Bearer &lt;token&gt;</c> (or HTTP Basic with the token as
+    /// password, for browsers). Required when <see cref="Address"/> is not loopback, unless
+    /// <see cref="AllowAnonymousOnNetwork"/> is set.
+    /// </summary>
     public string? Token { get; set; }
+
+    /// <summary>
+    /// Serve a non-loopback <see cref="Address"/> without a token (named like <c>Mqtt:AllowAnonymousOnNetwork</c>).
+    /// Off by default: the admin API reads every record and moves cursors, so it is not left open by accident.
+    /// </summary>
+    public bool AllowAnonymousOnNetwork { get; set; }
+
+    /// <summary>Serve <c>/metrics</c> without the token, for scrapers that cannot send one. Off by default.</summary>
+    public bool PublicMetrics { get; set; }
 
     /// <summary>Largest request body accepted (ingest and cursor commits). Default 1 MiB.</summary>
     public long MaxBodyBytes { get; set; } = 1 << 20;

@@ -17,9 +17,15 @@ internal sealed class HttpOptionsValidator : IValidateOptions<HttpOptions>
         ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
         var s = HttpOptions.SectionName;
-        if (TryParseAddress(options.Address) is null)
+        var address = TryParseAddress(options.Address);
+        if (address is null)
         {
             failures.Add($"{s}:Address '{options.Address}' is not an IP address (use 127.0.0.1, 0.0.0.0, ::, * or localhost).");
+        }
+        else if (options.Port != 0 && !IPAddress.IsLoopback(address) && !options.RequiresToken && !options.AllowAnonymousOnNetwork)
+        {
+            failures.Add($"{s}:Token must be set because {s}:Address '{options.Address}' is not loopback (the admin API reads every record and moves cursors); "
+                + $"set {s}:AllowAnonymousOnNetwork=true to serve it without authentication anyway.");
         }
         if (options.Port is < 0 or > 65535)
         {

@@ -1,5 +1,7 @@
 using EdgeStream.Http;
 using EdgeStream.Http.Health;
+using EdgeStream.Http.Pull;
+using EdgeStream.Http.Redaction;
 using EdgeStream.Http.Status;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -13,7 +15,7 @@ public static class HttpServiceCollectionExtensions
 {
     /// <summary>
     /// Binds and validates (at start) the <c>Http</c> section (<c>Address</c>, <c>Port</c> — 0 disables,
-    /// <c>Token</c>, <c>MaxBodyBytes</c>, <c>MaxPullWaitMs</c>), registers the readiness checks of the log and the
+    /// <c>Token</c>, <c>AllowAnonymousOnNetwork</c>, <c>PublicMetrics</c>, <c>MaxBodyBytes</c>, <c>MaxPullWaitMs</c>), registers the readiness checks of the log and the
     /// admin listener, and the hosted service that runs the admin server: health, metrics, status API and page,
     /// HTTP ingest and the pull API (see docs/http-api.md). Needs a <see cref="EdgeStream.Log.LogStore"/> in the container.
     /// </summary>
@@ -27,6 +29,29 @@ public static class HttpServiceCollectionExtensions
             .AddCheck<LogHealthCheck>("log", tags: [HealthTags.Ready])
             .AddCheck<AdminListenerHealthCheck>("http", tags: [HealthTags.Ready]);
         services.AddHostedService<AdminHttpServer>();
+        return services;
+    }
+
+    /// <summary>
+    /// Registers credentials (passwords, tokens, header values) that <c>/api/status</c> and the status page must never
+    /// show: wherever one appears in a status section it is replaced by <c>***</c> (values of at least 4 characters;
+    /// URI user info, secret-named properties and <c>password=…</c>-style pairs are masked regardless). Read once at start.
+    /// </summary>
+    public static IServiceCollection AddEdgeStreamSecrets(this IServiceCollection services, Func<IServiceProvider, IEnumerable<string?>> secrets)
+    {
+        ArgumentNullException.ThrowIfNull(secrets);
+        services.AddSingleton(new SecretSource(secrets));
+        return services;
+    }
+
+    /// <summary>
+    /// Registers the names of the configured sinks: the pull API refuses (409) to move a cursor of one of these names,
+    /// which belongs to the forwarding engine. Read once at start.
+    /// </summary>
+    public static IServiceCollection AddEdgeStreamSinkCursors(this IServiceCollection services, Func<IServiceProvider, IEnumerable<string>> names)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        services.AddSingleton(new SinkCursorSource(names));
         return services;
     }
 

@@ -14,7 +14,19 @@ internal sealed record HttpSinkSettings(Uri Url, bool Gzip, string? BearerToken,
         var text = options.Setting("Url") ?? throw new ArgumentException($"{path}:Url must be set (http:// or https:// URL).");
         if (!Uri.TryCreate(text, UriKind.Absolute, out var url) || url.Scheme is not ("http" or "https"))
         {
-            throw new ArgumentException($"{path}:Url '{text}' is not an http:// or https:// URL.");
+            throw new ArgumentException($"{path}:Url '{SecretRedaction.Redact(text)}' is not an http:// or https:// URL.");
+        }
+        // Credentials in the URL become Basic auth (unless Username is set), and leave the URL: it appears in errors.
+        var (userName, password) = (options.Setting("Username"), options.Setting("Password"));
+        if (!string.IsNullOrEmpty(url.UserInfo))
+        {
+            if (userName is null)
+            {
+                var parts = url.UserInfo.Split(':', 2);
+                userName = Uri.UnescapeDataString(parts[0]);
+                password = parts.Length == 2 ? Uri.UnescapeDataString(parts[1]) : password;
+            }
+            url = SecretRedaction.WithoutUserInfo(url);
         }
         var gzipText = options.Setting("Gzip", "true");
         if (!bool.TryParse(gzipText, out var gzip))
@@ -39,6 +51,6 @@ internal sealed record HttpSinkSettings(Uri Url, bool Gzip, string? BearerToken,
                 headers.Add(new(name, value));
             }
         }
-        return new HttpSinkSettings(url, gzip, options.Setting("BearerToken"), options.Setting("Username"), options.Setting("Password"), headers, TimeSpan.FromMilliseconds(timeoutMs));
+        return new HttpSinkSettings(url, gzip, options.Setting("BearerToken"), userName, password, headers, TimeSpan.FromMilliseconds(timeoutMs));
     }
 }

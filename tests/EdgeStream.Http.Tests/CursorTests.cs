@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using EdgeStream.Http.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeStream.Http.Tests;
 
@@ -19,6 +20,24 @@ public sealed class CursorTests
         Assert.Equal(3, server.Store.GetCursor("sync-job", "t", 0));
         using var json = JsonDocument.Parse(await server.Client.GetStringAsync("/api/v1/cursors/sync-job/t/0"));
         Assert.Equal(3, json.RootElement.GetProperty("nextOffset").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_cursor_named_like_a_configured_sink_cannot_be_moved_over_http()
+    {
+        await using var server = await AdminServer.StartAsync(services: s => s.AddEdgeStreamSinkCursors(_ => ["kafka-cloud"]));
+        await server.AppendAsync("t", 5);
+        await server.Store.CommitCursorAsync("kafka-cloud", "t", 0, 2);
+
+        using var refused = await server.Client.PutAsync("/api/v1/cursors/kafka-cloud/t/0?offset=5", null);
+        using var other = await server.Client.PutAsync("/api/v1/cursors/sync-job/t/0?offset=5", null);
+
+        Assert.Equal(HttpStatusCode.Conflict, refused.StatusCode);
+        Assert.Contains("configured sink", await IngestTests.ProblemDetail(refused), StringComparison.Ordinal);
+        Assert.Equal(2, server.Store.GetCursor("kafka-cloud", "t", 0));
+        Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+        // Reading the sink's cursor stays allowed.
+        Assert.Equal(HttpStatusCode.OK, (await server.Client.GetAsync("/api/v1/cursors/kafka-cloud/t/0")).StatusCode);
     }
 
     [Theory]

@@ -155,6 +155,41 @@ public sealed class IngestTests
     }
 
     [Fact]
+    public async Task A_request_spread_over_partitions_answers_per_record_results_when_one_partition_refuses_its_share()
+    {
+        // The disk budget fits the small record's batch but not the large one's: the first partition stores, the second refuses.
+        await using var server = await AdminServer.StartAsync(log: o =>
+        {
+            o.MaxDiskBytes = 2048;
+            o.Topics["spread"] = new TopicSettings { Partitions = 2 };
+        });
+        server.Store.EnsureTopic("spread");
+        var keys = Enumerable.Range(0, 64).Select(i => $"k{i}").ToList();
+        var first = keys.First(k => server.Store.PartitionFor("spread", Encoding.UTF8.GetBytes(k)) == 0);
+        var second = keys.First(k => server.Store.PartitionFor("spread", Encoding.UTF8.GetBytes(k)) == 1);
+        var body = $"{{\"key\":\"{first}\",\"value\":\"small\"}}\n{{\"key\":\"{second}\",\"value\":\"{new string('x', 4096)}\"}}\n";
+
+        using var response = await server.PostAsync("spread", body, "application/x-ndjson");
+
+        Assert.Equal(HttpStatusCode.MultiStatus, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(1, json.RootElement.GetProperty("stored").GetInt32());
+        Assert.Equal(1, json.RootElement.GetProperty("failed").GetInt32());
+        var records = json.RootElement.GetProperty("records");
+        Assert.Equal(0, records[0].GetProperty("partition").GetInt32());
+        Assert.Equal(0, records[0].GetProperty("offset").GetInt64());
+        Assert.False(records[0].TryGetProperty("error", out _));
+        Assert.Equal(1, records[1].GetProperty("partition").GetInt32());
+        Assert.False(records[1].TryGetProperty("offset", out _));
+        Assert.Equal(507, records[1].GetProperty("status").GetInt32());
+        Assert.Contains("Log full", records[1].GetProperty("error").GetString(), StringComparison.Ordinal);
+        // What the answer says is stored is durable and readable; the refused record is nowhere.
+        var stored = await server.Store.ReadAsync("spread", 0, 0, ReadLimits.Default);
+        Assert.Equal(["small"], stored.Records.Select(r => Encoding.UTF8.GetString(r.Value.Span)));
+        Assert.Equal(0, server.Store.GetTopic("spread")!.Partitions[1].NextOffset);
+    }
+
+    [Fact]
     public async Task An_unknown_topic_is_404_when_auto_create_is_off()
     {
         await using var server = await AdminServer.StartAsync(log: o => o.AutoCreateTopics = false);

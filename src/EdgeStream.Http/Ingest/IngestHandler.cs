@@ -12,7 +12,10 @@ namespace EdgeStream.Http.Ingest;
 /// <c>POST /api/v1/topics/{topic}/records</c>: parses the body (JSON array, JSON lines or raw, by Content-Type), appends
 /// the records — keyed ones to their key's partition, unkeyed ones of one request together to one round-robin
 /// partition, one batch per partition so each partition's share is stored atomically and in request order — and answers
-/// 200 with the offsets only once every batch is durable. Thread-safe.
+/// 200 with the offsets only once every batch is durable. The whole body is parsed before anything is appended, so a
+/// bad record anywhere stores nothing (400). When the records span partitions and one partition refuses its batch
+/// (disk budget, failed partition), the others may be stored: then the answer is 207 with a result per record, never
+/// a plain error for stored records; when nothing is stored, a plain error. Thread-safe.
 /// </summary>
 internal sealed class IngestHandler(LogStore store, IOptions<HttpOptions> options, ILogger<IngestHandler> logger)
 {
@@ -60,25 +63,34 @@ internal sealed class IngestHandler(LogStore store, IOptions<HttpOptions> option
         {
             return Problems.NotFound($"Topic '{topic}' does not exist and Log:AutoCreateTopics is false.");
         }
-        try
+        var outcome = await AppendDurablyAsync(topic, info.Partitions.Count, records, cancellationToken);
+        if (outcome.Failures.Count == 0)
         {
-            var positions = await AppendDurablyAsync(topic, info.Partitions.Count, records, cancellationToken);
             HttpLog.Ingested(logger, topic, records.Count);
-            return TypedResults.Json(new IngestResponse(topic, records.Count, positions), HttpJsonContext.Default.IngestResponse);
+            return TypedResults.Json(new IngestResponse(topic, records.Count, records.Count, 0, outcome.Records), HttpJsonContext.Default.IngestResponse);
         }
-        catch (LogFullException e)
+        var stored = outcome.Records.Count(r => r.Offset is not null);
+        foreach (var failure in outcome.Failures)
         {
-            HttpLog.IngestRefusedLogFull(logger, topic, e.Reason);
-            return Problems.Create(StatusCodes.Status507InsufficientStorage, e.Message);
+            Report(topic, failure, stored, records.Count);
         }
-        catch (PartitionFailedException e)
+        if (stored == 0)
         {
-            HttpLog.IngestFailed(logger, topic, e);
-            return Problems.Create(StatusCodes.Status503ServiceUnavailable, e.Message);
+            // Nothing of the request is durable: one plain error, as for a single-partition request.
+            var first = outcome.Failures[0];
+            return Problems.Create(first.Status, first.Detail);
         }
+        // Records of one request went to several partitions and only some stored: never a plain error for stored
+        // records, so the client learns which offsets it holds and which records to send again.
+        return TypedResults.Json(new IngestResponse(topic, records.Count, stored, records.Count - stored, outcome.Records),
+            HttpJsonContext.Default.IngestResponse, statusCode: StatusCodes.Status207MultiStatus);
     }
 
-    private async Task<IngestedRecord[]> AppendDurablyAsync(string topic, int partitionCount, List<LogRecord> records, CancellationToken cancellationToken)
+    /// <summary>
+    /// Appends each partition's share as one batch (stored whole or not at all), then waits until every stored batch
+    /// is durable. A partition that refuses its batch, or whose fsync fails, fails only its own records.
+    /// </summary>
+    private async Task<Outcome> AppendDurablyAsync(string topic, int partitionCount, List<LogRecord> records, CancellationToken cancellationToken)
     {
         var unkeyed = (int)((uint)Interlocked.Increment(ref _roundRobin) % (uint)partitionCount);
         var groups = new Dictionary<int, List<int>>();
@@ -92,23 +104,80 @@ internal sealed class IngestHandler(LogStore store, IOptions<HttpOptions> option
             indexes.Add(i);
         }
         var positions = new IngestedRecord[records.Count];
-        var written = new List<(int Partition, long LastOffset)>(groups.Count);
+        var failures = new List<Failure>();
+        var written = new List<(int Partition, long LastOffset, List<int> Indexes)>(groups.Count);
         foreach (var (partition, indexes) in groups)
         {
-            var result = await store.AppendBatchAsync(topic, partition, [.. indexes.Select(i => records[i])], cancellationToken);
-            for (var j = 0; j < indexes.Count; j++)
+            try
             {
-                positions[indexes[j]] = new IngestedRecord(partition, result.BaseOffset + j);
+                var result = await store.AppendBatchAsync(topic, partition, [.. indexes.Select(i => records[i])], cancellationToken);
+                for (var j = 0; j < indexes.Count; j++)
+                {
+                    positions[indexes[j]] = new IngestedRecord(partition, result.BaseOffset + j);
+                }
+                written.Add((partition, result.LastOffset, indexes));
             }
-            written.Add((partition, result.LastOffset));
+            catch (Exception e) when (Classify(e) is { } status)
+            {
+                Fail(positions, failures, partition, indexes, status, e);
+            }
         }
         // Acknowledge only what survives a power cut: the batches share group commits, so waiting after appending all is cheaper.
-        foreach (var (partition, lastOffset) in written)
+        foreach (var (partition, lastOffset, indexes) in written)
         {
-            await store.WaitForDurableAsync(topic, partition, lastOffset, cancellationToken);
+            try
+            {
+                await store.WaitForDurableAsync(topic, partition, lastOffset, cancellationToken);
+            }
+            catch (PartitionFailedException e)
+            {
+                Fail(positions, failures, partition, indexes, StatusCodes.Status503ServiceUnavailable, e);
+            }
         }
-        return positions;
+        return new Outcome(positions, failures);
     }
+
+    /// <summary>The status for an append error that fails only its own partition's records; <c>null</c> for anything else.</summary>
+    private static int? Classify(Exception e) => e switch
+    {
+        LogFullException => StatusCodes.Status507InsufficientStorage,
+        PartitionFailedException => StatusCodes.Status503ServiceUnavailable,
+        UnknownTopicException => StatusCodes.Status404NotFound,
+        // The log refuses a batch over its size limit before writing anything.
+        ArgumentException => StatusCodes.Status413PayloadTooLarge,
+        LogException => StatusCodes.Status503ServiceUnavailable,
+        _ => null,
+    };
+
+    private static void Fail(IngestedRecord[] positions, List<Failure> failures, int partition, List<int> indexes, int status, Exception e)
+    {
+        foreach (var i in indexes)
+        {
+            positions[i] = new IngestedRecord(partition, null, status, e.Message);
+        }
+        failures.Add(new Failure(partition, status, e.Message, e));
+    }
+
+    private void Report(string topic, Failure failure, int stored, int count)
+    {
+        switch (failure.Exception)
+        {
+            case LogFullException full:
+                HttpLog.IngestRefusedLogFull(logger, topic, full.Reason);
+                break;
+            case PartitionFailedException or not LogException:
+                HttpLog.IngestFailed(logger, topic, failure.Exception);
+                break;
+        }
+        if (stored > 0)
+        {
+            HttpLog.IngestPartiallyStored(logger, topic, stored, count, failure.Partition, failure.Detail);
+        }
+    }
+
+    private sealed record Failure(int Partition, int Status, string Detail, Exception Exception);
+
+    private sealed record Outcome(IngestedRecord[] Records, List<Failure> Failures);
 
     private static LogRecord RawRecord(HttpRequest request, ReadOnlyMemory<byte> body)
     {

@@ -23,7 +23,8 @@ internal sealed class CursorHandler(LogStore store, ILogger<CursorHandler> logge
     public static void Map(IEndpointRouteBuilder api)
     {
         api.MapPut("/cursors/{name}/{topic}/{partition}",
-            (HttpContext context, string name, string topic, string partition, CursorHandler handler) => handler.CommitAsync(context, name, topic, partition));
+            (HttpContext context, string name, string topic, string partition, CursorHandler handler) => handler.CommitAsync(context, name, topic, partition))
+            .AddEndpointFilter<SinkCursorGuard>();
         api.MapGet("/cursors/{name}/{topic}/{partition}",
             (string name, string topic, string partition, CursorHandler handler) => handler.Get(name, topic, partition));
         api.MapGet("/cursors", (LogStore store) => TypedResults.Json(

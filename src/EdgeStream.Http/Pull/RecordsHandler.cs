@@ -4,6 +4,7 @@ using EdgeStream.Log;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -14,9 +15,10 @@ namespace EdgeStream.Http.Pull;
 /// durable records from offset N as JSON lines in the <see cref="RecordJson"/> shape (the same as
 /// <c>edgestream log dump --format jsonl</c>). When none are there yet it long-polls up to W ms (clamped to
 /// <c>Http:MaxPullWaitMs</c>) and answers as soon as one becomes durable, or empty at the deadline. The offset to ask
-/// for next is in <c>X-EdgeStream-Next-Offset</c>. Thread-safe.
+/// for next is in <c>X-EdgeStream-Next-Offset</c>. A long poll also ends (empty) when the server stops, so a waiting
+/// client never holds up a shutdown. Thread-safe.
 /// </summary>
-internal sealed class RecordsHandler(LogStore store, IOptions<HttpOptions> options, TimeProvider time, ILogger<RecordsHandler> logger)
+internal sealed class RecordsHandler(LogStore store, IOptions<HttpOptions> options, TimeProvider time, IHostApplicationLifetime lifetime, ILogger<RecordsHandler> logger)
 {
     public const string NextOffsetHeader = "X-EdgeStream-Next-Offset";
     public const string StartOffsetHeader = "X-EdgeStream-Start-Offset";
@@ -89,12 +91,13 @@ internal sealed class RecordsHandler(LogStore store, IOptions<HttpOptions> optio
     private async Task<ReadResult?> WaitAndReadAsync(string topic, int partition, long from, ReadLimits limits, TimeSpan wait, CancellationToken cancellationToken)
     {
         using var deadline = new CancellationTokenSource(wait, time);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        var stopping = lifetime.ApplicationStopping;
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token, stopping);
         try
         {
             await store.WaitForRecordsAsync(topic, partition, from, linked.Token);
         }
-        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when ((deadline.IsCancellationRequested || stopping.IsCancellationRequested) && !cancellationToken.IsCancellationRequested)
         {
             return null;
         }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using System.Text.Json.Serialization.Metadata;
+using EdgeStream.Http.Redaction;
 using EdgeStream.Log;
 using Microsoft.Extensions.Logging;
 
@@ -9,9 +10,10 @@ namespace EdgeStream.Http.Status;
 
 /// <summary>
 /// Builds the status snapshot: topics and cursors straight from the log, then each contributor's section. A failing
-/// contributor yields <c>{"error": ...}</c> rather than failing the whole page. Thread-safe.
+/// contributor yields <c>{"error": ...}</c> rather than failing the whole page. Every section passes through the
+/// <see cref="SecretRedactor"/>: sinks' errors and settings may quote URLs with credentials. Thread-safe.
 /// </summary>
-internal sealed class StatusBuilder(LogStore store, StatusContributors contributors, TimeProvider time, ILogger<StatusBuilder> logger)
+internal sealed class StatusBuilder(LogStore store, StatusContributors contributors, SecretRedactor redactor, TimeProvider time, ILogger<StatusBuilder> logger)
 {
     private static readonly HashSet<string> Reserved = new(StringComparer.OrdinalIgnoreCase) { "time", "topics", "cursors" };
 
@@ -35,7 +37,7 @@ internal sealed class StatusBuilder(LogStore store, StatusContributors contribut
                 HttpLog.StatusContributorNameTaken(logger, contributor.Name);
                 continue;
             }
-            sections[contributor.Name] = Section(contributor);
+            sections[contributor.Name] = redactor.Redact(Section(contributor));
         }
         return new StatusDocument { Time = time.GetUtcNow(), Topics = [.. topics.Select(TopicView.From)], Cursors = cursors, Sections = sections };
     }
