@@ -10,4 +10,5 @@ var root = new RootCommand("EdgeStream: an edge telemetry collector with a durab
     LogCommand.Create(),
     EdgeStream.Host.Mqtt.MqttCommand.Create(),
 };
-return await root.Parse(args).InvokeAsync();
+var parse = root.Parse(args);
+return await parse.InvokeAsync(RunCommand.InvocationFor(parse));

@@ -5,6 +5,18 @@ namespace EdgeStream.Host.Run;
 /// <summary>The <c>run</c> verb: the worker service.</summary>
 internal static class RunCommand
 {
+    /// <summary>
+    /// For <c>run</c>, System.CommandLine's own SIGTERM/Ctrl+C handling is off: it would end the process 2 s after the
+    /// signal, cutting the host's graceful stop short (no clean log close, so the next start scans for recovery). The
+    /// generic host handles the signals instead and stops within its <c>shutdownTimeoutSeconds</c>. Other verbs keep
+    /// the default (Ctrl+C cancels them).
+    /// </summary>
+    public static InvocationConfiguration InvocationFor(ParseResult parse)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        return parse.CommandResult.Command.Name == "run" ? new InvocationConfiguration { ProcessTerminationTimeout = null } : new InvocationConfiguration();
+    }
+
     public static Command Create()
     {
         var config = new Option<FileInfo?>("--config") { Description = "A JSON settings file (layered over appsettings.json)." };

@@ -99,6 +99,11 @@ internal static partial class RunHost
             await Console.Error.WriteLineAsync($"edgestream: invalid configuration: {e.Message}");
             return 2;
         }
+        if (ShutdownTimeoutError(builder.Configuration) is { } timeoutError)
+        {
+            await Console.Error.WriteLineAsync($"edgestream: invalid configuration: {timeoutError}");
+            return 2;
+        }
 
         // The log opens with the host's own logging, so it is registered through a holder filled in before start.
         var holder = new StoreHolder();
@@ -110,6 +115,8 @@ internal static partial class RunHost
         builder.Services.AddForwarding(builder.Configuration);
         builder.Services.AddEdgeStreamHttp(builder.Configuration);
         builder.Services.AddEdgeStreamStatus("sinks", sp => sp.GetRequiredService<ForwardingEngine>().GetStatus().Sinks);
+        builder.Services.AddEdgeStreamSecrets(_ => ConfigurationSecrets.From(builder.Configuration));
+        builder.Services.AddEdgeStreamSinkCursors(sp => sp.GetRequiredService<IOptions<ForwardingOptions>>().Value.Sinks.Select(s => s.Name));
         if (SystemdHelpers.IsSystemdService())
         {
             builder.Services.AddHostedService<SystemdWatchdog>();
@@ -131,7 +138,7 @@ internal static partial class RunHost
         }
         catch (OptionsValidationException e)
         {
-            await Console.Error.WriteLineAsync($"edgestream: invalid configuration: {string.Join("; ", e.Failures)}");
+            await Console.Error.WriteLineAsync($"edgestream: invalid configuration: {SecretRedaction.Redact(string.Join("; ", e.Failures))}");
             return 2;
         }
         catch (LogException e)
@@ -150,6 +157,18 @@ internal static partial class RunHost
         }
         return 0;
     }
+
+    /// <summary>
+    /// The generic host's stop bound, <c>shutdownTimeoutSeconds</c> (default 30): SIGTERM lets every stage finish
+    /// within it, then the log closes cleanly. The host ignores a value it cannot parse; here that is an error.
+    /// </summary>
+    private static string? ShutdownTimeoutError(IConfiguration configuration)
+        => configuration[ShutdownTimeoutKey] is { } text
+           && (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) || seconds is < 1 or > 3600)
+            ? $"{ShutdownTimeoutKey} must be a whole number of seconds between 1 and 3600 (was '{text}')."
+            : null;
+
+    private const string ShutdownTimeoutKey = "shutdownTimeoutSeconds";
 
     [LoggerMessage(10, LogLevel.Critical, "EdgeStream stopped because {Stages} crashed; exiting with status 1 so the service manager restarts it")]
     private static partial void StageCrashed(ILogger logger, string stages);
