@@ -22,7 +22,7 @@ internal sealed record NatsSinkSettings(
         {
             if (!Uri.TryCreate(u, UriKind.Absolute, out var parsed) || parsed.Scheme is not ("nats" or "tls" or "ws" or "wss"))
             {
-                throw new ArgumentException($"{path}:Url '{u}' is not a nats://, tls://, ws:// or wss:// URL.");
+                throw new ArgumentException($"{path}:Url '{SecretRedaction.Redact(u)}' is not a nats://, tls://, ws:// or wss:// URL.");
             }
         }
         var subject = options.Setting("SubjectTemplate", "{topic}");
