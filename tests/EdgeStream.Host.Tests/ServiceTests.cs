@@ -35,7 +35,13 @@ public class ServiceTests
             using (var service = new RunProcess(new Dictionary<string, string>(), null,
                 "run", "--config", example, "--data", data, "--mqtt-port", "0", "--http-port", "0"))
             {
-                // Every source polls at least every 10 s and publishes its first reading at once.
+                // Every source polls at least every 10 s and publishes its first reading at once, counted from the start
+                // (which a loaded machine can delay by many seconds).
+                for (var i = 0; i < 600 && !service.Output.Contains("Application started", StringComparison.Ordinal); i++)
+                {
+                    await Task.Delay(100);
+                }
+                Assert.Contains("Application started", service.Output, StringComparison.Ordinal);
                 await Task.Delay(TimeSpan.FromSeconds(8));
                 Assert.Equal(0, await service.StopAsync(TimeSpan.FromSeconds(30)));
             }

@@ -6,15 +6,18 @@ namespace EdgeStream.Host.Run;
 internal static class RunCommand
 {
     /// <summary>
-    /// For <c>run</c>, System.CommandLine's own SIGTERM/Ctrl+C handling is off: it would end the process 2 s after the
-    /// signal, cutting the host's graceful stop short (no clean log close, so the next start scans for recovery). The
-    /// generic host handles the signals instead and stops within its <c>shutdownTimeoutSeconds</c>. Other verbs keep
-    /// the default (Ctrl+C cancels them).
+    /// For <c>run</c>, System.CommandLine never cuts the stop short: by default it ends the process 2 s after SIGTERM
+    /// or Ctrl+C, before the host has stopped its stages and closed the log (so the next start scans for recovery).
+    /// Its signal handling stays on — the signal cancels <c>run</c>'s token, also while the log is still opening — but
+    /// without a forced exit: the stop is bounded by the generic host's <c>shutdownTimeoutSeconds</c> instead. Other
+    /// verbs keep the default.
     /// </summary>
     public static InvocationConfiguration InvocationFor(ParseResult parse)
     {
         ArgumentNullException.ThrowIfNull(parse);
-        return parse.CommandResult.Command.Name == "run" ? new InvocationConfiguration { ProcessTerminationTimeout = null } : new InvocationConfiguration();
+        return parse.CommandResult.Command.Name == "run"
+            ? new InvocationConfiguration { ProcessTerminationTimeout = Timeout.InfiniteTimeSpan }
+            : new InvocationConfiguration();
     }
 
     public static Command Create()

@@ -129,7 +129,16 @@ internal static partial class RunHost
         {
             await using var store = await LogStore.OpenAsync(logOptions, host.Services.GetRequiredService<ILoggerFactory>(), TimeProvider.System, cancellationToken);
             holder.Store = store;
-            await host.StartAsync(cancellationToken);
+            try
+            {
+                await host.StartAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // SIGTERM while starting: stop what started, then the log closes cleanly on the way out.
+                await host.StopAsync(CancellationToken.None);
+                return 0;
+            }
             if (afterStart is not null)
             {
                 await afterStart(host, store, cancellationToken);
@@ -145,6 +154,11 @@ internal static partial class RunHost
         {
             StartFailed(logger, e.Message);
             return 1;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // SIGTERM while the log was still opening (recovery): nothing started, nothing to stop.
+            return 0;
         }
         var crashed = host.Services.GetServices<IHostedService>().OfType<BackgroundService>()
             .Where(s => s.ExecuteTask is { IsFaulted: true })
