@@ -17,10 +17,11 @@ internal static class ChaosRun
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        var dll = options.Edgestream ?? Path.Combine(AppContext.BaseDirectory, "edgestream.dll");
+        var dll = options.Edgestream ?? ServiceBinary.Find()
+            ?? throw new ArgumentException("edgestream.dll not found next to this program nor in src/EdgeStream.Host/bin: build src/EdgeStream.Host, or pass --edgestream.");
         if (!File.Exists(dll))
         {
-            throw new ArgumentException($"--edgestream: {dll} does not exist (build src/EdgeStream.Host, or pass its edgestream.dll).");
+            throw new ArgumentException($"--edgestream: {dll} does not exist.");
         }
         var work = options.WorkDirectory ?? Directory.CreateTempSubdirectory("edgestream-chaos-").FullName;
         Directory.CreateDirectory(work);
@@ -45,6 +46,10 @@ internal static class ChaosRun
         string[] args = ["run", "--config", config, "--data", data, "--mqtt-port", Str(mqttPort), "--http-port", Str(httpPort)];
         await using var service = new ServiceSupervisor(dll, args, httpPort, options.ReadyTimeout, Path.Combine(work, "service.log"), console, clock);
         await service.StartAsync(cancellationToken);
+        if (service.ReadyTimes.Count == 0)
+        {
+            throw new InvalidOperationException("the service never became ready: " + string.Join("\n", service.Failures));
+        }
         await console.WriteLineAsync($"{clock.Stamp} service ready after {service.ReadyTimes[0].TotalSeconds:F1} s");
 
         using var ballastHttp = new HttpClient { BaseAddress = service.Http.BaseAddress, Timeout = TimeSpan.FromSeconds(15) };
@@ -52,7 +57,8 @@ internal static class ChaosRun
         var hostile = new HostileClients(mqttPort, ServiceConfig.User, new Random(random.Next()));
         var kills = 0;
         // Leave the fleet time at the end to flush what it buffered during the last fault.
-        var windowEnd = options.Duration - TimeSpan.FromSeconds(Math.Min(10, options.Duration.TotalSeconds * 0.15));
+        var fleetStart = clock.Elapsed;
+        var windowEnd = fleetStart + options.Duration - TimeSpan.FromSeconds(Math.Min(10, options.Duration.TotalSeconds * 0.15));
         var fleetOptions = new FleetOptions
         {
             Host = "127.0.0.1",
@@ -135,7 +141,7 @@ internal static class ChaosRun
         {
             Seed = options.Seed,
             Elapsed = clock.Elapsed,
-            FaultWindow = faultEnd,
+            FaultWindow = faultEnd - fleetStart,
             Kills = kills,
             Cuts = link.CutCount - filler.Episodes,
             BlackHoles = link.BlackHoleCount,
