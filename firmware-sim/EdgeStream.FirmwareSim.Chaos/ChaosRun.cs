@@ -101,6 +101,8 @@ internal static class ChaosRun
             }, cancellationToken),
             FaultSchedule.RunAsync(options.HostileEvery, TimeSpan.FromSeconds(8), new Random(random.Next()), clock, windowEnd, async (n, ct) =>
             {
+                // Aim at a running broker: a round against a restarting service tests nothing.
+                await service.WaitReadyAsync(options.ReadyTimeout, ct);
                 await hostile.RunRoundAsync(ct);
                 await console.WriteLineAsync($"{clock.Stamp} hostile round #{n + 1} done: {hostile.Summary}");
             }, cancellationToken),

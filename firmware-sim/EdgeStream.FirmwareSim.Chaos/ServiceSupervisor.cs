@@ -96,6 +96,29 @@ internal sealed partial class ServiceSupervisor : IAsyncDisposable
         _monitor = MonitorAsync(_stop.Token);
     }
 
+    /// <summary>Waits (at most <paramref name="timeout"/>) until /readyz answers 200; false when it did not.</summary>
+    public async Task<bool> WaitReadyAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (Stopwatch.GetTimestamp() < deadline)
+        {
+            try
+            {
+                using var response = await _http.GetAsync("readyz", cancellationToken);
+                if (response.IsSuccessStatusCode)
+                {
+                    return true;
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
+            {
+                // Restarting.
+            }
+            await Task.Delay(100, cancellationToken);
+        }
+        return false;
+    }
+
     /// <summary>SIGKILL, then a fresh start; returns once the new process is ready (or gave up, recorded as a failure).</summary>
     public async Task KillAndRestartAsync(CancellationToken cancellationToken)
     {
