@@ -78,8 +78,9 @@ internal static class ChaosRun
         [
             FaultSchedule.RunAsync(options.KillEvery, TimeSpan.FromSeconds(3), new Random(random.Next()), clock, windowEnd, async (n, ct) =>
             {
-                await console.WriteLineAsync($"{clock.Stamp} kill -9 #{n + 1} (acked so far {ledger.Count})");
+                var peak = service.CurrentHwmKb;
                 await service.KillAndRestartAsync(ct);
+                await console.WriteLineAsync($"{clock.Stamp} kill -9 #{n + 1} (acked so far {ledger.Count}; that incarnation's peak RSS {peak / 1024} MiB)");
                 Interlocked.Increment(ref kills);
                 await console.WriteLineAsync($"{clock.Stamp} service ready again after {service.ReadyTimes[^1].TotalSeconds:F1} s");
             }, cancellationToken),
@@ -97,14 +98,14 @@ internal static class ChaosRun
             {
                 await console.WriteLineAsync($"{clock.Stamp} disk-full episode #{n + 1}: upstream cut, posting ballast until the budget refuses it");
                 await filler.RunEpisodeAsync(ballastHttp, link, options.EffectiveDiskBudget, options.DiskFullFor, ct);
-                await console.WriteLineAsync($"{clock.Stamp} disk-full episode #{n + 1} over: upstream restored, ballast drains");
+                await console.WriteLineAsync($"{clock.Stamp} disk-full episode #{n + 1} over (peak RSS so far in this incarnation {service.CurrentHwmKb / 1024} MiB): upstream restored, ballast drains");
             }, cancellationToken),
             FaultSchedule.RunAsync(options.HostileEvery, TimeSpan.FromSeconds(8), new Random(random.Next()), clock, windowEnd, async (n, ct) =>
             {
                 // Aim at a running broker: a round against a restarting service tests nothing.
                 await service.WaitReadyAsync(options.ReadyTimeout, ct);
                 await hostile.RunRoundAsync(ct);
-                await console.WriteLineAsync($"{clock.Stamp} hostile round #{n + 1} done: {hostile.Summary}");
+                await console.WriteLineAsync($"{clock.Stamp} hostile round #{n + 1} done (peak RSS so far in this incarnation {service.CurrentHwmKb / 1024} MiB): {hostile.Summary}");
             }, cancellationToken),
         ];
         await Task.WhenAll(faults);

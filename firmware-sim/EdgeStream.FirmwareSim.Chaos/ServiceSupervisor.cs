@@ -31,6 +31,7 @@ internal sealed partial class ServiceSupervisor : IAsyncDisposable
     private Task? _monitor;
     private long _maxHwmKb;
     private long _maxRssKb;
+    private long _currentHwmKb;
     private int _unexpectedExits;
 
     public ServiceSupervisor(string dll, string[] args, int httpPort, TimeSpan readyTimeout, string logFile, TextWriter console, ChaosClock clock)
@@ -77,6 +78,9 @@ internal sealed partial class ServiceSupervisor : IAsyncDisposable
 
     /// <summary>The highest VmHWM (peak resident set) of any incarnation, in KiB.</summary>
     public long MaxHwmKb => Interlocked.Read(ref _maxHwmKb);
+
+    /// <summary>The VmHWM of the running incarnation at the last sample, in KiB.</summary>
+    public long CurrentHwmKb => Interlocked.Read(ref _currentHwmKb);
 
     /// <summary>The highest VmRSS sampled, in KiB.</summary>
     public long MaxRssKb => Interlocked.Read(ref _maxRssKb);
@@ -127,6 +131,7 @@ internal sealed partial class ServiceSupervisor : IAsyncDisposable
         {
             if (_process is { HasExited: false } p)
             {
+                Sample(p);
                 p.Kill();
                 await p.WaitForExitAsync(CancellationToken.None);
             }
@@ -210,6 +215,7 @@ internal sealed partial class ServiceSupervisor : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         _process = process;
+        Interlocked.Exchange(ref _currentHwmKb, 0);
         _serviceLog.WriteLine($"{_clock.Stamp} ==== chaos: started edgestream pid {process.Id}");
         var deadline = started + (long)(_readyTimeout.TotalSeconds * Stopwatch.Frequency);
         while (Stopwatch.GetTimestamp() < deadline && !process.HasExited)
@@ -281,7 +287,9 @@ internal sealed partial class ServiceSupervisor : IAsyncDisposable
             {
                 if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
                 {
-                    Raise(ref _maxHwmKb, Kb(line));
+                    var hwm = Kb(line);
+                    Interlocked.Exchange(ref _currentHwmKb, hwm);
+                    Raise(ref _maxHwmKb, hwm);
                 }
                 else if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
                 {

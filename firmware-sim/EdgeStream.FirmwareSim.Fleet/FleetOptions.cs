@@ -61,7 +61,7 @@ public sealed class FleetOptions
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// Called after each publish the broker acknowledged with success (the PUBACK for QoS 1), with the reading it
+    /// Called after each publish the broker acknowledged with success (QoS 1: a PUBACK; QoS 0: written), with the reading it
     /// carried; null: nobody listens. Devices call it from their own tasks, concurrently: it must be thread-safe and quick.
     /// </summary>
     public Action<TelemetryReading>? OnAcknowledged { get; set; }
