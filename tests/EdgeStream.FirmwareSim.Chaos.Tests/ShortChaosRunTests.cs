@@ -23,6 +23,8 @@ public class ShortChaosRunTests
             DiskFullFor = TimeSpan.FromSeconds(2),
             HostileEvery = TimeSpan.FromSeconds(10),
             DrainTimeout = TimeSpan.FromSeconds(60),
+            // Starts took up to 30 s on a 2-core machine busy with parallel builds; the check is "never down", not "fast".
+            ReadyTimeout = TimeSpan.FromSeconds(120),
         };
         var output = new StringWriter();
         var report = await ChaosRun.RunAsync(options, TextWriter.Synchronized(output), TestContext.Current.CancellationToken);
