@@ -60,6 +60,12 @@ public sealed class FleetOptions
     /// <summary>Connect / publish timeout. Default 10 s.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Called after each publish the broker acknowledged with success (QoS 1: a PUBACK; QoS 0: written), with the reading it
+    /// carried; null: nobody listens. Devices call it from their own tasks, concurrently: it must be thread-safe and quick.
+    /// </summary>
+    public Action<TelemetryReading>? OnAcknowledged { get; set; }
+
     /// <summary>The id of device <paramref name="index"/>.</summary>
     public string DeviceId(int index) => $"{ClientIdPrefix}-{index:D4}";
 

@@ -124,6 +124,7 @@ public sealed class SimulatedDevice : IAsyncDisposable
             }
             _pending.Dequeue();
             _published++;
+            _options.OnAcknowledged?.Invoke(head.Reading);
             if (head.Buffered)
             {
                 _flushed++;

@@ -1,0 +1,3 @@
+using EdgeStream.FirmwareSim.Chaos;
+
+return await ChaosCommand.Create().Parse(args).InvokeAsync();
