@@ -21,6 +21,7 @@ internal sealed partial class PartitionLog
     private DateTimeOffset _failedAtWall;
     private int _consecutiveFailures;
     private int _reopenAttempts;
+    private (long From, long To)[] _lost = [];
 
     /// <summary>The current failure, or null while the partition works.</summary>
     public PartitionFailure? Failure
@@ -35,6 +36,22 @@ internal sealed partial class PartitionLog
                         _time.GetElapsedTime(_failedAt), _reopenAttempts);
             }
         }
+    }
+
+    private const int MaxLostRanges = 256;
+
+    /// <summary>The failure to report for a durability wait on <paramref name="offset"/> if a reopen cut it, else null.</summary>
+    private PartitionFailedException? LostLocked(long offset)
+    {
+        foreach (var (from, to) in _lost)
+        {
+            if (offset >= from && offset < to)
+            {
+                return new PartitionFailedException(Topic, Id, new IOException(
+                    $"offset {offset} was appended before a failed write or fsync and was not kept when the partition reopened"));
+            }
+        }
+        return null;
     }
 
     private void StartReopenLocked()
@@ -131,6 +148,13 @@ internal sealed partial class PartitionLog
             foreach (var segment in segments)
             {
                 segment.StartAgeClock(_time);
+            }
+            if (_nextOffset > segments[^1].NextOffset)
+            {
+                // These offsets were handed out but their records are gone, and the next appends reuse them: a caller
+                // that waits for one of them now cannot tell its record from a newer one, so every such wait fails
+                // (the sender retries; a newer record at that offset is stored, only its acknowledgement is refused).
+                Volatile.Write(ref _lost, [.. _lost.TakeLast(MaxLostRanges - 1), (segments[^1].NextOffset, _nextOffset)]);
             }
             _budget.Remove(old.Sum(s => s.Size));
             _budget.Add(segments.Sum(s => s.Size));

@@ -152,7 +152,9 @@ internal sealed partial class PartitionLog
 
     /// <summary>Completes when <paramref name="offset"/> is durable; throws the partition's failure if the fsync failed.</summary>
     public ValueTask WaitForDurableAsync(long offset, CancellationToken cancellationToken)
-        => Volatile.Read(ref _durableOffset) > offset ? ValueTask.CompletedTask : SlowWaitForDurableAsync(offset, cancellationToken);
+        => Volatile.Read(ref _durableOffset) > offset && Volatile.Read(ref _lost).Length == 0
+            ? ValueTask.CompletedTask
+            : SlowWaitForDurableAsync(offset, cancellationToken);
 
     /// <summary>Completes when a durable record exists at <paramref name="offset"/>.</summary>
     public async Task WaitForRecordsAsync(long offset, CancellationToken cancellationToken)
@@ -206,6 +208,10 @@ internal sealed partial class PartitionLog
             Task flushed;
             lock (_lock)
             {
+                if (LostLocked(offset) is { } lost)
+                {
+                    throw lost;
+                }
                 if (_durableOffset > offset)
                 {
                     return;

@@ -221,10 +221,12 @@ internal sealed class Segment
         try
         {
             _log.Write(position, batch.Bytes);
+            IndexBatch(baseOffset, position, batch.Length, batch.MaxTimestamp);
         }
         catch
         {
-            // A failed or short write may have left bytes behind: cut them so the next append starts on a boundary.
+            // A failed or short write (of the log or of an index: a full disk fails either) may have left bytes
+            // behind: cut them so the next append starts on a boundary and a refused batch is not recovered later.
             try
             {
                 _log.SetLength(position);
@@ -242,7 +244,6 @@ internal sealed class Segment
         }
         _ageAnchor = timestamp;
         _ageAtAnchorMs = 0;
-        IndexBatch(baseOffset, position, batch.Length, batch.MaxTimestamp);
         Volatile.Write(ref _size, position + batch.Length);
         Volatile.Write(ref _nextOffset, baseOffset + batch.Count);
     }
