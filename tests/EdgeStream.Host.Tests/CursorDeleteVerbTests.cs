@@ -1,5 +1,3 @@
-using EdgeStream.Log;
-
 namespace EdgeStream.Host.Tests;
 
 public sealed class CursorDeleteVerbTests : IDisposable

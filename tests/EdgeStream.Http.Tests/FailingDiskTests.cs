@@ -36,7 +36,7 @@ public sealed class FailingDiskTests
         Assert.Contains(metrics.Split('\n'), l => l.StartsWith("edgestream_log_partition_failed", StringComparison.Ordinal)
             && l.Contains($"topic=\"{topic}\"", StringComparison.Ordinal) && l.TrimEnd().EndsWith(" 1", StringComparison.Ordinal));
 
-        using var ingest = await server.PostAsync(topic, "{\"n\":1}", "application/json");
+        using var ingest = await server.PostAsync(topic, "21.5", "application/octet-stream");
         Assert.Equal(HttpStatusCode.ServiceUnavailable, ingest.StatusCode);
     }
 
@@ -48,7 +48,7 @@ public sealed class FailingDiskTests
         await server.AppendAsync("t", 1);
         storage.VolumeFull = true;
 
-        using var refused = await server.PostAsync("t", "{\"n\":1}", "application/json");
+        using var refused = await server.PostAsync("t", "21.5", "application/octet-stream");
         Assert.Equal((HttpStatusCode)507, refused.StatusCode);
         using (var ready = await server.Client.GetAsync("/readyz"))
         {
@@ -56,7 +56,7 @@ public sealed class FailingDiskTests
         }
 
         storage.VolumeFull = false;
-        using var accepted = await server.PostAsync("t", "{\"n\":2}", "application/json");
+        using var accepted = await server.PostAsync("t", "22.0", "application/octet-stream");
         Assert.Equal(HttpStatusCode.OK, accepted.StatusCode);
         Assert.Equal(2, server.Store.GetTopic("t")!.Partitions[0].DurableOffset);
     }
