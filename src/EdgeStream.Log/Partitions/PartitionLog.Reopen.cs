@@ -108,9 +108,10 @@ internal sealed partial class PartitionLog
             }
             var durable = _durableOffset;
             var old = _segments;
+            // Segments retention already deleted may linger on disk until their last reader is done: not ours any more.
             var bases = _storage.Files(Directory, "*" + SegmentFiles.LogSuffix)
                 .Select(p => SegmentFiles.TryParseBaseOffset(p, out var b) ? b : -1)
-                .Where(b => b >= 0)
+                .Where(b => b >= old[0].BaseOffset)
                 .Order()
                 .ToList();
             var segments = new List<Segment>();
