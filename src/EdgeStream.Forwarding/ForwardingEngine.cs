@@ -37,6 +37,8 @@ public sealed class ForwardingEngine : IAsyncDisposable
         _metrics = new ForwardingMetrics(meterFactory, Observe, time);
         var byType = factoryList.ToDictionary(f => f.Type, StringComparer.OrdinalIgnoreCase);
         _runners = options.Sinks.Select(s => new SinkRunner(log, options, s, byType[s.Type], loggerFactory, time, _metrics, _commitSlots)).ToList();
+        // A configured sink's cursor must hold back retention however long its upstream stays away.
+        log.MarkCursorsInUse(options.Sinks.Select(s => s.Name));
     }
 
     /// <summary>

@@ -43,4 +43,7 @@ internal static partial class HttpLog
 
     [LoggerMessage(EventId = 7012, Level = LogLevel.Warning, Message = "HTTP ingest to topic {Topic} stored {Stored} of {Count} records; partition {Partition} failed: {Reason}")]
     public static partial void IngestPartiallyStored(ILogger logger, string topic, int stored, int count, int partition, string reason);
+
+    [LoggerMessage(EventId = 7030, Level = LogLevel.Information, Message = "Cursor {Name} on {Topic}/{Partition} deleted over HTTP (it was at {NextOffset})")]
+    public static partial void CursorDeleted(ILogger logger, string name, string topic, int partition, long nextOffset);
 }

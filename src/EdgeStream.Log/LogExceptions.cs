@@ -15,8 +15,8 @@ public class LogException : IOException
 public sealed class LogFullException : LogException
 {
     /// <summary>Creates the exception.</summary>
-    public LogFullException(string topic, string reason)
-        : base($"Log full: append to topic '{topic}' refused: {reason}")
+    public LogFullException(string topic, string reason, Exception? inner = null)
+        : base($"Log full: append to topic '{topic}' refused: {reason}", inner)
     {
         Topic = topic;
         Reason = reason;
@@ -31,7 +31,8 @@ public sealed class LogFullException : LogException
 
 /// <summary>
 /// A partition stopped accepting appends after a write or fsync failed: what was acknowledged durable stays
-/// durable, but nothing after the failure is trusted until the log is reopened (which recovers from disk).
+/// durable, but nothing after the failure is trusted. The partition reopens itself from disk (recovery, cutting what
+/// was never fsynced) with backoff and then accepts appends again; until then appends and durability waits get this.
 /// </summary>
 public sealed class PartitionFailedException : LogException
 {

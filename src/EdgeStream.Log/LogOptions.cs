@@ -30,6 +30,20 @@ public sealed class LogOptions
     /// <summary>How often retention runs. Default 30 s.</summary>
     public TimeSpan RetentionCheckInterval { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// How long a partition may stay failed (a write or fsync error it could not yet recover from by reopening) before
+    /// the systemd watchdog stops being pinged so the service restarts. Readiness is false from the first failure.
+    /// Default 5 minutes.
+    /// </summary>
+    public TimeSpan FailedPartitionGrace { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>
+    /// A cursor not committed for this long (measured on the monotonic clock since its last commit or since the log
+    /// opened, whichever is later) and not in use by a configured sink is deleted and stops holding back retention.
+    /// Null: cursors never expire. Default 30 days.
+    /// </summary>
+    public TimeSpan? CursorIdleExpiry { get; set; } = TimeSpan.FromDays(30);
+
     /// <summary>The settings of <paramref name="topic"/>: its own entry or the defaults.</summary>
     public TopicSettings SettingsFor(string topic) => Topics.TryGetValue(topic, out var s) ? s : Defaults;
 
@@ -72,6 +86,14 @@ public sealed class LogOptions
         if (RetentionCheckInterval <= TimeSpan.Zero)
         {
             throw new ArgumentException($"{path}:RetentionCheckInterval must be positive.");
+        }
+        if (FailedPartitionGrace <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{path}:FailedPartitionGrace must be positive.");
+        }
+        if (CursorIdleExpiry is { } expiry && expiry <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{path}:CursorIdleExpiry must be positive when set.");
         }
     }
 }

@@ -19,7 +19,7 @@ namespace EdgeStream.Log;
 /// named cursors under <c>cursors/</c>. Open one per data directory per process.
 /// Thread-safe: any number of appenders and readers on any partitions at once.
 /// </summary>
-public sealed class LogStore : IAsyncDisposable
+public sealed partial class LogStore : IAsyncDisposable
 {
     private readonly LogOptions _options;
     private readonly ILogStorage _storage;
@@ -49,9 +49,10 @@ public sealed class LogStore : IAsyncDisposable
         _topicsRoot = Path.Combine(root, "topics");
         storage.CreateDirectory(_topicsRoot);
         _budget = new DiskBudget(options, storage, time, root);
-        _cursors = new CursorStore(storage, Path.Combine(root, "cursors"));
+        _cursors = new CursorStore(storage, Path.Combine(root, "cursors"), time);
         _metrics.ObserveTopicSizes(() => _topics.Values.Select(t =>
             new Measurement<long>(t.Partitions.Sum(p => p.SizeBytes), new KeyValuePair<string, object?>("topic", t.Name))));
+        ObserveHealth();
     }
 
     /// <summary>
@@ -197,17 +198,20 @@ public sealed class LogStore : IAsyncDisposable
     public IReadOnlyList<CursorPosition> GetCursors() => _cursors.All();
 
     /// <summary>Runs retention once, now (it also runs every <see cref="LogOptions.RetentionCheckInterval"/>).</summary>
-    public Task EnforceRetentionAsync(CancellationToken cancellationToken = default)
+    public async Task EnforceRetentionAsync(CancellationToken cancellationToken = default)
     {
+        await ExpireIdleCursorsAsync(cancellationToken).ConfigureAwait(false);
+        var budgetFull = _budget.Check(0) is not null;
         foreach (var topic in _topics.Values)
         {
             foreach (var partition in topic.Partitions)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                partition.ApplyRetention(_cursors.Lowest(topic.Name, partition.Id));
+                var lowest = _cursors.LowestCursor(topic.Name, partition.Id);
+                var blocked = partition.ApplyRetention(lowest?.NextOffset, budgetFull);
+                TrackBlocked(topic.Name, partition.Id, blocked > 0 ? lowest : null, blocked);
             }
         }
-        return Task.CompletedTask;
     }
 
     /// <summary>Flushes, writes recovery checkpoints and closes every file. Appends after this fail.</summary>

@@ -86,4 +86,23 @@ public sealed class CursorTests
         Assert.Equal("kafka", cursor.GetProperty("name").GetString());
         Assert.Equal(3, cursor.GetProperty("lagRecords").GetInt64());
     }
+
+    [Fact]
+    public async Task Delete_removes_a_cursor_durably_and_a_second_delete_is_404()
+    {
+        await using var server = await AdminServer.StartAsync();
+        await server.AppendAsync("t", 5);
+        await server.Store.CommitCursorAsync("one-off", "t", 0, 2);
+        await server.Store.CommitCursorAsync("kept", "t", 0, 4);
+
+        using var deleted = await server.Client.DeleteAsync("/api/v1/cursors/one-off/t/0");
+        using var again = await server.Client.DeleteAsync("/api/v1/cursors/one-off/t/0");
+        using var bad = await server.Client.DeleteAsync("/api/v1/cursors/b%40d/t/0");
+
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        Assert.Null(server.Store.GetCursor("one-off", "t", 0));
+        Assert.Equal(["kept"], server.Store.GetCursors().Select(c => c.Name));
+    }
 }

@@ -3,24 +3,6 @@ namespace EdgeStream.Log.Tests;
 public class DurabilityTests
 {
     [Fact]
-    public async Task A_failed_write_surfaces_and_loses_nothing_already_stored()
-    {
-        using var dir = new TempDir();
-        var storage = new FaultyStorage();
-        await using (var store = await LogStore.OpenAsync(LogTestKit.Options(dir.Path), storage, null, null, default))
-        {
-            await store.AppendAsync("t", LogTestKit.Text("kept-0"));
-            storage.FailNextSegmentWriteAfter = 7;
-            await Assert.ThrowsAsync<IOException>(() => store.AppendAsync("t", LogTestKit.Text("lost")).AsTask());
-            var next = await store.AppendAsync("t", LogTestKit.Text("kept-1"));
-            await store.WaitForDurableAsync("t", 0, next.LastOffset);
-            Assert.Equal(1, next.BaseOffset);
-        }
-        await using var reopened = await LogStore.OpenAsync(LogTestKit.Options(dir.Path));
-        Assert.Equal(["kept-0", "kept-1"], (await LogTestKit.ReadAllAsync(reopened, "t", 0)).Select(r => r.Text()));
-    }
-
-    [Fact]
     public async Task A_failed_fsync_fails_the_waiters_and_the_partition_until_reopened()
     {
         using var dir = new TempDir();

@@ -6,7 +6,7 @@ namespace EdgeStream.Log.Tests;
 /// The real file system with faults on demand, as an SD card produces them: failed writes, short (torn) writes,
 /// fsync failures and a full volume; it also counts bytes read from segment files.
 /// </summary>
-internal sealed class FaultyStorage : ILogStorage
+internal sealed partial class FaultyStorage : ILogStorage
 {
     private readonly ILogStorage _inner = FileLogStorage.Instance;
     private long _segmentBytesRead;
@@ -58,7 +58,11 @@ internal sealed class FaultyStorage : ILogStorage
             {
                 owner.FailNextSegmentWriteAfter = null;
                 inner.Write(position, data[..Math.Min(after, data.Length)]);
-                throw new IOException("Injected write failure (No space left on device).");
+                throw new IOException("Injected write failure (Input/output error).");
+            }
+            if (_isSegment)
+            {
+                owner.FailIfVolumeFull(inner, position, data);
             }
             inner.Write(position, data);
         }

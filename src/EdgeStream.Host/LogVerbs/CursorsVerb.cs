@@ -2,13 +2,20 @@ using System.CommandLine;
 
 namespace EdgeStream.Host.LogVerbs;
 
-/// <summary><c>log cursors</c>: each committed cursor per partition and its lag (partition next offset − cursor).</summary>
+/// <summary>
+/// <c>log cursors</c>: each committed cursor per partition and its lag (partition next offset − cursor);
+/// <c>log cursors delete</c> (see <see cref="CursorDeleteVerb"/>) removes one.
+/// </summary>
 internal static class CursorsVerb
 {
     public static Command Create()
     {
         var data = LogAccess.DataOption();
-        var command = new Command("cursors", "List committed cursors (e.g. sinks) per partition with their lag.") { data };
+        var command = new Command("cursors", "List committed cursors (e.g. sinks) per partition with their lag; 'delete' removes one.")
+        {
+            data,
+            CursorDeleteVerb.Create(),
+        };
         command.SetAction(async (parse, ct) =>
         {
             var output = parse.InvocationConfiguration.Output;

@@ -8,10 +8,11 @@ namespace EdgeStream.Host.Run;
 
 /// <summary>
 /// Sends systemd <c>WATCHDOG=1</c> every half <c>WatchdogSec</c> while the readiness checks pass, so systemd restarts a
-/// process whose pipeline hangs or fails without exiting. .NET's systemd integration only sends READY/STOPPING; with no
+/// process whose pipeline hangs or fails without exiting. A failed log partition (it reopens itself) only stops the
+/// pings after <c>Log:FailedPartitionGrace</c> of continuous failure (see <see cref="WatchdogVerdict"/>). .NET's systemd integration only sends READY/STOPPING; with no
 /// watchdog configured (no <c>WATCHDOG_USEC</c> for this pid) this service does nothing.
 /// </summary>
-internal sealed partial class SystemdWatchdog(ISystemdNotifier notifier, HealthCheckService health, TimeProvider time, ILogger<SystemdWatchdog> logger)
+internal sealed partial class SystemdWatchdog(ISystemdNotifier notifier, HealthCheckService health, EdgeStream.Log.LogStore store, TimeProvider time, ILogger<SystemdWatchdog> logger)
     : BackgroundService
 {
     private static readonly ServiceState Ping = new("WATCHDOG=1");
@@ -26,10 +27,10 @@ internal sealed partial class SystemdWatchdog(ISystemdNotifier notifier, HealthC
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
             var report = await health.CheckHealthAsync(stoppingToken);
-            if (report.Status == HealthStatus.Unhealthy)
+            if (WatchdogVerdict.Withhold(report, store.GetFailedPartitions(), store.FailedPartitionGrace) is { } reason)
             {
                 // No ping: if this lasts a whole WatchdogSec, systemd restarts the service.
-                Unhealthy(logger, string.Join(", ", report.Entries.Where(e => e.Value.Status == HealthStatus.Unhealthy).Select(e => e.Key)));
+                Unhealthy(logger, reason);
                 continue;
             }
             notifier.Notify(Ping);

@@ -13,8 +13,10 @@ namespace EdgeStream.Http.Pull;
 /// <summary>
 /// Named cursors for upstream sync jobs: <c>PUT /api/v1/cursors/{name}/{topic}/{partition}</c> commits the next offset
 /// (from <c>?offset=N</c>, a plain-number body, or <c>{"nextOffset": N}</c>) durably; <c>GET</c> on the same path reads
-/// it back (404 before the first commit); <c>GET /api/v1/cursors</c> lists all. A committed cursor also holds back
-/// retention (see <c>TopicSettings.KeepUnconsumed</c>). Thread-safe.
+/// it back (404 before the first commit); <c>DELETE</c> on it deletes the cursor durably (204; 404 when it has no
+/// position there), so a finished sync job stops holding back retention; <c>GET /api/v1/cursors</c> lists all. A
+/// committed cursor holds back retention (see <c>TopicSettings.KeepUnconsumed</c>) until deleted or expired
+/// (<c>Log:CursorIdleExpiry</c>). Thread-safe.
 /// </summary>
 internal sealed class CursorHandler(LogStore store, ILogger<CursorHandler> logger)
 {
@@ -27,6 +29,9 @@ internal sealed class CursorHandler(LogStore store, ILogger<CursorHandler> logge
             .AddEndpointFilter<SinkCursorGuard>();
         api.MapGet("/cursors/{name}/{topic}/{partition}",
             (string name, string topic, string partition, CursorHandler handler) => handler.Get(name, topic, partition));
+        api.MapDelete("/cursors/{name}/{topic}/{partition}",
+            (HttpContext context, string name, string topic, string partition, CursorHandler handler) => handler.DeleteAsync(context, name, topic, partition))
+            .AddEndpointFilter<SinkCursorGuard>();
         api.MapGet("/cursors", (LogStore store) => TypedResults.Json(
             new CursorsResponse(CursorViews.From(store, store.GetTopics())), HttpJsonContext.Default.CursorsResponse));
     }
@@ -84,6 +89,30 @@ internal sealed class CursorHandler(LogStore store, ILogger<CursorHandler> logge
         return store.GetCursor(name, topic, partition.Partition) is { } next
             ? TypedResults.Json(new CursorResponse(name, topic, partition.Partition, next), HttpJsonContext.Default.CursorResponse)
             : Problems.NotFound($"Cursor '{name}' has not committed on {topic}/{partition.Partition}.");
+    }
+
+    public async Task<IResult> DeleteAsync(HttpContext context, string name, string topic, string partitionText)
+    {
+        if (!TopicName.IsValid(name, out var reason))
+        {
+            return Problems.BadRequest($"Invalid cursor name: {reason}.");
+        }
+        // The topic need not exist any more: a cursor can outlive it and must still be deletable.
+        if (!TopicName.IsValid(topic, out reason))
+        {
+            return Problems.BadRequest($"Invalid topic name: {reason}.");
+        }
+        if (!int.TryParse(partitionText, NumberStyles.None, CultureInfo.InvariantCulture, out var partition))
+        {
+            return Problems.BadRequest($"Partition '{partitionText}' is not a non-negative integer.");
+        }
+        var deleted = await store.DeleteCursorAsync(name, topic, partition, context.RequestAborted);
+        if (deleted.Count == 0)
+        {
+            return Problems.NotFound($"Cursor '{name}' has no position on {topic}/{partition}.");
+        }
+        HttpLog.CursorDeleted(logger, name, topic, partition, deleted[0].NextOffset);
+        return TypedResults.NoContent();
     }
 
     /// <summary>A non-negative offset from <c>N</c> or <c>{"nextOffset": N}</c> (<c>"offset"</c> also accepted), or <c>null</c>.</summary>

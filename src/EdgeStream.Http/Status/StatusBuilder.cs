@@ -28,6 +28,7 @@ internal sealed class StatusBuilder(LogStore store, StatusContributors contribut
     {
         var topics = store.GetTopics();
         var cursors = CursorViews.From(store, topics);
+        var failures = store.GetFailedPartitions();
         Dictionary<string, JsonElement>? sections = null;
         foreach (var contributor in contributors.All)
         {
@@ -39,7 +40,7 @@ internal sealed class StatusBuilder(LogStore store, StatusContributors contribut
             }
             sections[contributor.Name] = redactor.Redact(Section(contributor));
         }
-        return new StatusDocument { Time = time.GetUtcNow(), Topics = [.. topics.Select(TopicView.From)], Cursors = cursors, Sections = sections };
+        return new StatusDocument { Time = time.GetUtcNow(), Topics = [.. topics.Select(t => TopicView.From(t, failures))], Cursors = cursors, Sections = sections };
     }
 
     private JsonElement Section(IStatusContributor contributor)

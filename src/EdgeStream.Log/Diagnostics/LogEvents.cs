@@ -29,9 +29,27 @@ internal static partial class LogEvents
     [LoggerMessage(1011, LogLevel.Warning, "Disk budget full: dropped segment of {Topic}/{Partition} holding offsets below {NewStartOffset} ({Records} records, {Bytes} bytes)")]
     public static partial void DroppedOldest(ILogger logger, string topic, int partition, long newStartOffset, long records, long bytes);
 
-    [LoggerMessage(1020, LogLevel.Error, "Partition {Topic}/{Partition} failed; it accepts no appends until the log is reopened")]
+    [LoggerMessage(1020, LogLevel.Error, "Partition {Topic}/{Partition} failed; it accepts no appends until it has reopened from disk")]
     public static partial void PartitionFailed(ILogger logger, Exception exception, string topic, int partition);
 
     [LoggerMessage(1021, LogLevel.Warning, "Could not write the recovery checkpoint of {Topic}/{Partition}; the next recovery scans more")]
     public static partial void CheckpointFailed(ILogger logger, Exception exception, string topic, int partition);
+
+    [LoggerMessage(1040, LogLevel.Warning, "Partition {Topic}/{Partition} reopened from disk after {FailedFor} failed ({Error}); appends resume at offset {NextOffset}")]
+    public static partial void PartitionReopened(ILogger logger, string topic, int partition, long nextOffset, TimeSpan failedFor, string error);
+
+    [LoggerMessage(1041, LogLevel.Error, "Reopening failed partition {Topic}/{Partition} failed (attempt {Attempt}); retrying with backoff")]
+    public static partial void ReopenFailed(ILogger logger, Exception exception, string topic, int partition, int attempt);
+
+    [LoggerMessage(1042, LogLevel.Warning, "Cursor {Cursor} on {Topic}/{Partition} was not committed for {Idle} and no configured sink uses it: deleted, it no longer holds back retention (it was at offset {NextOffset})")]
+    public static partial void CursorExpired(ILogger logger, string cursor, string topic, int partition, TimeSpan idle, long nextOffset);
+
+    [LoggerMessage(1043, LogLevel.Information, "Cursor {Cursor} deleted on {Topic}/{Partition} (it was at offset {NextOffset})")]
+    public static partial void CursorDeleted(ILogger logger, string cursor, string topic, int partition, long nextOffset);
+
+    [LoggerMessage(1044, LogLevel.Warning, "Retention of {Topic}/{Partition} is blocked by cursor {Cursor} at offset {NextOffset}: {Bytes} bytes it has not consumed cannot be deleted; delete or advance the cursor if its consumer is gone")]
+    public static partial void RetentionBlocked(ILogger logger, string topic, int partition, string cursor, long nextOffset, long bytes);
+
+    [LoggerMessage(1045, LogLevel.Information, "Retention of {Topic}/{Partition} is no longer blocked by a cursor")]
+    public static partial void RetentionUnblocked(ILogger logger, string topic, int partition);
 }

@@ -17,6 +17,8 @@ internal sealed class LogMetrics : IDisposable
         DroppedRecords = _meter.CreateCounter<long>("edgestream.log.dropped.records", "{record}", "Records deleted by retention or the disk budget, by reason.");
         Rejected = _meter.CreateCounter<long>("edgestream.log.rejected.appends", "{append}", "Appends refused because the disk budget was full.");
         TruncatedBytes = _meter.CreateCounter<long>("edgestream.log.recovery.truncated.bytes", "By", "Bytes cut by recovery (torn or corrupt tails).");
+        PartitionFailures = _meter.CreateCounter<long>("edgestream.log.partition.failures", "{failure}", "Partitions failed by a write or fsync error (each then reopens itself).");
+        PartitionReopens = _meter.CreateCounter<long>("edgestream.log.partition.reopens", "{reopen}", "Failed partitions reopened from disk successfully.");
     }
 
     public Counter<long> AppendedRecords { get; }
@@ -26,6 +28,14 @@ internal sealed class LogMetrics : IDisposable
     public Counter<long> DroppedRecords { get; }
     public Counter<long> Rejected { get; }
     public Counter<long> TruncatedBytes { get; }
+    public Counter<long> PartitionFailures { get; }
+    public Counter<long> PartitionReopens { get; }
+
+    public void ObservePartitionFailed(Func<IEnumerable<Measurement<int>>> observe)
+        => _meter.CreateObservableGauge("edgestream.log.partition.failed", observe, "{partition}", "1 while the partition is failed (refusing appends, reopening), else 0.");
+
+    public void ObserveRetentionBlocked(Func<IEnumerable<Measurement<long>>> observe)
+        => _meter.CreateObservableGauge("edgestream.log.retention.blocked.bytes", observe, "By", "Bytes retention or the full disk budget would delete but a cursor has not consumed, by cursor.");
 
     public void ObserveTopicSizes(Func<IEnumerable<Measurement<long>>> observe)
         => _meter.CreateObservableGauge("edgestream.log.topic.bytes", observe, "By", "Bytes on disk per topic.");

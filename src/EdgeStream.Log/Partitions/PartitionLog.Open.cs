@@ -36,7 +36,6 @@ internal sealed partial class PartitionLog
         {
             Recover(topic, id, directory, settings, storage, logger, metrics, bases, segments);
         }
-        segments[^1].StartAgeClock(time.GetUtcNow().ToUnixTimeMilliseconds());
         budget.Add(segments.Sum(s => s.Size));
         var log = new PartitionLog(topic, id, directory, settings, policy, storage, time, logger, metrics, budget, [.. segments]);
         log._checkpointedOffset = RecoveryCheckpoint.Read(storage, directory) ?? -1;

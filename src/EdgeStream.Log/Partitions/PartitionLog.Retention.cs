@@ -46,28 +46,38 @@ internal sealed partial class PartitionLog
         return (deleted.Count, bytes, records);
     }
 
-    /// <summary>Applies the topic's age and size retention, keeping what <paramref name="protectFrom"/> (the lowest cursor) has not passed.</summary>
-    public void ApplyRetention(long? protectFrom)
+    /// <summary>
+    /// Applies the topic's age and size retention, keeping what <paramref name="protectFrom"/> (the lowest cursor) has
+    /// not passed. A segment's age is that of its newest data measured on the monotonic clock (see
+    /// <see cref="Segment.StartAgeClock"/>), so a wall-clock step does not wipe recent data. Returns the bytes that
+    /// retention (or, when <paramref name="budgetFull"/>, the disk budget) would delete but the cursor holds back.
+    /// </summary>
+    public long ApplyRetention(long? protectFrom, bool budgetFull = false)
     {
-        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
-        RollIfAged(now);
-        var ageLimit = Settings.RetentionAge is { } age ? now - (long)age.TotalMilliseconds : long.MinValue;
+        RollIfAged();
+        var maxAge = Settings.RetentionAge;
         var sizeLimit = Settings.RetentionBytes;
         var keepFrom = Settings.KeepUnconsumed ? protectFrom : null;
         var reason = "";
+        long blocked = 0;
         var (count, bytes, records) = DeleteOldest((segment, remaining) =>
         {
-            var next = segment.NextOffset;
-            if (keepFrom is { } k && next > k)
+            var aged = maxAge is { } age && segment.Age(_time) > age;
+            var oversize = sizeLimit is { } limit && remaining - segment.Size >= limit;
+            if (keepFrom is { } k && segment.NextOffset > k)
             {
+                if (aged || oversize || budgetFull)
+                {
+                    blocked = BlockedBytes(k, maxAge, sizeLimit, remaining, budgetFull);
+                }
                 return false;
             }
-            if (segment.MaxTimestamp < ageLimit)
+            if (aged)
             {
                 reason = "older than the retention age";
                 return true;
             }
-            if (sizeLimit is { } limit && remaining - segment.Size >= limit)
+            if (oversize)
             {
                 reason = "over the retention size";
                 return true;
@@ -81,6 +91,7 @@ internal sealed partial class PartitionLog
             _metrics.DroppedRecords.Add(records, tags);
             LogEvents.RetentionDeleted(_logger, Topic, Id, count, bytes, StartOffset, reason);
         }
+        return blocked;
     }
 
     /// <summary>Deletes the oldest segment to make room under the disk budget; false if none can go.</summary>
@@ -109,13 +120,39 @@ internal sealed partial class PartitionLog
         }
     }
 
+    /// <summary>
+    /// Bytes of the sealed, durable segments from the one a cursor at <paramref name="keepFrom"/> stops on that
+    /// retention would delete if no cursor held them. Called under the lock (from <see cref="DeleteOldest"/>).
+    /// </summary>
+    private long BlockedBytes(long keepFrom, TimeSpan? maxAge, long? sizeLimit, long remaining, bool budgetFull)
+    {
+        long blocked = 0;
+        for (var i = 0; i < _segments.Length - 1; i++)
+        {
+            var segment = _segments[i];
+            if (segment.NextOffset <= keepFrom)
+            {
+                continue;
+            }
+            var aged = maxAge is { } age && segment.Age(_time) > age;
+            var oversize = sizeLimit is { } limit && remaining - segment.Size >= limit;
+            if (!(aged || oversize || budgetFull) || _segments[i + 1].BaseOffset > _durableOffset)
+            {
+                break;
+            }
+            blocked += segment.Size;
+            remaining -= segment.Size;
+        }
+        return blocked;
+    }
+
     /// <summary>Rolls an idle active segment past its maximum age so age retention can delete it later.</summary>
-    private void RollIfAged(long now)
+    private void RollIfAged()
     {
         lock (_lock)
         {
             var active = _segments[^1];
-            if (_failure is null && active.Size > 0 && now - active.FirstAppendMs >= (long)Settings.SegmentMaxAge.TotalMilliseconds)
+            if (_failure is null && active.Size > 0 && active.ActiveFor(_time) >= Settings.SegmentMaxAge)
             {
                 RollLocked();
                 _wake.Release();

@@ -12,8 +12,9 @@ namespace EdgeStream.Log.Partitions;
 /// One partition: an ordered list of segments, the last one active. Appends are serialized by a lock and return as
 /// soon as the batch is written; a flusher task per partition fsyncs per the <see cref="CommitPolicy"/> and publishes
 /// the durable offset, sharing each fsync among every append it covers (group commit). Readers see only durable
-/// records. After a failed fsync the partition refuses appends (the page cache can no longer be trusted) until the
-/// log is reopened and recovered. Thread-safe.
+/// records. After a failed write or fsync the partition refuses appends (the page cache can no longer be trusted) and
+/// reopens itself from disk in the background, with backoff (see PartitionLog.Reopen.cs). A write refused for lack of
+/// space (ENOSPC) is a full disk, not a failure: it surfaces as <see cref="LogFullException"/>. Thread-safe.
 /// </summary>
 internal sealed partial class PartitionLog
 {
@@ -43,6 +44,7 @@ internal sealed partial class PartitionLog
     private TaskCompletionSource _arrived = NewSignal();
     private PartitionFailedException? _failure;
     private Task _flusher = Task.CompletedTask;
+    private int _generation;
 
     private PartitionLog(string topic, int id, string directory, TopicSettings settings, CommitPolicy policy, ILogStorage storage,
         TimeProvider time, ILogger logger, LogMetrics metrics, DiskBudget budget, Segment[] segments)
@@ -61,6 +63,10 @@ internal sealed partial class PartitionLog
         _nextOffset = segments[^1].NextOffset;
         _durableOffset = _nextOffset;
         _topicTag = new("topic", topic);
+        foreach (var segment in segments)
+        {
+            segment.StartAgeClock(time);
+        }
     }
 
     public string Topic { get; }
@@ -93,7 +99,7 @@ internal sealed partial class PartitionLog
     /// <summary>Appends an encoded batch (its base offset is assigned here). Returns once written, not once durable.</summary>
     public AppendResult Append(EncodedBatch batch)
     {
-        var now = _time.GetUtcNow().ToUnixTimeMilliseconds();
+        var now = _time.GetTimestamp();
         long baseOffset;
         long unflushed;
         lock (_lock)
@@ -103,7 +109,7 @@ internal sealed partial class PartitionLog
                 throw _failure;
             }
             var active = _segments[^1];
-            if (active.Size > 0 && (active.Size + batch.Length > Settings.SegmentBytes || now - active.FirstAppendMs >= (long)Settings.SegmentMaxAge.TotalMilliseconds))
+            if (active.Size > 0 && (active.Size + batch.Length > Settings.SegmentBytes || active.ActiveFor(_time) >= Settings.SegmentMaxAge))
             {
                 active = RollLocked();
             }
@@ -115,11 +121,15 @@ internal sealed partial class PartitionLog
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
-                if (active.Damaged)
+                if (!active.Damaged && DiskFull.Is(e))
                 {
-                    FailLocked(e);
+                    // The write was cut back, so nothing is lost and the file is sound: the disk budget's answer.
+                    _budget.Invalidate();
+                    _metrics.Rejected.Add(1, _topicTag);
+                    throw new LogFullException(Topic, "the data volume is full (no space left on device)", e);
                 }
-                throw;
+                // Not retried in place: the partition reopens from disk (see PartitionLog.Reopen.cs).
+                throw FailLocked(e);
             }
             _nextOffset = baseOffset + batch.Count;
             if (_unflushedBytes == 0)
@@ -142,7 +152,9 @@ internal sealed partial class PartitionLog
 
     /// <summary>Completes when <paramref name="offset"/> is durable; throws the partition's failure if the fsync failed.</summary>
     public ValueTask WaitForDurableAsync(long offset, CancellationToken cancellationToken)
-        => Volatile.Read(ref _durableOffset) > offset ? ValueTask.CompletedTask : SlowWaitForDurableAsync(offset, cancellationToken);
+        => Volatile.Read(ref _durableOffset) > offset && Volatile.Read(ref _lost).Length == 0
+            ? ValueTask.CompletedTask
+            : SlowWaitForDurableAsync(offset, cancellationToken);
 
     /// <summary>Completes when a durable record exists at <paramref name="offset"/>.</summary>
     public async Task WaitForRecordsAsync(long offset, CancellationToken cancellationToken)
@@ -177,6 +189,7 @@ internal sealed partial class PartitionLog
     {
         await _stop.CancelAsync().ConfigureAwait(false);
         await _flusher.ConfigureAwait(false);
+        await _reopener.ConfigureAwait(false);
         if (_failure is null)
         {
             FlushNow(forceCheckpoint: true);
@@ -195,6 +208,10 @@ internal sealed partial class PartitionLog
             Task flushed;
             lock (_lock)
             {
+                if (LostLocked(offset) is { } lost)
+                {
+                    throw lost;
+                }
                 if (_durableOffset > offset)
                 {
                     return;
@@ -210,6 +227,11 @@ internal sealed partial class PartitionLog
                 flushed = _flushed.Task;
             }
             _wake.Release();
+            if (_policy is { Mode: CommitMode.Threshold, Interval: null })
+            {
+                // With only a byte threshold nothing else would ever flush a quiet partition: a waiter forces it.
+                _urgent.Release();
+            }
             await flushed.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
@@ -272,12 +294,14 @@ internal sealed partial class PartitionLog
         List<(Segment Segment, long Size)> work;
         bool syncDirectory;
         bool rolled;
+        int generation;
         lock (_lock)
         {
             if (_failure is not null)
             {
                 return;
             }
+            generation = _generation;
             flushed = _flushed;
             _flushed = NewSignal();
             target = _nextOffset;
@@ -327,7 +351,17 @@ internal sealed partial class PartitionLog
                 return;
             }
             _metrics.FsyncDuration.Record(Stopwatch.GetElapsedTime(started).TotalMilliseconds, _topicTag);
-            Volatile.Write(ref _durableOffset, target);
+            lock (_lock)
+            {
+                if (_failure is not null || generation != _generation)
+                {
+                    // An append failed (or the partition reopened) during this fsync: its waiters get the failure.
+                    flushed.TrySetException(_failure ?? new PartitionFailedException(Topic, Id, new IOException("the partition was reopened")));
+                    return;
+                }
+                Volatile.Write(ref _durableOffset, target);
+                _consecutiveFailures = 0;
+            }
             flushed.TrySetResult();
             Interlocked.Exchange(ref _arrived, NewSignal()).TrySetResult();
             if (checkpoint)
@@ -379,8 +413,13 @@ internal sealed partial class PartitionLog
         if (_failure is null)
         {
             _failure = new PartitionFailedException(Topic, Id, cause);
+            _failedAt = _time.GetTimestamp();
+            _failedAtWall = _time.GetUtcNow();
+            _generation++;
             LogEvents.PartitionFailed(_logger, cause, Topic, Id);
+            _metrics.PartitionFailures.Add(1, _topicTag);
             _flushed.TrySetException(_failure);
+            StartReopenLocked();
         }
         return _failure;
     }

@@ -22,6 +22,9 @@ internal sealed class Segment
     private int _bytesSinceIndex;
     private int _bytesSinceTimeIndex;
     private int _references = 1;
+    private long _ageAnchor;
+    private long _ageAtAnchorMs;
+    private long _firstAppendAt = long.MinValue;
     private int _deleted;
 
     private Segment(ILogStorage storage, string path, long baseOffset, int indexInterval)
@@ -64,17 +67,28 @@ internal sealed class Segment
     /// <summary>True when a failed write could not be cut back: the file may end in garbage until recovery.</summary>
     public bool Damaged { get; private set; }
 
-    /// <summary>When the first batch was appended (unix ms, this process's clock), for age-based rolling.</summary>
-    public long FirstAppendMs { get; private set; } = long.MaxValue;
-
-    /// <summary>After a restart the age of a non-empty active segment counts from the open.</summary>
-    public void StartAgeClock(long nowMs)
+    /// <summary>
+    /// Starts the segment's clocks when the partition opens (or reopens): its age then is the wall-clock age of its
+    /// newest record (never negative), and from then on it ages on the monotonic clock, so a later wall-clock step
+    /// neither wipes it (+) nor keeps it for ever (−). A non-empty active segment's roll age counts from here.
+    /// </summary>
+    public void StartAgeClock(TimeProvider time)
     {
-        if (_size > 0 && FirstAppendMs == long.MaxValue)
+        var now = time.GetTimestamp();
+        var newest = MaxTimestamp;
+        _ageAnchor = now;
+        _ageAtAnchorMs = newest == long.MinValue ? 0 : Math.Max(0, time.GetUtcNow().ToUnixTimeMilliseconds() - newest);
+        if (_size > 0 && _firstAppendAt == long.MinValue)
         {
-            FirstAppendMs = nowMs;
+            _firstAppendAt = now;
         }
     }
+
+    /// <summary>How old the segment's newest data is, for age retention (see <see cref="StartAgeClock"/>).</summary>
+    public TimeSpan Age(TimeProvider time) => TimeSpan.FromMilliseconds(_ageAtAnchorMs) + time.GetElapsedTime(_ageAnchor);
+
+    /// <summary>How long ago the first batch was appended in this process (zero when none), for age-based rolling.</summary>
+    public TimeSpan ActiveFor(TimeProvider time) => _firstAppendAt == long.MinValue ? TimeSpan.Zero : time.GetElapsedTime(_firstAppendAt);
 
     public static Segment Create(ILogStorage storage, string directory, long baseOffset, int indexInterval)
     {
@@ -138,6 +152,30 @@ internal sealed class Segment
         return result;
     }
 
+    /// <summary>
+    /// Cuts the segment back to <paramref name="offset"/>, which must be a batch boundary, and drops index entries past
+    /// it (the caller fsyncs). Used when a failed partition reopens: bytes past its last successful fsync are suspect.
+    /// </summary>
+    /// <exception cref="IOException">No batch starts at <paramref name="offset"/>.</exception>
+    public void TruncateAt(long offset)
+    {
+        if (offset >= _nextOffset)
+        {
+            return;
+        }
+        var (position, found) = SkipTrusted(offset);
+        if (found != offset)
+        {
+            throw new IOException($"{LogPath}: no batch starts at offset {offset}; cannot cut the unflushed tail there.");
+        }
+        _log.SetLength(position);
+        Offsets.TruncateToLog(position);
+        Times.TruncateFrom(offset - BaseOffset);
+        Volatile.Write(ref _size, position);
+        Volatile.Write(ref _durableSize, position);
+        Volatile.Write(ref _nextOffset, offset);
+    }
+
     private (long Position, long Offset) SkipTrusted(long trustedOffset)
     {
         if (trustedOffset <= BaseOffset)
@@ -173,17 +211,22 @@ internal sealed class Segment
         return (position, offset);
     }
 
-    /// <summary>Appends an encoded batch whose base offset is already set. Called under the partition lock.</summary>
-    public void Append(EncodedBatch batch, long baseOffset, long nowMs)
+    /// <summary>
+    /// Appends an encoded batch whose base offset is already set, at monotonic time <paramref name="timestamp"/>
+    /// (<see cref="TimeProvider.GetTimestamp"/>). Called under the partition lock.
+    /// </summary>
+    public void Append(EncodedBatch batch, long baseOffset, long timestamp)
     {
         var position = _size;
         try
         {
             _log.Write(position, batch.Bytes);
+            IndexBatch(baseOffset, position, batch.Length, batch.MaxTimestamp);
         }
         catch
         {
-            // A failed or short write may have left bytes behind: cut them so the next append starts on a boundary.
+            // A failed or short write (of the log or of an index: a full disk fails either) may have left bytes
+            // behind: cut them so the next append starts on a boundary and a refused batch is not recovered later.
             try
             {
                 _log.SetLength(position);
@@ -194,11 +237,13 @@ internal sealed class Segment
             }
             throw;
         }
-        if (FirstAppendMs == long.MaxValue)
+        // Timestamps of the injected TimeProvider's monotonic clock: the wall clock may step (see StartAgeClock).
+        if (_firstAppendAt == long.MinValue)
         {
-            FirstAppendMs = nowMs;
+            _firstAppendAt = timestamp;
         }
-        IndexBatch(baseOffset, position, batch.Length, batch.MaxTimestamp);
+        _ageAnchor = timestamp;
+        _ageAtAnchorMs = 0;
         Volatile.Write(ref _size, position + batch.Length);
         Volatile.Write(ref _nextOffset, baseOffset + batch.Count);
     }

@@ -109,7 +109,9 @@ internal sealed partial class FileLogStorage : ILogStorage
             {
                 if (Fdatasync((int)handle.DangerousGetHandle()) != 0)
                 {
-                    throw new IOException($"fdatasync of {Path} failed (errno {Marshal.GetLastPInvokeError()}).");
+                    var errno = Marshal.GetLastPInvokeError();
+                    // HResult carries errno as .NET's own I/O errors do on Unix (see DiskFull).
+                    throw new IOException($"fdatasync of {Path} failed (errno {errno}).", errno);
                 }
             }
             finally

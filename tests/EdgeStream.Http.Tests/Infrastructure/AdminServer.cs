@@ -38,13 +38,14 @@ internal sealed class AdminServer : IAsyncDisposable
     public static async Task<AdminServer> StartAsync(
         Dictionary<string, string?>? configuration = null,
         Action<LogOptions>? log = null,
-        Action<IServiceCollection>? services = null)
+        Action<IServiceCollection>? services = null,
+        Func<LogOptions, Task<LogStore>>? open = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "edgestream-http-tests", Guid.NewGuid().ToString("N"));
         // The disk-space floor is off so a nearly full test machine does not turn every append into a 507.
         var options = new LogOptions { DataDirectory = Path.Combine(directory, "data"), MinFreeBytes = 0, MinFreePercent = 0 };
         log?.Invoke(options);
-        var store = await LogStore.OpenAsync(options);
+        var store = open is null ? await LogStore.OpenAsync(options) : await open(options);
         try
         {
             var host = BuildHost(store, configuration, services);

@@ -1,0 +1,134 @@
+using EdgeStream.Log.Partitions;
+using EdgeStream.Log.Storage;
+using Microsoft.Extensions.Time.Testing;
+
+namespace EdgeStream.Log.Tests;
+
+public class FailingDiskTests
+{
+    [Fact]
+    public async Task A_failed_fsync_fails_its_waiters_then_the_partition_reopens_with_every_acknowledged_record()
+    {
+        using var dir = new TempDir();
+        var storage = new FaultyStorage();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using (var store = await LogStore.OpenAsync(LogTestKit.Options(dir.Path, "always"), storage, null, time, default))
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                await store.AppendAsync("t", LogTestKit.Text($"acked-{i}"));
+            }
+            storage.FailFlush = true;
+            await Assert.ThrowsAsync<PartitionFailedException>(() => store.AppendAsync("t", LogTestKit.Text("never acknowledged")).AsTask());
+            var failure = Assert.Single(store.GetFailedPartitions());
+            Assert.Equal(("t", 0), (failure.Topic, failure.Partition));
+            Assert.Contains("Injected fsync failure", failure.Error);
+            await Assert.ThrowsAsync<PartitionFailedException>(() => store.AppendAsync("t", LogTestKit.Text("refused while failed")).AsTask());
+
+            storage.FailFlush = false;
+            await AdvanceUntilAsync(time, () => store.GetFailedPartitions().Count == 0);
+
+            // Offset 3 went to the unacknowledged record, which the reopen cut: a record reusing it is stored, but its
+            // acknowledgement is refused, since a late waiter for the old record could not tell them apart.
+            await Assert.ThrowsAsync<PartitionFailedException>(() => store.AppendAsync("t", LogTestKit.Text("reuses-3")).AsTask());
+            var after = await store.AppendAsync("t", LogTestKit.Text("after-reopen"));
+            Assert.Equal(4, after.BaseOffset);
+            Assert.Equal(["acked-0", "acked-1", "acked-2", "reuses-3", "after-reopen"], (await LogTestKit.ReadAllAsync(store, "t", 0)).Select(r => r.Text()));
+        }
+        await using var reopened = await LogStore.OpenAsync(LogTestKit.Options(dir.Path));
+        Assert.Equal(["acked-0", "acked-1", "acked-2", "reuses-3", "after-reopen"], (await LogTestKit.ReadAllAsync(reopened, "t", 0)).Select(r => r.Text()));
+    }
+
+    [Fact]
+    public async Task A_partition_whose_fsync_keeps_failing_stays_failed_and_reports_how_long()
+    {
+        using var dir = new TempDir();
+        var storage = new FaultyStorage();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var store = await LogStore.OpenAsync(LogTestKit.Options(dir.Path, "always"), storage, null, time, default);
+        await store.AppendAsync("t", LogTestKit.Text("acked"));
+        storage.FailFlush = true;
+        await Assert.ThrowsAsync<PartitionFailedException>(() => store.AppendAsync("t", LogTestKit.Text("x")).AsTask());
+
+        await AdvanceUntilAsync(time, () => store.GetFailedPartitions() is [{ ReopenAttempts: >= 3 }]);
+
+        var failure = Assert.Single(store.GetFailedPartitions());
+        Assert.True(failure.FailedFor >= PartitionLog.FirstReopenDelay * 7, $"failed for {failure.FailedFor}");
+        await Assert.ThrowsAsync<PartitionFailedException>(() => store.AppendAsync("t", LogTestKit.Text("still refused")).AsTask());
+        Assert.Equal(["acked"], (await LogTestKit.ReadAllAsync(store, "t", 0)).Select(r => r.Text()));
+    }
+
+    [Fact]
+    public async Task A_failed_write_fails_the_partition_which_reopens_without_the_torn_bytes()
+    {
+        using var dir = new TempDir();
+        var storage = new FaultyStorage();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var store = await LogStore.OpenAsync(LogTestKit.Options(dir.Path), storage, null, time, default);
+        var first = await store.AppendAsync("t", LogTestKit.Text("kept-0"));
+        await store.WaitForDurableAsync("t", 0, first.LastOffset);
+        storage.FailNextSegmentWriteAfter = 7;
+        await Assert.ThrowsAsync<PartitionFailedException>(() => store.AppendAsync("t", LogTestKit.Text("lost")).AsTask());
+
+        await AdvanceUntilAsync(time, () => store.GetFailedPartitions().Count == 0);
+        var next = await store.AppendAsync("t", LogTestKit.Text("kept-1"));
+        await store.WaitForDurableAsync("t", 0, next.LastOffset);
+        Assert.Equal(1, next.BaseOffset);
+        Assert.Equal(["kept-0", "kept-1"], (await LogTestKit.ReadAllAsync(store, "t", 0)).Select(r => r.Text()));
+    }
+
+    [Fact]
+    public async Task A_write_refused_with_ENOSPC_is_a_full_log_not_a_failed_partition_and_appends_resume_when_space_returns()
+    {
+        using var dir = new TempDir();
+        var storage = new FaultyStorage();
+        await using (var store = await LogStore.OpenAsync(LogTestKit.Options(dir.Path, "always"), storage, null, null, default))
+        {
+            await store.AppendAsync("t", LogTestKit.Text("stored-0"));
+            storage.VolumeFull = true;
+            var full = await Assert.ThrowsAsync<LogFullException>(() => store.AppendAsync("t", LogTestKit.Text("refused")).AsTask());
+            Assert.Equal("t", full.Topic);
+            await Assert.ThrowsAsync<LogFullException>(() => store.AppendAsync("t", LogTestKit.Text("refused again")).AsTask());
+            Assert.Empty(store.GetFailedPartitions());
+
+            storage.VolumeFull = false;
+            var resumed = await store.AppendAsync("t", LogTestKit.Text("stored-1"));
+            Assert.Equal(1, resumed.BaseOffset);
+        }
+        await using var reopened = await LogStore.OpenAsync(LogTestKit.Options(dir.Path));
+        Assert.Equal(["stored-0", "stored-1"], (await LogTestKit.ReadAllAsync(reopened, "t", 0)).Select(r => r.Text()));
+    }
+
+    [Fact]
+    public void The_error_Linux_raises_for_a_full_device_is_recognised_as_a_full_disk()
+    {
+        Assert.SkipUnless(OperatingSystem.IsLinux() && File.Exists("/dev/full"), "needs Linux /dev/full");
+        using var file = FileLogStorage.Instance.Open("/dev/full", createIfMissing: false);
+        var error = Assert.ThrowsAny<IOException>(() => file.Write(0, new byte[4096]));
+        Assert.True(DiskFull.Is(error), $"{error.GetType().Name} HResult {error.HResult}: {error.Message}");
+        Assert.False(DiskFull.Is(new IOException("Input/output error", 5)));
+    }
+
+    [Fact]
+    public async Task Under_a_byte_threshold_alone_a_durability_wait_forces_the_flush()
+    {
+        using var dir = new TempDir();
+        await using var store = await LogStore.OpenAsync(LogTestKit.Options(dir.Path, "bytes:1048576"));
+        var appended = await store.AppendAsync("t", LogTestKit.Text("one small publish"));
+        // Nothing else is appended: before the fix this wait never ended.
+        await store.WaitForDurableAsync("t", 0, appended.LastOffset).AsTask().WaitAsync(TimeSpan.FromSeconds(30), TestContext.Current.CancellationToken);
+        Assert.Equal(1, store.GetTopic("t")!.Partitions[0].DurableOffset);
+    }
+
+    /// <summary>Moves the fake clock in small steps until <paramref name="done"/> holds; fails after 20 s of real time.</summary>
+    internal static async Task AdvanceUntilAsync(FakeTimeProvider time, Func<bool> done)
+    {
+        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (!done())
+        {
+            Assert.False(deadline.IsCancellationRequested, "condition not reached before the deadline");
+            time.Advance(TimeSpan.FromMilliseconds(100));
+            await Task.Delay(5, TestContext.Current.CancellationToken);
+        }
+    }
+}
