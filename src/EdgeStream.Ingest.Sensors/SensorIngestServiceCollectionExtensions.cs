@@ -16,8 +16,9 @@ public static class SensorIngestServiceCollectionExtensions
     /// <summary>
     /// Adds the sensor ingest: the sources listed in configuration section <c>Sensors</c> (validated when the host
     /// starts; a bad entry fails start-up naming its key, e.g. <c>Sensors:3:Address</c>), read on their schedules and
-    /// appended to the <see cref="LogStore"/> registered in the container. See docs/sensors.md for the keys and the
-    /// record schema.
+    /// appended to the <see cref="LogStore"/> registered in the container. Sources with <c>Driver: simulated</c> need
+    /// the host to register simulated hardware too (<c>AddSimulatedSensorHardware()</c>). See docs/sensors.md for the
+    /// keys and the record schema.
     /// </summary>
     /// <param name="services">The host's services; must contain a <see cref="LogStore"/> singleton.</param>
     /// <param name="configuration">The configuration root holding the <c>Sensors</c> section.</param>
@@ -33,8 +34,7 @@ public static class SensorIngestServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<SensorMetrics>();
         services.TryAddSingleton<BusLocks>();
-        services.TryAddSingleton(sp => new SimulatedHardware(sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton(sp => new HardwareSelector(sp.GetRequiredService<SimulatedHardware>(), new Lazy<RealHardware>(() => new RealHardware())));
+        services.TryAddSingleton(sp => new HardwareSelector(sp.GetKeyedService<ISensorHardware>(SensorHardwareKeys.Simulated), new Lazy<RealHardware>(() => new RealHardware())));
         services.TryAddSingleton<ISensorRecordSink>(sp => new LogStoreRecordSink(sp.GetRequiredService<LogStore>()));
         services.AddHostedService<SensorIngestService>();
         return services;

@@ -111,6 +111,10 @@ internal static partial class RunHost
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSystemd();
         builder.Services.AddSensorIngest(builder.Configuration);
+        if (UsesSimulatedSensors(builder.Configuration))
+        {
+            builder.Services.AddSimulatedSensorHardware();
+        }
         builder.Services.AddMqttIngest(builder.Configuration);
         builder.Services.AddForwarding(builder.Configuration);
         builder.Services.AddEdgeStreamHttp(builder.Configuration);
@@ -183,6 +187,10 @@ internal static partial class RunHost
             : null;
 
     private const string ShutdownTimeoutKey = "shutdownTimeoutSeconds";
+
+    /// <summary>Whether any <c>Sensors</c> entry says <c>Driver: simulated</c> (the demo's do).</summary>
+    private static bool UsesSimulatedSensors(IConfiguration configuration)
+        => configuration.GetSection("Sensors").GetChildren().Any(s => string.Equals(s["Driver"]?.Trim(), "simulated", StringComparison.OrdinalIgnoreCase));
 
     [LoggerMessage(10, LogLevel.Critical, "EdgeStream stopped because {Stages} crashed; exiting with status 1 so the service manager restarts it")]
     private static partial void StageCrashed(ILogger logger, string stages);
