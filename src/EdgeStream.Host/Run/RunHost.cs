@@ -117,6 +117,7 @@ internal static partial class RunHost
         }
         builder.Services.AddMqttIngest(builder.Configuration);
         builder.Services.AddForwarding(builder.Configuration);
+        builder.Services.AddKafkaSink().AddMqttSink().AddNatsSink().AddHttpSink();
         builder.Services.AddEdgeStreamHttp(builder.Configuration);
         builder.Services.AddEdgeStreamStatus("sinks", sp => sp.GetRequiredService<ForwardingEngine>().GetStatus().Sinks);
         builder.Services.AddEdgeStreamSecrets(_ => ConfigurationSecrets.From(builder.Configuration));
