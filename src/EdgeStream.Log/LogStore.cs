@@ -52,6 +52,8 @@ public sealed class LogStore : IAsyncDisposable
         _cursors = new CursorStore(storage, Path.Combine(root, "cursors"));
         _metrics.ObserveTopicSizes(() => _topics.Values.Select(t =>
             new Measurement<long>(t.Partitions.Sum(p => p.SizeBytes), new KeyValuePair<string, object?>("topic", t.Name))));
+        _metrics.ObserveStore(() => _topics.Values.Select(t => new Measurement<long>(t.Partitions.Length, new KeyValuePair<string, object?>("topic", t.Name))),
+            () => _budget.Used, options.MaxDiskBytes);
     }
 
     /// <summary>

@@ -30,6 +30,15 @@ internal sealed class SensorMetrics
 
     public Meter Meter { get; }
 
+    /// <summary>Creates the sensor's series at zero, so they exist before its first reading.</summary>
+    public void Known(string sensor)
+    {
+        var tag = new KeyValuePair<string, object?>("sensor", sensor);
+        _reads.Add(0, tag);
+        _records.Add(0, tag);
+        _dropped.Add(0, tag);
+    }
+
     public void ReadFailed(string sensor, string reason) => _readErrors.Add(1, new("sensor", sensor), new("reason", reason));
 
     public void ReadSucceeded(string sensor) => _reads.Add(1, new KeyValuePair<string, object?>("sensor", sensor));

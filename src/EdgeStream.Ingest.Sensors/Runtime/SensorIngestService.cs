@@ -34,6 +34,10 @@ internal sealed class SensorIngestService(
         var byName = sensors.ToDictionary(s => s.Name, StringComparer.Ordinal);
         var writer = WriteAsync(queue.Reader, byName, stoppingToken);
         SensorLog.IngestStarted(_logger, sensors.Count);
+        foreach (var sensor in sensors)
+        {
+            metrics.Known(sensor.Name);
+        }
         try
         {
             await Task.WhenAll(sensors.Select(s => RunSourceAsync(s, queue.Writer, stoppingToken))).ConfigureAwait(false);
