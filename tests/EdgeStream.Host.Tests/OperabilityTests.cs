@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.Json;
 
 namespace EdgeStream.Host.Tests;
 
@@ -46,6 +47,46 @@ public class OperabilityTests
         finally
         {
             dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Json_console_format_from_configuration_is_honoured_even_under_systemd()
+    {
+        var dir = Directory.CreateTempSubdirectory("edgestream-json-");
+        try
+        {
+            var environment = new Dictionary<string, string> { ["EDGESTREAM__Logging__Console__FormatterName"] = "json" };
+            using var service = new RunProcess(environment, dir.FullName, "run", "--data", Path.Combine(dir.FullName, "data"), "--mqtt-port", "0", "--http-port", "0");
+            var deadline = Stopwatch.StartNew();
+            JsonElement? started = null;
+            while (started is null && deadline.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                started = service.Output.Split('\n').Where(l => l.StartsWith('{')).Select(Parse)
+                    .FirstOrDefault(e => e?.GetProperty("Category").GetString() == "Microsoft.Hosting.Lifetime");
+                await Task.Delay(100);
+            }
+            Assert.True(started is not null, service.Output);
+            Assert.Equal("Information", started.Value.GetProperty("LogLevel").GetString());
+            Assert.True(started.Value.TryGetProperty("EventId", out _));
+            Assert.DoesNotContain(service.Output.Split('\n'), l => l.StartsWith("<6>", StringComparison.Ordinal));
+            Assert.Equal(0, await service.StopAsync(TimeSpan.FromSeconds(30)));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    private static JsonElement? Parse(string line)
+    {
+        try
+        {
+            return JsonDocument.Parse(line).RootElement;
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 

@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 
 namespace EdgeStream.Host.Run;
@@ -110,6 +111,12 @@ internal static partial class RunHost
         builder.Services.AddSingleton(sp => holder.Store ?? throw new InvalidOperationException("The log is not open yet."));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSystemd();
+        // Under systemd, AddSystemd forces the journal's console format; an explicit Logging:Console:FormatterName
+        // (json, for Fluent Bit and journald field extraction) must still win.
+        if (builder.Configuration["Logging:Console:FormatterName"] is { Length: > 0 } formatter)
+        {
+            builder.Services.Configure<ConsoleLoggerOptions>(o => o.FormatterName = formatter);
+        }
         builder.Services.AddSensorIngest(builder.Configuration);
         if (UsesSimulatedSensors(builder.Configuration))
         {
