@@ -129,6 +129,7 @@ internal static partial class RunHost
         builder.Services.AddEdgeStreamStatus("sinks", sp => sp.GetRequiredService<ForwardingEngine>().GetStatus().Sinks);
         builder.Services.AddEdgeStreamSecrets(_ => ConfigurationSecrets.From(builder.Configuration));
         builder.Services.AddEdgeStreamSinkCursors(sp => sp.GetRequiredService<IOptions<ForwardingOptions>>().Value.Sinks.Select(s => s.Name));
+        builder.Services.AddEdgeStreamStatus("sensors", sp => sp.GetRequiredService<EdgeStream.Ingest.Sensors.Diagnostics.SensorStatusBoard>().Snapshot());
         if (SystemdHelpers.IsSystemdService())
         {
             builder.Services.AddHostedService<SystemdWatchdog>();

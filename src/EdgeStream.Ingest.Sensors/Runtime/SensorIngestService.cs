@@ -36,7 +36,7 @@ internal sealed class SensorIngestService(
         SensorLog.IngestStarted(_logger, sensors.Count);
         foreach (var sensor in sensors)
         {
-            metrics.Known(sensor.Name);
+            metrics.Known(sensor.Name, sensor.Kind, sensor.Simulated ? "simulated" : "real", sensor.Topic);
         }
         try
         {
