@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole EdgeStream test suite on a fresh Debian / Raspberry Pi OS machine with the .NET SDK.
 # Installs the real components the tests drive when missing: Mosquitto and its clients, nats-server, headless
-# Chromium (status page), systemd-analyze and shellcheck (deploy/).
+# Chromium (status page), systemd-analyze and shellcheck (deploy/), promtool (/metrics lint; Debian's prometheus).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -12,6 +12,7 @@ command -v nats-server >/dev/null 2>&1 || need+=(nats-server)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing ${need[*]}" >&2
   sudo_cmd=""
@@ -20,6 +21,8 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   # Debian starts the system broker on 1883 on install; the tests start their own on free loopback ports.
   $sudo_cmd systemctl disable --now mosquitto >/dev/null 2>&1 || true
+  # Same for the Prometheus server: only its promtool is wanted.
+  $sudo_cmd systemctl disable --now prometheus >/dev/null 2>&1 || true
 fi
 
 dotnet build EdgeStream.sln -c Release --nologo -v q

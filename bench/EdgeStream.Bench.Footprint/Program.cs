@@ -43,13 +43,14 @@ try
             builds.Add(new Build("trimmed", Path.Combine(trimOut, "edgestream"), []));
         }
 
-        // The sink assemblies are only found by name at run time (AddForwarding), so the trimmer drops them whole;
-        // items cannot be given on the command line, so a targets file passed as CustomAfterMicrosoftCommonTargets roots them.
+        // Confluent.Kafka binds librdkafka by reflection, so the trimmer must keep it (the sinks are wired by explicit
+        // calls and need no root); items cannot be given on the command line, so a targets file passed as
+        // CustomAfterMicrosoftCommonTargets roots it.
         var roots = Path.Combine(temp.FullName, "trim-roots.targets");
         await File.WriteAllTextAsync(roots, """
             <Project>
               <ItemGroup>
-                <TrimmerRootAssembly Include="EdgeStream.Sinks.Http;EdgeStream.Sinks.Kafka;EdgeStream.Sinks.Mqtt;EdgeStream.Sinks.Nats;Confluent.Kafka" />
+                <TrimmerRootAssembly Include="Confluent.Kafka" />
               </ItemGroup>
             </Project>
             """);

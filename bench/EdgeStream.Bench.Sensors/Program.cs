@@ -58,6 +58,7 @@ static async Task<Result> MeasureAsync(int sensors, int seconds, int warmupSecon
     builder.Logging.SetMinimumLevel(LogLevel.Warning).AddConsole();
     builder.Services.AddSingleton(store);
     builder.Services.AddSensorIngest(builder.Configuration);
+    builder.Services.AddSimulatedSensorHardware();
     using var host = builder.Build();
 
     await host.StartAsync();

@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using System.Reflection;
 using EdgeStream.Forwarding;
 using EdgeStream.Log;
 using Microsoft.Extensions.Configuration;
@@ -14,20 +13,17 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class ForwardingServiceCollectionExtensions
 {
     /// <summary>
-    /// Binds and validates (at start) the <c>Forwarding</c> section, registers every sink factory deployed with the
-    /// application (assemblies <c>EdgeStream.Sinks.*.dll</c> carrying <see cref="SinkFactoryAttribute"/>), the
-    /// <see cref="ForwardingEngine"/> singleton (for pause/resume/status) and the background service that runs it.
-    /// Needs a <see cref="LogStore"/> in the container.
+    /// Binds and validates (at start) the <c>Forwarding</c> section, registers the <see cref="ForwardingEngine"/>
+    /// singleton (for pause/resume/status) and the background service that runs it. Registers no sink type: the host
+    /// adds each one it ships (<c>AddKafkaSink()</c>, <c>AddMqttSink()</c>, <c>AddNatsSink()</c>, <c>AddHttpSink()</c>,
+    /// or <see cref="AddSinkFactory{TFactory}"/>); a configured sink of a type nobody added fails start naming its
+    /// <c>Type</c> key. Needs a <see cref="LogStore"/> in the container.
     /// </summary>
     public static IServiceCollection AddForwarding(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddOptions<ForwardingOptions>().Bind(configuration.GetSection(ForwardingOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ForwardingOptions>, ForwardingOptionsValidator>());
-        foreach (var type in InstalledFactoryTypes())
-        {
-            services.TryAddEnumerable(ServiceDescriptor.Singleton(typeof(ISinkFactory), type));
-        }
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new ForwardingEngine(
             sp.GetRequiredService<LogStore>(),
@@ -40,46 +36,17 @@ public static class ForwardingServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Registers a sink factory explicitly (for sinks outside the <c>EdgeStream.Sinks.*</c> assemblies).</summary>
+    /// <summary>
+    /// Registers a sink factory: in the list the engine and the options validator use, and as a keyed
+    /// <see cref="ISinkFactory"/> under its <see cref="ISinkFactory.Type"/>. Sink projects call it from their own
+    /// <c>Add…Sink()</c> method; registering the same factory twice is harmless.
+    /// </summary>
     public static IServiceCollection AddSinkFactory<TFactory>(this IServiceCollection services)
-        where TFactory : class, ISinkFactory
+        where TFactory : class, ISinkFactory, new()
     {
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISinkFactory, TFactory>());
+        var factory = new TFactory();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ISinkFactory>(factory));
+        services.TryAddKeyedSingleton<ISinkFactory>(factory.Type, factory);
         return services;
-    }
-
-    private static readonly string[] KnownSinkAssemblies = ["EdgeStream.Sinks.Http", "EdgeStream.Sinks.Kafka", "EdgeStream.Sinks.Mqtt", "EdgeStream.Sinks.Nats"];
-
-    // The engine must not reference the sink projects (their client libraries stay apart), so the factories are found
-    // by convention among the assemblies deployed next to the application.
-    private static IEnumerable<Type> InstalledFactoryTypes()
-    {
-        var dir = AppContext.BaseDirectory;
-        var names = new SortedSet<string>(KnownSinkAssemblies, StringComparer.Ordinal);
-        if (Directory.Exists(dir))
-        {
-            names.UnionWith(Directory.EnumerateFiles(dir, "EdgeStream.Sinks.*.dll").Select(Path.GetFileNameWithoutExtension).OfType<string>());
-        }
-        foreach (var name in names)
-        {
-            Assembly assembly;
-            try
-            {
-                // By name, so single-file bundles (no .dll files on disk) resolve too.
-                assembly = Assembly.Load(new AssemblyName(name));
-            }
-            catch (FileNotFoundException)
-            {
-                continue;
-            }
-            foreach (var attribute in assembly.GetCustomAttributes<SinkFactoryAttribute>())
-            {
-                if (!typeof(ISinkFactory).IsAssignableFrom(attribute.FactoryType))
-                {
-                    throw new InvalidOperationException($"{attribute.FactoryType} in {name} does not implement ISinkFactory.");
-                }
-                yield return attribute.FactoryType;
-            }
-        }
     }
 }

@@ -1,8 +1,8 @@
 namespace EdgeStream.Forwarding;
 
 /// <summary>
-/// Creates sinks of one <see cref="Type"/> (<c>kafka</c>, <c>nats</c>, …). Sink projects implement it and name it in an
-/// <see cref="SinkFactoryAttribute"/> so <c>AddForwarding</c> finds them. Must be thread-safe and stateless.
+/// Creates sinks of one <see cref="Type"/> (<c>kafka</c>, <c>nats</c>, …). Sink projects implement it and register it
+/// with an <c>Add…Sink()</c> extension that calls <c>AddSinkFactory</c>. Must be thread-safe and stateless.
 /// </summary>
 public interface ISinkFactory
 {

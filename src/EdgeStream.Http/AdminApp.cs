@@ -51,7 +51,8 @@ internal static class AdminApp
         services.AddSingleton(Options.Create(options));
         services.AddSingleton(outer.GetService<TimeProvider>() ?? TimeProvider.System);
         services.AddSingleton(new StatusContributors(outer.GetServices<IStatusContributor>()));
-        services.AddSingleton<PrometheusExporter>();
+        // The outer host's, created before the stages so it sees their first measurements.
+        services.AddSingleton(outer.GetRequiredService<PrometheusExporter>());
         services.AddSingleton<StatusBuilder>();
         services.AddSingleton<IngestHandler>();
         services.AddSingleton<RecordsHandler>();

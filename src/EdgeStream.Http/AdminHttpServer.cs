@@ -6,7 +6,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using EdgeStream.Http.Metrics;
 
 namespace EdgeStream.Http;
 
@@ -44,8 +43,6 @@ internal sealed class AdminHttpServer : IHostedService, IAsyncDisposable
             ?? throw new InvalidOperationException($"Http:Address '{_options.Address}' is not an IP address.");
         var endpoint = new IPEndPoint(address, _options.ListenOnFreePort ? 0 : _options.Port);
         _app = AdminApp.Build(_options, endpoint, _services);
-        // Created before the first scrape so counters count from start, not from the first request.
-        _app.Services.GetRequiredService<PrometheusExporter>();
         await _app.StartAsync(cancellationToken);
         var bound = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
             ?? throw new InvalidOperationException("Kestrel reported no bound address.");

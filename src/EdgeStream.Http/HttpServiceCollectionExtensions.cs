@@ -1,10 +1,12 @@
 using EdgeStream.Http;
 using EdgeStream.Http.Health;
+using EdgeStream.Http.Metrics;
 using EdgeStream.Http.Pull;
 using EdgeStream.Http.Redaction;
 using EdgeStream.Http.Status;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 // In the DI namespace by convention, so hosts call AddEdgeStreamHttp without an extra using.
@@ -25,6 +27,13 @@ public static class HttpServiceCollectionExtensions
         services.AddOptions<HttpOptions>().Bind(configuration.GetSection(HttpOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HttpOptions>, HttpOptionsValidator>());
         services.TryAddSingleton<AdminListenerState>();
+        services.TryAddSingleton<PrometheusExporter>();
+        services.TryAddSingleton<ProcessMetrics>();
+        // First of all hosted services, whatever the order of the Add… calls: see MetricsListenerStartup.
+        if (!services.Any(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(MetricsListenerStartup)))
+        {
+            services.Insert(0, ServiceDescriptor.Singleton<IHostedService, MetricsListenerStartup>());
+        }
         services.AddHealthChecks()
             .AddCheck<LogHealthCheck>("log", tags: [HealthTags.Ready])
             .AddCheck<AdminListenerHealthCheck>("http", tags: [HealthTags.Ready]);

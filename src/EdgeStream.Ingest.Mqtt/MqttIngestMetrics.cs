@@ -23,6 +23,12 @@ internal sealed class MqttIngestMetrics : IDisposable
         _acked = _meter.CreateCounter<long>("edgestream.mqtt.messages.acked", "{message}", "Messages acknowledged after they were durable.");
         _rejected = _meter.CreateCounter<long>("edgestream.mqtt.messages.rejected", "{message}", "Messages refused, by reason.");
         _ackLatency = _meter.CreateHistogram<double>("edgestream.mqtt.ack.latency", "ms", "Time from receiving a PUBLISH to sending its acknowledgement.");
+        // The sources are known: both series exist from the start, at zero.
+        foreach (var source in (string[])["broker", "upstream"])
+        {
+            _received.Add(0, new KeyValuePair<string, object?>("source", source));
+            _acked.Add(0, new KeyValuePair<string, object?>("source", source));
+        }
     }
 
     /// <summary>The meter, so listeners can pick this instance's instruments.</summary>
@@ -35,6 +41,10 @@ internal sealed class MqttIngestMetrics : IDisposable
         _acked.Add(1, new KeyValuePair<string, object?>("source", source));
         _ackLatency.Record(latency.TotalMilliseconds, new KeyValuePair<string, object?>("source", source));
     }
+
+    /// <summary>Publishes <c>edgestream.mqtt.connections</c>, the embedded broker's live connections, from <paramref name="count"/>.</summary>
+    public void ObserveConnections(Func<int> count)
+        => _meter.CreateObservableUpDownCounter("edgestream.mqtt.connections", count, "{connection}", "Client connections of the embedded broker.");
 
     public void Rejected(string reason) => _rejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
 

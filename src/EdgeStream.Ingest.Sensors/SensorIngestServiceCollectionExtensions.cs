@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using EdgeStream.Ingest.Sensors.Diagnostics;
 using EdgeStream.Ingest.Sensors.Hardware;
 using EdgeStream.Ingest.Sensors.Options;
@@ -16,8 +17,10 @@ public static class SensorIngestServiceCollectionExtensions
     /// <summary>
     /// Adds the sensor ingest: the sources listed in configuration section <c>Sensors</c> (validated when the host
     /// starts; a bad entry fails start-up naming its key, e.g. <c>Sensors:3:Address</c>), read on their schedules and
-    /// appended to the <see cref="LogStore"/> registered in the container. See docs/sensors.md for the keys and the
-    /// record schema.
+    /// appended to the <see cref="LogStore"/> registered in the container. Their live state is on the
+    /// <see cref="SensorStatusBoard"/> singleton (the host shows it as the <c>sensors</c> status section). Sources with
+    /// <c>Driver: simulated</c> need the host to register simulated hardware too (<c>AddSimulatedSensorHardware()</c>).
+    /// See docs/sensors.md for the keys and the record schema.
     /// </summary>
     /// <param name="services">The host's services; must contain a <see cref="LogStore"/> singleton.</param>
     /// <param name="configuration">The configuration root holding the <c>Sensors</c> section.</param>
@@ -31,10 +34,10 @@ public static class SensorIngestServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SensorIngestOptions>, SensorOptionsValidator>());
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
-        services.TryAddSingleton<SensorMetrics>();
+        services.TryAddSingleton<SensorStatusBoard>();
+        services.TryAddSingleton(sp => new SensorMetrics(sp.GetRequiredService<IMeterFactory>(), sp.GetRequiredService<SensorStatusBoard>()));
         services.TryAddSingleton<BusLocks>();
-        services.TryAddSingleton(sp => new SimulatedHardware(sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton(sp => new HardwareSelector(sp.GetRequiredService<SimulatedHardware>(), new Lazy<RealHardware>(() => new RealHardware())));
+        services.TryAddSingleton(sp => new HardwareSelector(sp.GetKeyedService<ISensorHardware>(SensorHardwareKeys.Simulated), new Lazy<RealHardware>(() => new RealHardware())));
         services.TryAddSingleton<ISensorRecordSink>(sp => new LogStoreRecordSink(sp.GetRequiredService<LogStore>()));
         services.AddHostedService<SensorIngestService>();
         return services;

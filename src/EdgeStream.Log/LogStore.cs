@@ -53,6 +53,8 @@ public sealed partial class LogStore : IAsyncDisposable
         _metrics.ObserveTopicSizes(() => _topics.Values.Select(t =>
             new Measurement<long>(t.Partitions.Sum(p => p.SizeBytes), new KeyValuePair<string, object?>("topic", t.Name))));
         ObserveHealth();
+        _metrics.ObserveStore(() => _topics.Values.Select(t => new Measurement<long>(t.Partitions.Length, new KeyValuePair<string, object?>("topic", t.Name))),
+            () => _budget.Used, options.MaxDiskBytes);
     }
 
     /// <summary>

@@ -1,7 +1,5 @@
 using EdgeStream.Forwarding;
 
-[assembly: SinkFactory(typeof(EdgeStream.Sinks.Http.HttpSinkFactory))]
-
 namespace EdgeStream.Sinks.Http;
 
 /// <summary>Creates <c>http</c> sinks (batched JSON-lines POST). Stateless and thread-safe.</summary>

@@ -1,7 +1,5 @@
 using EdgeStream.Forwarding;
 
-[assembly: SinkFactory(typeof(EdgeStream.Sinks.Kafka.KafkaSinkFactory))]
-
 namespace EdgeStream.Sinks.Kafka;
 
 /// <summary>Creates <c>kafka</c> sinks (Confluent.Kafka idempotent producer). Stateless and thread-safe.</summary>

@@ -1,7 +1,5 @@
 using EdgeStream.Forwarding;
 
-[assembly: SinkFactory(typeof(EdgeStream.Sinks.Mqtt.MqttSinkFactory))]
-
 namespace EdgeStream.Sinks.Mqtt;
 
 /// <summary>Creates <c>mqtt</c> sinks (MQTTnet client, MQTT 5, QoS 1). Stateless and thread-safe.</summary>

@@ -1,7 +1,5 @@
 using EdgeStream.Forwarding;
 
-[assembly: SinkFactory(typeof(EdgeStream.Sinks.Nats.NatsSinkFactory))]
-
 namespace EdgeStream.Sinks.Nats;
 
 /// <summary>Creates <c>nats</c> sinks (NATS.Net JetStream publish). Stateless and thread-safe.</summary>

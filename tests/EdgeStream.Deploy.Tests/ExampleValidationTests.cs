@@ -59,6 +59,7 @@ public sealed class ExampleValidationTests
     {
         var services = new ServiceCollection();
         services.AddForwarding(config);
+        services.AddKafkaSink().AddMqttSink().AddNatsSink().AddHttpSink();
         services.AddMqttIngest(config);
         services.AddSensorIngest(config);
         return services.BuildServiceProvider();

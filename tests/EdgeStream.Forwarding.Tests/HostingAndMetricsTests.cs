@@ -20,11 +20,30 @@ public sealed class HostingAndMetricsTests
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddSingleton(log);
         builder.Services.AddForwarding(builder.Configuration);
+        builder.Services.AddKafkaSink().AddMqttSink().AddNatsSink().AddHttpSink();
         return builder.Build();
     }
 
     [Fact]
-    public async Task AddForwarding_finds_the_deployed_sinks_binds_configuration_and_drains_in_the_host()
+    public void AddForwarding_registers_no_sink_type_by_itself_and_each_Add_sink_call_registers_one_keyed_by_type()
+    {
+        var services = new ServiceCollection();
+        services.AddForwarding(new ConfigurationBuilder().Build());
+        using (var bare = services.BuildServiceProvider())
+        {
+            Assert.Empty(bare.GetServices<ISinkFactory>());
+        }
+
+        services.AddKafkaSink().AddNatsSink().AddKafkaSink();
+        using var wired = services.BuildServiceProvider();
+        Assert.Equal(["kafka", "nats"], wired.GetServices<ISinkFactory>().Select(f => f.Type).Order());
+        Assert.Equal("kafka", wired.GetRequiredKeyedService<ISinkFactory>("kafka").Type);
+        Assert.Equal("nats", wired.GetRequiredKeyedService<ISinkFactory>("nats").Type);
+        Assert.Null(wired.GetKeyedService<ISinkFactory>("http"));
+    }
+
+    [Fact]
+    public async Task AddForwarding_with_the_sink_registrations_binds_configuration_and_drains_in_the_host()
     {
         await using var receiver = await HttpReceiver.StartAsync();
         await using var log = await TestLog.OpenAsync(partitions: 2);

@@ -43,15 +43,41 @@ public sealed class MetricsTests
 
         var text = exporter.Scrape();
 
-        Assert.Contains("# HELP edgestream_test_sent_total Records sent. ({record})\n# TYPE edgestream_test_sent_total counter\n"
+        Assert.Contains("# HELP edgestream_test_sent_total Records sent.\n# TYPE edgestream_test_sent_total counter\n"
             + "edgestream_test_sent_total{partition=\"0\",topic=\"a\"} 5\n", text, StringComparison.Ordinal);
         Assert.Contains("# TYPE edgestream_test_lag gauge\nedgestream_test_lag{sink=\"k\\\"1\"} 7\n", text, StringComparison.Ordinal);
-        Assert.Contains("# TYPE edgestream_test_latency histogram\n"
-            + "edgestream_test_latency_bucket{le=\"1\"} 1\n"
-            + "edgestream_test_latency_bucket{le=\"10\"} 2\n"
-            + "edgestream_test_latency_bucket{le=\"+Inf\"} 3\n"
-            + "edgestream_test_latency_sum 55.5\n"
-            + "edgestream_test_latency_count 3\n", text, StringComparison.Ordinal);
+        // Milliseconds are exported in the base unit, seconds, buckets included.
+        Assert.Contains("# TYPE edgestream_test_latency_seconds histogram\n"
+            + "edgestream_test_latency_seconds_bucket{le=\"0.001\"} 1\n"
+            + "edgestream_test_latency_seconds_bucket{le=\"0.01\"} 2\n"
+            + "edgestream_test_latency_seconds_bucket{le=\"+Inf\"} 3\n", text, StringComparison.Ordinal);
+        Assert.Contains("edgestream_test_latency_seconds_count 3\n", text, StringComparison.Ordinal);
         Assert.DoesNotContain("foreign", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Instruments_not_yet_measured_are_exported_at_zero_with_units_as_suffixes()
+    {
+        using var exporter = new PrometheusExporter();
+        using var meter = new Meter("EdgeStream.ZeroTest");
+        meter.CreateCounter<long>("edgestream.zerotest.sent.bytes", "By", "Bytes sent.");
+        meter.CreateHistogram<double>("edgestream.zerotest.wait", "ms", "Wait.", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [1000] });
+        meter.CreateUpDownCounter<int>("edgestream.zerotest.inflight", "{request}", "In flight.");
+
+        var text = exporter.Scrape();
+
+        Assert.Contains("# TYPE edgestream_zerotest_sent_bytes_total counter\nedgestream_zerotest_sent_bytes_total 0\n", text, StringComparison.Ordinal);
+        Assert.Contains("edgestream_zerotest_wait_seconds_bucket{le=\"1\"} 0\nedgestream_zerotest_wait_seconds_bucket{le=\"+Inf\"} 0\n"
+            + "edgestream_zerotest_wait_seconds_sum 0\nedgestream_zerotest_wait_seconds_count 0\n", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE edgestream_zerotest_inflight gauge\nedgestream_zerotest_inflight 0\n", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_version_splits_the_informational_version_at_the_commit()
+    {
+        var (version, commit) = ProcessMetrics.BuildVersion(typeof(PrometheusExporter).Assembly);
+        Assert.False(string.IsNullOrEmpty(version));
+        Assert.DoesNotContain('+', version);
+        Assert.False(string.IsNullOrEmpty(commit));
     }
 }

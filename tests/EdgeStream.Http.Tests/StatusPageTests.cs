@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text;
 using EdgeStream.Http.Tests.Infrastructure;
+using EdgeStream.Ingest.Sensors.Diagnostics;
 using EdgeStream.Log;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeStream.Http.Tests;
@@ -12,7 +14,9 @@ public sealed class StatusPageTests
 
     private sealed record Sink(string Name, string Type, string State, string? LastError, IReadOnlyList<SinkPartition> Partitions);
 
-    private sealed record Sensor(string Name, string Bus, string State, double? LastReading, string? Error);
+    // What a sink that cannot reach its upstream reports after a while: long enough to overflow a naive table.
+    private const string LongError = "HttpRequestException: Connection refused (ingest.example.com:443) while sending batch "
+        + "pi-17/telemetry.temp/0/1200-1299; retrying in 00:00:30 after 12 attempts, the circuit opens after 20";
 
     [Fact]
     public async Task The_page_is_self_contained_html_under_a_strict_content_security_policy()
@@ -33,26 +37,35 @@ public sealed class StatusPageTests
     }
 
     [Fact]
-    public async Task Headless_chromium_renders_topics_sinks_and_sensors_and_takes_a_screenshot()
+    public async Task Headless_chromium_renders_a_demo_like_service_with_reporting_sensors_and_a_long_sink_error_inside_their_cards()
     {
         if (HeadlessChromium.Path is null)
         {
             Assert.Skip("chromium is not installed (apt-get install chromium)");
         }
         using var work = new TempDirectory();
+        // The sensors are the real sensor ingest on simulated chips, wired into the status as the Host wires them.
+        var sensorConfig = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Sensors:0:Name"] = "bme280-greenhouse", ["Sensors:0:Type"] = "bme280", ["Sensors:0:Driver"] = "simulated", ["Sensors:0:PollInterval"] = "00:00:00.200",
+            ["Sensors:1:Name"] = "door-switch", ["Sensors:1:Type"] = "gpio-input", ["Sensors:1:Driver"] = "simulated", ["Sensors:1:Pin"] = "17",
+        }).Build();
         await using var server = await AdminServer.StartAsync(log: o => o.Defaults.Partitions = 2, services: s =>
         {
             s.AddEdgeStreamStatus("sinks", sp => new[]
             {
                 SinkFrom(sp.GetRequiredService<LogStore>(), "cloud-kafka", "kafka", "Connected", null),
-                SinkFrom(sp.GetRequiredService<LogStore>(), "backup-http", "http", "Backoff", "connection refused"),
+                SinkFrom(sp.GetRequiredService<LogStore>(), "backup-http", "http", "Backoff", LongError),
             });
-            s.AddEdgeStreamStatus("sensors", _ => new[]
-            {
-                new Sensor("bme280-greenhouse", "i2c-1/0x76", "ok", 21.5, null),
-                new Sensor("door-switch", "gpio-17", "error", null, "no edge for 300 s"),
-            });
+            s.AddSensorIngest(sensorConfig).AddSimulatedSensorHardware();
+            s.AddEdgeStreamStatus("sensors", sp => sp.GetRequiredService<SensorStatusBoard>().Snapshot());
         });
+        // Wait until the sensors have reported, as they have in the demo by the time anyone opens the page.
+        var board = server.Services.GetRequiredService<SensorStatusBoard>();
+        for (var i = 0; i < 300 && !board.Snapshot().Any(x => x.Records > 0); i++)
+        {
+            await Task.Delay(50);
+        }
         await server.AppendAsync("telemetry.temp", 40, partition: 0);
         await server.AppendAsync("telemetry.temp", 25, partition: 1);
         await server.AppendAsync("alarms", 3);
@@ -79,8 +92,13 @@ public sealed class StatusPageTests
         Assert.Contains("<td>telemetry.temp</td>", dom, StringComparison.Ordinal);
         Assert.Contains("<td>alarms</td>", dom, StringComparison.Ordinal);
         Assert.Contains("<td>cloud-kafka</td>", dom, StringComparison.Ordinal);
-        Assert.Contains("connection refused", dom, StringComparison.Ordinal);
-        Assert.Contains("bme280-greenhouse", dom, StringComparison.Ordinal);
+        Assert.Contains(LongError, dom, StringComparison.Ordinal);
+        Assert.Contains("<td>bme280-greenhouse</td>", dom, StringComparison.Ordinal);
+        Assert.Contains("<td>door-switch</td>", dom, StringComparison.Ordinal);
+        Assert.Contains("<td>simulated</td>", dom, StringComparison.Ordinal);
+        Assert.DoesNotContain("<p class=\"empty\">no sensors reported</p>", dom, StringComparison.Ordinal);
+        // Every card's content fits inside the card (the page's own layout check, in a 1200 px wide window).
+        Assert.Contains("data-overflow=\"\"", dom, StringComparison.Ordinal);
         var png = await File.ReadAllBytesAsync(screenshot);
         Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
         File.Copy(screenshot, "/tmp/edgestream-status.png", overwrite: true);

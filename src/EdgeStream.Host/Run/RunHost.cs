@@ -6,6 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 
 namespace EdgeStream.Host.Run;
@@ -110,13 +111,25 @@ internal static partial class RunHost
         builder.Services.AddSingleton(sp => holder.Store ?? throw new InvalidOperationException("The log is not open yet."));
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSystemd();
+        // Under systemd, AddSystemd forces the journal's console format; an explicit Logging:Console:FormatterName
+        // (json, for Fluent Bit and journald field extraction) must still win.
+        if (builder.Configuration["Logging:Console:FormatterName"] is { Length: > 0 } formatter)
+        {
+            builder.Services.Configure<ConsoleLoggerOptions>(o => o.FormatterName = formatter);
+        }
         builder.Services.AddSensorIngest(builder.Configuration);
+        if (UsesSimulatedSensors(builder.Configuration))
+        {
+            builder.Services.AddSimulatedSensorHardware();
+        }
         builder.Services.AddMqttIngest(builder.Configuration);
         builder.Services.AddForwarding(builder.Configuration);
+        builder.Services.AddKafkaSink().AddMqttSink().AddNatsSink().AddHttpSink();
         builder.Services.AddEdgeStreamHttp(builder.Configuration);
         builder.Services.AddEdgeStreamStatus("sinks", sp => sp.GetRequiredService<ForwardingEngine>().GetStatus().Sinks);
         builder.Services.AddEdgeStreamSecrets(_ => ConfigurationSecrets.From(builder.Configuration));
         builder.Services.AddEdgeStreamSinkCursors(sp => sp.GetRequiredService<IOptions<ForwardingOptions>>().Value.Sinks.Select(s => s.Name));
+        builder.Services.AddEdgeStreamStatus("sensors", sp => sp.GetRequiredService<EdgeStream.Ingest.Sensors.Diagnostics.SensorStatusBoard>().Snapshot());
         if (SystemdHelpers.IsSystemdService())
         {
             builder.Services.AddHostedService<SystemdWatchdog>();
@@ -183,6 +196,10 @@ internal static partial class RunHost
             : null;
 
     private const string ShutdownTimeoutKey = "shutdownTimeoutSeconds";
+
+    /// <summary>Whether any <c>Sensors</c> entry says <c>Driver: simulated</c> (the demo's do).</summary>
+    private static bool UsesSimulatedSensors(IConfiguration configuration)
+        => configuration.GetSection("Sensors").GetChildren().Any(s => string.Equals(s["Driver"]?.Trim(), "simulated", StringComparison.OrdinalIgnoreCase));
 
     [LoggerMessage(10, LogLevel.Critical, "EdgeStream stopped because {Stages} crashed; exiting with status 1 so the service manager restarts it")]
     private static partial void StageCrashed(ILogger logger, string stages);

@@ -9,18 +9,19 @@ namespace EdgeStream.Http.Metrics;
 /// </summary>
 internal sealed class MetricFamily
 {
-    // OpenTelemetry's default histogram boundaries; instruments may advise their own.
+    // OpenTelemetry's default histogram boundaries (meant for milliseconds); instruments may advise their own.
     private static readonly double[] DefaultBuckets = [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000];
 
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Series> _series = new(StringComparer.Ordinal);
 
-    public MetricFamily(string name, MetricKind kind, string help, double[]? buckets)
+    public MetricFamily(string name, MetricKind kind, string help, double[]? buckets, double scale = 1)
     {
+        Scale = scale;
         Name = name;
         Kind = kind;
         Help = help;
-        Buckets = kind == MetricKind.Histogram ? buckets ?? DefaultBuckets : [];
+        Buckets = kind == MetricKind.Histogram ? buckets ?? [.. DefaultBuckets.Select(b => b * scale)] : [];
     }
 
     public string Name { get; }
@@ -30,6 +31,9 @@ internal sealed class MetricFamily
     public string Help { get; }
 
     public double[] Buckets { get; }
+
+    /// <summary>Factor from the instrument's unit to the exported base unit (0.001 for milliseconds).</summary>
+    public double Scale { get; }
 
     /// <summary>Applies one measurement: adds (counters), replaces (observed values) or observes (histograms).</summary>
     public void Record(string labels, double value)

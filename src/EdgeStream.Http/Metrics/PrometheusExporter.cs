@@ -6,9 +6,13 @@ namespace EdgeStream.Http.Metrics;
 
 /// <summary>
 /// Publishes every System.Diagnostics.Metrics instrument of meters named <c>EdgeStream</c> or <c>EdgeStream.*</c>
-/// (EdgeStream.Log, .Mqtt, .Sensors, .Forwarding, ...) in the Prometheus text format. Names are the instrument names
-/// with dots as underscores (no meter prefix: ours already carry it); counters get the <c>_total</c> suffix; tags
-/// become labels. Counts from its creation. Thread-safe.
+/// (EdgeStream.Log, .Mqtt, .Sensors, .Forwarding, .Process, ...) and of .NET's built-in <c>System.Runtime</c> meter in
+/// the Prometheus text format, by Prometheus' naming rules: names are the instrument names with dots as underscores
+/// (no meter prefix: ours already carry it); values are in base units (<c>ms</c> instruments are exported in seconds)
+/// with the unit as a suffix (<c>_seconds</c>, <c>_bytes</c>); counters get <c>_total</c>; tags become labels; HELP
+/// is the description without the unit. A counter, up-down counter or histogram is present from its creation, at
+/// zero until its first measurement, so a fresh service shows every metric it has. Counts from its creation.
+/// Thread-safe.
 /// </summary>
 /// <remarks>
 /// Written instead of prometheus-net's MeterAdapter, which prefixes the meter name (giving
@@ -63,10 +67,13 @@ internal sealed class PrometheusExporter : IDisposable
     public void Dispose() => _listener.Dispose();
 
     private static bool IsOurs(string meter)
-        => meter == "EdgeStream" || meter.StartsWith("EdgeStream.", StringComparison.Ordinal);
+        => meter == "EdgeStream" || meter.StartsWith("EdgeStream.", StringComparison.Ordinal) || meter == "System.Runtime";
 
     private static void Record(object? state, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
-        => ((MetricFamily)state!).Record(PrometheusText.Labels(tags), value);
+    {
+        var family = (MetricFamily)state!;
+        family.Record(PrometheusText.Labels(tags), value * family.Scale);
+    }
 
     private MetricFamily? Family(Instrument instrument)
     {
@@ -75,9 +82,20 @@ internal sealed class PrometheusExporter : IDisposable
         {
             return null;
         }
+        var (suffix, scale) = PrometheusText.BaseUnit(instrument.Unit);
         var name = PrometheusText.MetricName(instrument.Name);
-        var help = string.IsNullOrEmpty(instrument.Unit) ? instrument.Description ?? "" : $"{instrument.Description} ({instrument.Unit})";
-        var family = _families.GetOrAdd(name, n => new MetricFamily(n, kind.Value, help, BucketsOf(instrument)));
+        if (suffix is not null && !name.EndsWith(suffix, StringComparison.Ordinal) && !name.Contains(suffix + "_", StringComparison.Ordinal))
+        {
+            name += suffix;
+        }
+        if (kind is not MetricKind.Counter and not MetricKind.ObservedCounter and not MetricKind.Histogram)
+        {
+            name = PrometheusText.GaugeName(name, instrument.Unit);
+        }
+        // promtool wants HELP on every metric; the instrument name is better than nothing.
+        var help = string.IsNullOrWhiteSpace(instrument.Description) ? instrument.Name : instrument.Description;
+        var buckets = BucketsOf(instrument)?.Select(b => b * scale).ToArray();
+        var family = _families.GetOrAdd(name, n => new MetricFamily(n, kind.Value, help, buckets, scale));
         // Two instruments of different kinds cannot share a name in Prometheus: the first one keeps it.
         return family.Kind == kind ? family : null;
     }
@@ -111,7 +129,13 @@ internal sealed class PrometheusExporter : IDisposable
         var series = family.Snapshot();
         if (series.Count == 0)
         {
-            return;
+            if (family.Kind is MetricKind.ObservedGauge or MetricKind.ObservedCounter)
+            {
+                // Nothing observed (e.g. no sink configured): there is no value to show.
+                return;
+            }
+            // Created but not yet measured: zero, so dashboards and alerts see the series from the start.
+            series = [(string.Empty, 0, 0, family.Kind == MetricKind.Histogram ? new long[family.Buckets.Length + 1] : null)];
         }
         var counter = family.Kind is MetricKind.Counter or MetricKind.ObservedCounter;
         var name = counter && !family.Name.EndsWith("_total", StringComparison.Ordinal) ? family.Name + "_total" : family.Name;

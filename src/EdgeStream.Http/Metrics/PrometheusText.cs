@@ -14,6 +14,37 @@ internal static class PrometheusText
     /// <summary><c>edgestream.log.appended.records</c> → <c>edgestream_log_appended_records</c>: anything outside <c>[a-zA-Z0-9_:]</c> becomes <c>_</c>.</summary>
     public static string MetricName(string name) => Sanitize(name, allowColon: true);
 
+    /// <summary>
+    /// The Prometheus base-unit suffix of a UCUM unit and the factor to it: <c>s</c> → <c>_seconds</c>; <c>ms</c> →
+    /// <c>_seconds</c> × 0.001; <c>By</c> → <c>_bytes</c>; anything else (annotations such as <c>{record}</c>) none.
+    /// </summary>
+    public static (string? Suffix, double Scale) BaseUnit(string? unit) => unit switch
+    {
+        "s" => ("_seconds", 1),
+        "ms" => ("_seconds", 0.001),
+        "By" => ("_bytes", 1),
+        _ => (null, 1),
+    };
+
+    /// <summary>
+    /// A gauge may not end in <c>_count</c> (Prometheus reserves it for histograms and summaries), which .NET's own
+    /// instruments do (<c>dotnet.timer.count</c>, unit <c>{timer}</c>): the unit's plural replaces it
+    /// (<c>dotnet_timers</c>, <c>dotnet_assemblies</c>). Other names are returned unchanged.
+    /// </summary>
+    public static string GaugeName(string name, string? unit)
+    {
+        if (!name.EndsWith("_count", StringComparison.Ordinal) || unit is not { Length: > 2 } || unit[0] != '{' || unit[^1] != '}')
+        {
+            return name;
+        }
+        var thing = LabelName(unit[1..^1]);
+        var plural = thing.EndsWith('y') ? thing[..^1] + "ies" : thing + "s";
+        var stem = name[..^"_count".Length];
+        return stem.EndsWith("_" + thing, StringComparison.Ordinal) ? stem[..^thing.Length] + plural
+            : stem == thing ? plural
+            : stem + "_" + plural;
+    }
+
     /// <summary>A label name: <c>[a-zA-Z_][a-zA-Z0-9_]*</c>.</summary>
     public static string LabelName(string name) => Sanitize(name, allowColon: false);
 

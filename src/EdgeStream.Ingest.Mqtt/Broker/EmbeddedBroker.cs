@@ -25,6 +25,7 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
         _logger = logger;
         _authenticator = new MqttAuthenticator(options);
         Clients = new ClientRegistry();
+        metrics.ObserveConnections(() => Clients.Count);
         _server = new MqttServerFactory().CreateMqttServer(BuildServerOptions(options), new MqttNetLoggerBridge(logger));
 
         var gatekeeper = new ConnectionGatekeeper(_authenticator, options.Limits, Clients, metrics, logger);

@@ -19,8 +19,11 @@ internal sealed class SensorMetrics
     private readonly Counter<long> _records;
     private readonly Counter<long> _dropped;
 
-    public SensorMetrics(IMeterFactory meterFactory)
+    private readonly SensorStatusBoard? _board;
+
+    public SensorMetrics(IMeterFactory meterFactory, SensorStatusBoard? board = null)
     {
+        _board = board;
         Meter = meterFactory.Create(MeterName);
         _readErrors = Meter.CreateCounter<long>(ReadErrors, description: "Failed sensor reads (absent device, NACK, CRC, out of range, stuck).");
         _reads = Meter.CreateCounter<long>(Reads, description: "Successful sensor reads.");
@@ -30,11 +33,33 @@ internal sealed class SensorMetrics
 
     public Meter Meter { get; }
 
-    public void ReadFailed(string sensor, string reason) => _readErrors.Add(1, new("sensor", sensor), new("reason", reason));
+    /// <summary>Creates the sensor's series at zero, so they exist before its first reading.</summary>
+    public void Known(string sensor, string type = "", string driver = "", string topic = "")
+    {
+        _board?.Known(sensor, type, driver, topic);
+        var tag = new KeyValuePair<string, object?>("sensor", sensor);
+        _reads.Add(0, tag);
+        _records.Add(0, tag);
+        _dropped.Add(0, tag);
+    }
 
-    public void ReadSucceeded(string sensor) => _reads.Add(1, new KeyValuePair<string, object?>("sensor", sensor));
+    public void ReadFailed(string sensor, string reason, string? detail = null)
+    {
+        _readErrors.Add(1, new("sensor", sensor), new("reason", reason));
+        _board?.ReadFailed(sensor, detail is null ? reason : $"{reason}: {detail}");
+    }
 
-    public void RecordAppended(string sensor) => _records.Add(1, new KeyValuePair<string, object?>("sensor", sensor));
+    public void ReadSucceeded(string sensor)
+    {
+        _reads.Add(1, new KeyValuePair<string, object?>("sensor", sensor));
+        _board?.ReadSucceeded(sensor);
+    }
+
+    public void RecordAppended(string sensor)
+    {
+        _records.Add(1, new KeyValuePair<string, object?>("sensor", sensor));
+        _board?.RecordAppended(sensor);
+    }
 
     public void ReadingDropped(string sensor) => _dropped.Add(1, new KeyValuePair<string, object?>("sensor", sensor));
 }

@@ -4,15 +4,19 @@ using EdgeStream.Ingest.Sensors.Options;
 
 namespace EdgeStream.Ingest.Sensors.Hardware;
 
-/// <summary>Where a source's device comes from: the Pi's buses or the simulated chips. Implementations are thread-safe.</summary>
-internal interface ISensorHardware
+/// <summary>
+/// Where a source's device comes from: the Pi's buses, or another implementation registered as the keyed service
+/// <see cref="SensorHardwareKeys.Simulated"/> for sources configured with <c>Driver: simulated</c>. Implementations
+/// are thread-safe.
+/// </summary>
+public interface ISensorHardware
 {
+    /// <summary>The I2C device at <paramref name="address"/> on the sensor's bus.</summary>
     I2cDevice OpenI2c(SensorOptions sensor, int address);
 
+    /// <summary>The GPIO controller the sensor's pin is on.</summary>
     GpioController Gpio(SensorOptions sensor);
 
+    /// <summary>The sensor's 1-Wire temperature probe.</summary>
     IOneWireThermometer OpenThermometer(SensorOptions sensor);
-
-    /// <summary>Runs the demo stimulus of a GPIO source until cancelled (nothing on real hardware).</summary>
-    Task RunStimulusAsync(SensorOptions sensor, TimeProvider time, CancellationToken cancellationToken);
 }

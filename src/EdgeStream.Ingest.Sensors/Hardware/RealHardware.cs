@@ -18,8 +18,6 @@ internal sealed class RealHardware : ISensorHardware, IDisposable
 
     public IOneWireThermometer OpenThermometer(SensorOptions sensor) => new BindingThermometer(new OneWireThermometerDevice(sensor.OneWireBus, sensor.DeviceId!));
 
-    public Task RunStimulusAsync(SensorOptions sensor, TimeProvider time, CancellationToken cancellationToken) => Task.CompletedTask;
-
     public void Dispose()
     {
         if (_gpio.IsValueCreated)

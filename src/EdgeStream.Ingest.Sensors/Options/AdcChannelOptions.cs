@@ -1,7 +1,7 @@
 namespace EdgeStream.Ingest.Sensors.Options;
 
 /// <summary>One ADS1115 input: which multiplexer setting, which range, and the linear map to engineering units.</summary>
-internal sealed class AdcChannelOptions
+public sealed class AdcChannelOptions
 {
     /// <summary>Quantity name in the record (<c>soil_moisture</c>).</summary>
     public string Name { get; set; } = "";

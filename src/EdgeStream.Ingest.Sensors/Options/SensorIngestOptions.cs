@@ -1,7 +1,8 @@
 namespace EdgeStream.Ingest.Sensors.Options;
 
 /// <summary>The configured sources (configuration section <c>Sensors</c>, a list).</summary>
-internal sealed class SensorIngestOptions
+public sealed class SensorIngestOptions
 {
+    /// <summary>The sources, in configuration order.</summary>
     public List<SensorOptions> Sensors { get; set; } = [];
 }

@@ -1,8 +1,9 @@
 namespace EdgeStream.Ingest.Sensors.Options;
 
 /// <summary>One entry of the <c>Sensors</c> configuration list. Bound from configuration; validated at start.</summary>
-internal sealed class SensorOptions
+public sealed class SensorOptions
 {
+    /// <summary>Unique name of the source; the record key unless <see cref="PartitionKey"/> is set.</summary>
     public string Name { get; set; } = "";
 
     /// <summary>One of <see cref="SensorTypes.All"/>.</summary>

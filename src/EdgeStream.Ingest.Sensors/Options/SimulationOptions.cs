@@ -1,7 +1,7 @@
 namespace EdgeStream.Ingest.Sensors.Options;
 
 /// <summary>How a simulated chip behaves: its random seed and whether demo stimuli drive GPIO inputs.</summary>
-internal sealed class SimulationOptions
+public sealed class SimulationOptions
 {
     /// <summary>Seed of the chip's noise; derived from the sensor name when unset, so runs repeat.</summary>
     public int? Seed { get; set; }

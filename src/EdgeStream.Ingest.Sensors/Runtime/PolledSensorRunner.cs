@@ -119,7 +119,7 @@ internal sealed class PolledSensorRunner(
     private void Fail(string reason, string detail)
     {
         ConsecutiveFailures++;
-        metrics.ReadFailed(options.Name, reason);
+        metrics.ReadFailed(options.Name, reason, detail);
         SensorLog.ReadFailed(logger, options.Name, reason, ConsecutiveFailures, Cadence.Backoff(ConsecutiveFailures, options.PollInterval), detail);
     }
 }

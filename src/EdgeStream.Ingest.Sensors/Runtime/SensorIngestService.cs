@@ -34,6 +34,10 @@ internal sealed class SensorIngestService(
         var byName = sensors.ToDictionary(s => s.Name, StringComparer.Ordinal);
         var writer = WriteAsync(queue.Reader, byName, stoppingToken);
         SensorLog.IngestStarted(_logger, sensors.Count);
+        foreach (var sensor in sensors)
+        {
+            metrics.Known(sensor.Name, sensor.Kind, sensor.Simulated ? "simulated" : "real", sensor.Topic);
+        }
         try
         {
             await Task.WhenAll(sensors.Select(s => RunSourceAsync(s, queue.Writer, stoppingToken))).ConfigureAwait(false);
@@ -88,28 +92,9 @@ internal sealed class SensorIngestService(
         {
             case SensorTypes.GpioInput:
             case SensorTypes.PulseCounter:
-                using (var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
-                {
-                    var stimulus = devices.RunStimulusAsync(sensor, time, stop.Token);
-                    try
-                    {
-                        await (sensor.Kind == SensorTypes.GpioInput
-                            ? new GpioInputSource(sensor, devices.Gpio(sensor), queue, metrics, _logger, time).RunAsync(cancellationToken)
-                            : new PulseCounterSource(sensor, devices.Gpio(sensor), queue, metrics, time).RunAsync(cancellationToken)).ConfigureAwait(false);
-                    }
-                    finally
-                    {
-                        // The demo stimulus ends with its source.
-                        await stop.CancelAsync().ConfigureAwait(false);
-                        try
-                        {
-                            await stimulus.ConfigureAwait(false);
-                        }
-                        catch (OperationCanceledException)
-                        {
-                        }
-                    }
-                }
+                await (sensor.Kind == SensorTypes.GpioInput
+                    ? new GpioInputSource(sensor, devices.Gpio(sensor), queue, metrics, _logger, time).RunAsync(cancellationToken)
+                    : new PulseCounterSource(sensor, devices.Gpio(sensor), queue, metrics, time).RunAsync(cancellationToken)).ConfigureAwait(false);
                 break;
             default:
                 using (var polled = SensorFactory.CreatePolled(sensor, devices))

@@ -8,8 +8,9 @@ namespace EdgeStream.Ingest.Sensors.Sources;
 /// (<c>YES</c> on the CRC line, then <c>t=</c> millidegrees), reporting a CRC failure distinctly. Used for simulated
 /// probes, because the binding hard-codes <c>/sys/devices</c> as its root.
 /// </summary>
-internal static class W1SlaveParser
+public static class W1SlaveParser
 {
+    /// <summary>The temperature in <paramref name="text"/>; a <see cref="SensorReadException"/> when the CRC line says NO or no value is there.</summary>
     public static Temperature Parse(string text)
     {
         int newline = text.IndexOf('\n', StringComparison.Ordinal);

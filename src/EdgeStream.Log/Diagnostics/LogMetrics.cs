@@ -40,5 +40,16 @@ internal sealed class LogMetrics : IDisposable
     public void ObserveTopicSizes(Func<IEnumerable<Measurement<long>>> observe)
         => _meter.CreateObservableGauge("edgestream.log.topic.bytes", observe, "By", "Bytes on disk per topic.");
 
+    /// <summary>Publishes partitions per topic, the bytes the log holds and, when set, its disk budget.</summary>
+    public void ObserveStore(Func<IEnumerable<Measurement<long>>> partitions, Func<long> usedBytes, long? budgetBytes)
+    {
+        _meter.CreateObservableGauge("edgestream.log.partitions", partitions, "{partition}", "Partitions per topic.");
+        _meter.CreateObservableGauge("edgestream.log.disk.used", usedBytes, "By", "Bytes the log holds on disk (counted against the disk budget).");
+        if (budgetBytes is { } budget)
+        {
+            _meter.CreateObservableGauge("edgestream.log.disk.budget", () => budget, "By", "The disk budget, Log:MaxDiskBytes.");
+        }
+    }
+
     public void Dispose() => _meter.Dispose();
 }

@@ -43,6 +43,7 @@ public sealed class EndToEndTests : IDisposable
         builder.Configuration.AddInMemoryCollection(settings);
         builder.Services.AddSingleton(store);
         builder.Services.AddSensorIngest(builder.Configuration);
+        builder.Services.AddSimulatedSensorHardware();
         using (var host = builder.Build())
         {
             await host.StartAsync(ct);

@@ -1,7 +1,7 @@
 using EdgeStream.FirmwareSim.Chips;
 using EdgeStream.FirmwareSim.Chips.Bmx280;
 using EdgeStream.FirmwareSim.Chips.Signals;
-using EdgeStream.Ingest.Sensors.Hardware;
+using EdgeStream.Simulation.Sensors;
 using EdgeStream.Ingest.Sensors.Options;
 using EdgeStream.Ingest.Sensors.Runtime;
 using EdgeStream.Ingest.Sensors.Sources;

@@ -1,5 +1,5 @@
 using EdgeStream.FirmwareSim.Chips.Signals;
-using EdgeStream.Ingest.Sensors.Hardware;
+using EdgeStream.Simulation.Sensors;
 using EdgeStream.Ingest.Sensors.Options;
 using EdgeStream.Ingest.Sensors.Runtime;
 using EdgeStream.Ingest.Sensors.Sources;

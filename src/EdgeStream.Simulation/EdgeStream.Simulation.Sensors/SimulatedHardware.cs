@@ -6,18 +6,20 @@ using EdgeStream.FirmwareSim.Chips.Bmx280;
 using EdgeStream.FirmwareSim.Chips.Gpio;
 using EdgeStream.FirmwareSim.Chips.OneWire;
 using EdgeStream.FirmwareSim.Chips.Signals;
+using EdgeStream.Ingest.Sensors.Hardware;
 using EdgeStream.Ingest.Sensors.Options;
 using EdgeStream.Ingest.Sensors.Sources;
 using UnitsNet;
 
-namespace EdgeStream.Ingest.Sensors.Hardware;
+namespace EdgeStream.Simulation.Sensors;
 
 /// <summary>
 /// The simulated chips of the sources configured with <c>Driver: simulated</c>, one per sensor name, created on
 /// first use with day-cycle demo signals seeded from the sensor (so runs repeat). Tests put their own chips in
-/// with <see cref="Use"/> before the ingest starts, and reach them to inject faults. Thread-safe.
+/// with <see cref="Use"/> before the ingest starts, and reach them to inject faults. GPIO inputs get their demo
+/// stimulus from <see cref="RunStimulusAsync"/>, which the host's stimulus service runs. Thread-safe.
 /// </summary>
-internal sealed class SimulatedHardware : ISensorHardware, IDisposable
+public sealed class SimulatedHardware : ISensorHardware, IDisposable
 {
     private readonly ConcurrentDictionary<string, SimulatedI2cChip> _chips = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, OneWireSimTree> _trees = new(StringComparer.Ordinal);
@@ -28,26 +30,32 @@ internal sealed class SimulatedHardware : ISensorHardware, IDisposable
 
     private readonly TimeProvider _time;
 
+    /// <summary>Simulated chips timed by <paramref name="timeProvider"/>.</summary>
     public SimulatedHardware(TimeProvider timeProvider)
     {
         _time = timeProvider;
         _gpio = new Lazy<GpioController>(() => new GpioController(_driver));
     }
 
+    /// <summary>The GPIO driver every simulated pin is on.</summary>
     public SimulatedGpioDriver GpioDriver => _driver;
 
     /// <summary>Makes <paramref name="chip"/> the device of sensor <paramref name="sensorName"/>.</summary>
     public void Use(string sensorName, SimulatedI2cChip chip) => _chips[sensorName] = chip;
 
+    /// <summary>The chip of sensor <paramref name="sensorName"/>, once created or put in.</summary>
     public SimulatedI2cChip? Chip(string sensorName) => _chips.GetValueOrDefault(sensorName);
 
     /// <summary>The 1-Wire tree sources with this root use (the default temp tree for null).</summary>
     public OneWireSimTree Tree(string? root) => _trees.GetOrAdd(root ?? DefaultRoot(), r => new OneWireSimTree(r, timeProvider: _time));
 
+    /// <inheritdoc/>
     public I2cDevice OpenI2c(SensorOptions sensor, int address) => _chips.GetOrAdd(sensor.Name, _ => DemoChip(sensor, address));
 
+    /// <inheritdoc/>
     public GpioController Gpio(SensorOptions sensor) => _gpio.Value;
 
+    /// <inheritdoc/>
     public IOneWireThermometer OpenThermometer(SensorOptions sensor)
     {
         var tree = Tree(sensor.Simulation.OneWireRoot);
@@ -59,6 +67,7 @@ internal sealed class SimulatedHardware : ISensorHardware, IDisposable
         return new SimulatedThermometer(tree, id);
     }
 
+    /// <summary>Drives the demo input of a simulated GPIO source (pulse train, door contact) until cancelled.</summary>
     public Task RunStimulusAsync(SensorOptions sensor, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         if (!sensor.Simulation.Stimulus)
@@ -71,6 +80,7 @@ internal sealed class SimulatedHardware : ISensorHardware, IDisposable
             : GpioStimulus.RunContactAsync(GpioDriver, pin, sensor.Simulation.ToggleInterval, Seed(sensor), timeProvider, cancellationToken);
     }
 
+    /// <summary>Closes the GPIO controller and deletes the temporary 1-Wire tree.</summary>
     public void Dispose()
     {
         if (_gpio.IsValueCreated)

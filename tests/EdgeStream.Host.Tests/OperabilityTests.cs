@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+
+namespace EdgeStream.Host.Tests;
+
+/// <summary>What an operator sees of the real <c>edgestream run</c> process: its /metrics and its console log format.</summary>
+public class OperabilityTests
+{
+    [Fact]
+    public async Task Metrics_of_an_idle_then_a_busy_service_pass_promtool_and_show_every_known_series_from_the_start()
+    {
+        var dir = Directory.CreateTempSubdirectory("edgestream-metrics-");
+        try
+        {
+            var port = FreePort();
+            // A sink whose upstream is down: its state and lag series must show too.
+            using var service = new RunProcess(new Dictionary<string, string>(), null, "run", "--data", Path.Combine(dir.FullName, "data"),
+                "--mqtt-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), "--http-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--sink", "http://127.0.0.1:9/ingest");
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+            var idle = await MetricsWhenAsync(http, service, t => t.Contains("edgestream_forwarding_sink_state{", StringComparison.Ordinal));
+
+            await PromtoolAsync(idle, dir.FullName, "idle");
+            foreach (var series in (string[])[
+                "edgestream_build_info{commit=\"", "process_cpu_seconds_total ", "process_resident_memory_bytes ", "process_open_fds ",
+                "process_max_fds ", "process_start_time_seconds ", "dotnet_gc_collections_total", "dotnet_thread_pool_work_item_count_total ", "dotnet_timers ",
+                "edgestream_mqtt_connections 0\n", "edgestream_mqtt_messages_received_total{source=\"broker\"} 0\n",
+                "edgestream_log_appended_records_total 0\n", "edgestream_log_fsync_duration_seconds_count 0\n", "edgestream_log_disk_used_bytes ",
+                "edgestream_forwarding_sent_records_total 0\n"])
+            {
+                Assert.Contains(series, idle, StringComparison.Ordinal);
+            }
+            Assert.DoesNotContain("(ms)", idle, StringComparison.Ordinal);
+
+            for (var i = 0; i < 5; i++)
+            {
+                (await http.PostAsync($"api/v1/topics/busy-{i % 2}/records", new StringContent("{\"value\":\"x\"}\n{\"value\":\"y\"}\n", Encoding.UTF8, "application/x-ndjson"))).EnsureSuccessStatusCode();
+            }
+            var busy = await MetricsWhenAsync(http, service, t => t.Contains("edgestream_forwarding_lag_records{partition=\"0\",sink=", StringComparison.Ordinal));
+            await PromtoolAsync(busy, dir.FullName, "busy");
+            Assert.Contains("edgestream_log_appended_records_total{topic=\"busy-1\"} 4\n", busy, StringComparison.Ordinal);
+            Assert.Contains("edgestream_log_partitions{topic=\"busy-0\"} 1\n", busy, StringComparison.Ordinal);
+            Assert.Equal(0, await service.StopAsync(TimeSpan.FromSeconds(30)));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Json_console_format_from_configuration_is_honoured_even_under_systemd()
+    {
+        var dir = Directory.CreateTempSubdirectory("edgestream-json-");
+        try
+        {
+            var environment = new Dictionary<string, string> { ["EDGESTREAM__Logging__Console__FormatterName"] = "json" };
+            using var service = new RunProcess(environment, dir.FullName, "run", "--data", Path.Combine(dir.FullName, "data"), "--mqtt-port", "0", "--http-port", "0");
+            var deadline = Stopwatch.StartNew();
+            JsonElement? started = null;
+            while (started is null && deadline.Elapsed < TimeSpan.FromSeconds(60))
+            {
+                started = service.Output.Split('\n').Where(l => l.StartsWith('{')).Select(Parse)
+                    .FirstOrDefault(e => e?.GetProperty("Category").GetString() == "Microsoft.Hosting.Lifetime");
+                await Task.Delay(100);
+            }
+            Assert.True(started is not null, service.Output);
+            Assert.Equal("Information", started.Value.GetProperty("LogLevel").GetString());
+            Assert.True(started.Value.TryGetProperty("EventId", out _));
+            Assert.DoesNotContain(service.Output.Split('\n'), l => l.StartsWith("<6>", StringComparison.Ordinal));
+            Assert.Equal(0, await service.StopAsync(TimeSpan.FromSeconds(30)));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    private static JsonElement? Parse(string line)
+    {
+        try
+        {
+            return JsonDocument.Parse(line).RootElement;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static async Task<string> MetricsWhenAsync(HttpClient http, RunProcess service, Func<string, bool> ready)
+    {
+        var last = "";
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            try
+            {
+                last = await http.GetStringAsync("metrics");
+                if (ready(last))
+                {
+                    return last;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            await Task.Delay(100);
+        }
+        Assert.Fail("metrics never showed the expected series:\n" + last + "\n" + service.Output);
+        return last;
+    }
+
+    /// <summary>Prometheus' own linter (Debian package prometheus): exit 0 and no complaint.</summary>
+    private static async Task PromtoolAsync(string metrics, string dir, string name)
+    {
+        var start = new ProcessStartInfo("promtool", ["check", "metrics"])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        using var promtool = Process.Start(start)!;
+        await promtool.StandardInput.WriteAsync(metrics);
+        promtool.StandardInput.Close();
+        var output = await promtool.StandardOutput.ReadToEndAsync() + await promtool.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await promtool.WaitForExitAsync(timeout.Token);
+        await File.WriteAllTextAsync(Path.Combine(dir, name + ".prom"), metrics);
+        Assert.True(promtool.ExitCode == 0 && output.Trim().Length == 0, $"promtool on the {name} service: {output}\n{metrics}");
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+}
