@@ -10,7 +10,7 @@ namespace EdgeStream.Ingest.Mqtt.Tests;
 /// </summary>
 public sealed class HostileClientTests
 {
-    private const long Claim256MB = 256L * 1024 * 1024;
+    private const long Claim256MB = 268_435_455; // 256 MiB - 1: the largest remaining length MQTT can encode
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
