@@ -69,7 +69,7 @@ internal sealed class GuardedChannelAdapter : IMqttChannelAdapter
         {
             packet = await _inner.ReceivePacketAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (PacketTooLargeException e)
+        catch (Exception thrown) when (TooLarge(thrown) is { } e)
         {
             _metrics.ConnectionClosed(e.IsConnect ? "connect-too-large" : "packet-too-large");
             MqttIngestLog.PacketTooLarge(_logger, Connection.Client?.ClientId ?? "", Connection.Remote.ToString(), e.Size, e.Limit);
@@ -87,6 +87,22 @@ internal sealed class GuardedChannelAdapter : IMqttChannelAdapter
                 return null!;
         }
         return packet;
+    }
+
+    /// <summary>
+    /// The size refusal, however MQTTnet's adapter passed it on: as is, or (when the read completed synchronously and
+    /// it took the task's <c>Result</c>) inside an AggregateException inside a MqttCommunicationException.
+    /// </summary>
+    private static PacketTooLargeException? TooLarge(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is PacketTooLargeException tooLarge)
+            {
+                return tooLarge;
+            }
+        }
+        return null;
     }
 
     public Task SendPacketAsync(MqttPacket packet, CancellationToken cancellationToken)
@@ -120,6 +136,7 @@ internal sealed class GuardedChannelAdapter : IMqttChannelAdapter
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 // The peer is gone or not reading: closing is all that is left.
+                MqttIngestLog.ConnectionFailed(_logger, Connection.Remote.ToString(), "DISCONNECT not sent: " + e.Message);
             }
         }
         Connection.Abort();
