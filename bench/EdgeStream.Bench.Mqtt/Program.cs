@@ -3,6 +3,8 @@
 //   dotnet run -c Release --project bench/EdgeStream.Bench.Mqtt -- [--seconds 10] [--window 16] [--connections 10,100] [--diagnose]
 // --diagnose adds EdgeStream's broker with a log that stores nothing, to separate broker cost from log cost.
 // The EdgeStream broker runs in a child process (this program with "serve") so its RSS is measured alone.
+// --hostile [--attackers 100] [--stream-mib 2] [--seconds 10]: the unauthenticated 256 MiB CONNECT attack instead
+// (RSS before/after, EdgeStream beside Mosquitto).
 using System.Globalization;
 using EdgeStream.Bench.Mqtt;
 
@@ -12,6 +14,10 @@ if (args.Length > 0 && args[0] == "serve")
 }
 
 var seconds = IntArg(args, "--seconds", 10);
+if (args.Contains("--hostile"))
+{
+    return await HostileBench.RunAsync(IntArg(args, "--attackers", 100), IntArg(args, "--stream-mib", 2), seconds);
+}
 var window = IntArg(args, "--window", 16);
 var connections = (StringArg(args, "--connections") ?? "10,100").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
 var payload = 64;

@@ -46,4 +46,22 @@ internal static partial class MqttIngestLog
 
     [LoggerMessage(4023, LogLevel.Warning, "MQTT upstream {Upstream}: subscription to '{Filter}' refused by the broker: {Result}")]
     public static partial void UpstreamSubscribeRefused(ILogger logger, string upstream, string filter, string result);
+
+    [LoggerMessage(4040, LogLevel.Warning, "MQTT connection from {Remote} (client '{ClientId}') closed: packet of {Size} bytes exceeds the limit of {Limit} bytes")]
+    public static partial void PacketTooLarge(ILogger logger, string clientId, string remote, long size, int limit);
+
+    [LoggerMessage(4041, LogLevel.Debug, "MQTT connection from {Remote} refused at accept: {Reason}")]
+    public static partial void ConnectionRefusedAtAccept(ILogger logger, string remote, string reason);
+
+    [LoggerMessage(4042, LogLevel.Information, "MQTT connection from {Remote} closed: no CONNECT completed within {Timeout}")]
+    public static partial void ConnectTimedOut(ILogger logger, string remote, TimeSpan timeout);
+
+    [LoggerMessage(4043, LogLevel.Debug, "MQTT connection from {Remote} ended: {Reason}")]
+    public static partial void ConnectionFailed(ILogger logger, string remote, string reason);
+
+    [LoggerMessage(4044, LogLevel.Error, "MQTT connection from {Remote} failed; only this connection is affected")]
+    public static partial void ConnectionError(ILogger logger, Exception exception, string remote);
+
+    [LoggerMessage(4045, LogLevel.Warning, "MQTT listener: accepting a connection failed; still listening")]
+    public static partial void AcceptFailed(ILogger logger, Exception exception);
 }

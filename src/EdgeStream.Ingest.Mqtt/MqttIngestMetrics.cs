@@ -15,6 +15,7 @@ internal sealed class MqttIngestMetrics : IDisposable
     private readonly Counter<long> _acked;
     private readonly Counter<long> _rejected;
     private readonly Histogram<double> _ackLatency;
+    private readonly Counter<long> _connectionsRefused;
 
     public MqttIngestMetrics(IMeterFactory? meterFactory = null)
     {
@@ -23,6 +24,8 @@ internal sealed class MqttIngestMetrics : IDisposable
         _acked = _meter.CreateCounter<long>("edgestream.mqtt.messages.acked", "{message}", "Messages acknowledged after they were durable.");
         _rejected = _meter.CreateCounter<long>("edgestream.mqtt.messages.rejected", "{message}", "Messages refused, by reason.");
         _ackLatency = _meter.CreateHistogram<double>("edgestream.mqtt.ack.latency", "ms", "Time from receiving a PUBLISH to sending its acknowledgement.");
+        _connectionsRefused = _meter.CreateCounter<long>("edgestream.mqtt.connections.refused", "{connection}",
+            "Connections refused or closed by a connection-level bound or at CONNECT, by reason.");
         // The sources are known: both series exist from the start, at zero.
         foreach (var source in (string[])["broker", "upstream"])
         {
@@ -47,6 +50,13 @@ internal sealed class MqttIngestMetrics : IDisposable
         => _meter.CreateObservableUpDownCounter("edgestream.mqtt.connections", count, "{connection}", "Client connections of the embedded broker.");
 
     public void Rejected(string reason) => _rejected.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    /// <summary>A connection refused at accept or CONNECT, or closed by a bound (packet size, CONNECT timeout).</summary>
+    public void ConnectionClosed(string reason) => _connectionsRefused.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    /// <summary>Publishes the number of connections that have not completed CONNECT (one source per broker).</summary>
+    public void ObservePendingConnections(Func<int> pending)
+        => _meter.CreateObservableGauge("edgestream.mqtt.connections.pending", pending, "{connection}", "Connections accepted that have not completed CONNECT.");
 
     public void Dispose() => _meter.Dispose();
 }

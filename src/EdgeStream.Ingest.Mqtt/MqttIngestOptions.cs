@@ -106,6 +106,44 @@ internal sealed class MqttLimitsOptions
 
     /// <summary>Token bucket size for <see cref="PublishRatePerSecond"/>; defaults to one second's worth.</summary>
     public int PublishBurst { get; set; }
+
+    // Connection-level bounds, enforced before MQTTnet buffers anything (see Broker/Transport).
+
+    /// <summary>Largest packet accepted after CONNECT, fixed header included; 0 = MaxPayloadBytes + 64 KiB for topic and properties.</summary>
+    public int MaxPacketBytes { get; set; }
+
+    /// <summary>Largest CONNECT packet.</summary>
+    public int MaxConnectPacketBytes { get; set; } = 64 * 1024;
+
+    /// <summary>A connection that has not completed TLS and CONNECT within this time is closed.</summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Connections accepted but not yet through CONNECT; more are closed at accept.</summary>
+    public int MaxPendingConnections { get; set; } = 128;
+
+    /// <summary>New connections per second per peer address (token bucket); 0 = unlimited.</summary>
+    public double ConnectRatePerAddress { get; set; } = 20;
+
+    /// <summary>Bucket size for <see cref="ConnectRatePerAddress"/>.</summary>
+    public int ConnectBurstPerAddress { get; set; } = 100;
+
+    /// <summary>Failed logins from one address before it must wait (1 s, doubling per failure up to <see cref="LoginDelayMax"/>).</summary>
+    public int LoginFailuresBeforeDelay { get; set; } = 5;
+
+    /// <summary>Longest wait imposed on an address after failed logins; also how long failures are remembered.</summary>
+    public TimeSpan LoginDelayMax { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Peer addresses tracked by the connect rate and the login throttle (each); beyond it they share one entry.</summary>
+    public int MaxTrackedAddresses { get; set; } = 4096;
+
+    /// <summary>Apply the connect rate and login throttle to loopback peers too (off: local processes are not throttled).</summary>
+    public bool ThrottleLoopback { get; set; }
+
+    /// <summary>Client→server topic aliases a connection may define (announced in CONNACK); 0 refuses aliases.</summary>
+    public int TopicAliasMaximum { get; set; } = 16;
+
+    /// <summary>The packet size limit in force after CONNECT.</summary>
+    internal int EffectiveMaxPacketBytes => MaxPacketBytes > 0 ? MaxPacketBytes : (int)Math.Min(int.MaxValue, MaxPayloadBytes + 65_536L);
 }
 
 /// <summary>One routing rule.</summary>

@@ -88,7 +88,7 @@ public sealed class LimitsAndAuthTests
     }
 
     [Fact]
-    public async Task Exceeding_max_in_flight_gets_0x97()
+    public async Task A_client_exceeding_the_announced_receive_maximum_is_disconnected_with_0x93()
     {
         GatedIngestLog? gate = null;
         await using var broker = await TestBroker.StartAsync(o => o.Limits.MaxInFlightPerClient = 3, log => gate = new GatedIngestLog(log));
@@ -98,16 +98,25 @@ public sealed class LimitsAndAuthTests
             Interlocked.Increment(ref intercepted);
             return Task.CompletedTask;
         };
-        using var client = await broker.ConnectAsync("window");
-        var publishes = Enumerable.Range(0, 3).Select(_ => client.PublishAsync(Qos1("t"), Ct)).ToList();
-        await Poll.UntilAsync(() => Task.FromResult(gate!.Appends == 3 ? "" : null));
-        var fourth = client.PublishAsync(Qos1("t"), Ct);
-        // Release durability only once the broker has handled the fourth PUBLISH (while three acks are held).
+        var client = new MqttClientFactory().CreateMqttClient();
+        var connected = await client.ConnectAsync(broker.ClientOptions("window").Build(), Ct);
+        Assert.Equal((ushort)3, connected.ReceiveMaximum);
+        var disconnected = new TaskCompletionSource<MqttClientDisconnectedEventArgs>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.DisconnectedAsync += e =>
+        {
+            disconnected.TrySetResult(e);
+            return Task.CompletedTask;
+        };
+        // MQTTnet's client does not enforce the server's Receive Maximum, so it can overrun it like a hostile client.
+        var publishes = Enumerable.Range(0, 4).Select(_ => client.PublishAsync(Qos1("t"), Ct)).ToList();
         await Poll.UntilAsync(() => Task.FromResult(Volatile.Read(ref intercepted) == 4 ? "" : null));
+        var args = await disconnected.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        Assert.Equal(MqttClientDisconnectReason.ReceiveMaximumExceeded, args.Reason);
         gate!.Release();
-        Assert.All(await Task.WhenAll(publishes), r => Assert.True(r.IsSuccess));
-        Assert.Equal(MqttClientPublishReasonCode.QuotaExceeded, (await fourth).ReasonCode);
         Assert.Equal(3, (await broker.ReadAllAsync("mqtt")).Count);
+        // The connection is gone: none of the four can have been acknowledged (the pending ones fail on dispose).
+        Assert.DoesNotContain(publishes, p => p.IsCompletedSuccessfully);
+        client.Dispose();
     }
 
     [Fact]

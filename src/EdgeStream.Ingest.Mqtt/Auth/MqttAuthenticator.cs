@@ -13,9 +13,16 @@ internal sealed class MqttAuthenticator
     private readonly Dictionary<string, (MqttUserOptions User, TopicAcl Acl)> _users;
     private readonly Dictionary<string, (MqttUserOptions User, TopicAcl Acl)> _certificateUsers;
     private readonly TopicAcl _anonymousAcl;
+    private readonly Func<string, string, bool> _verify;
 
-    public MqttAuthenticator(MqttIngestOptions options)
+    /// <param name="options">Users, ACLs and listeners.</param>
+    /// <param name="verify">Password check (default <see cref="PasswordHasher.Verify"/>); tests observe it.</param>
+    public MqttAuthenticator(MqttIngestOptions options, Func<string, string, bool>? verify = null)
     {
+        _verify = verify ?? PasswordHasher.Verify;
+        // Same cost as the dearest real hash, so a refusal takes as long for an unknown user as for a wrong password.
+        var iterations = options.Users.Select(u => PasswordHasher.Iterations(u.PasswordHash)).DefaultIfEmpty(PasswordHasher.DefaultIterations).Max();
+        DummyHash = PasswordHasher.Hash(Guid.NewGuid().ToString("N"), Math.Max(1000, iterations));
         _users = options.Users.ToDictionary(u => u.Username, u => (u, TopicAcl.From(u.Acl)), StringComparer.Ordinal);
         _certificateUsers = options.Users.Where(u => !string.IsNullOrEmpty(u.CertificateSubject))
             .ToDictionary(u => u.CertificateSubject!, u => (u, TopicAcl.From(u.Acl)), StringComparer.Ordinal);
@@ -25,6 +32,9 @@ internal sealed class MqttAuthenticator
     }
 
     public bool AnonymousOnPlain { get; }
+
+    /// <summary>The hash an unknown user's password is checked against (never matches: its password is random).</summary>
+    internal string DummyHash { get; }
 
     public bool AnonymousOnTls { get; }
 
@@ -45,9 +55,14 @@ internal sealed class MqttAuthenticator
     {
         if (!string.IsNullOrEmpty(username))
         {
-            if (password is not null && _users.TryGetValue(username, out var entry) && entry.User.PasswordHash is { } hash && PasswordHasher.Verify(password, hash))
+            var known = _users.TryGetValue(username, out var entry);
+            if (password is not null)
             {
-                return AuthResult.Accept(username, entry.Acl.Bind(username, clientId));
+                var hash = known && entry.User.PasswordHash is { } real ? real : DummyHash;
+                if (_verify(password, hash) && !ReferenceEquals(hash, DummyHash))
+                {
+                    return AuthResult.Accept(username, entry.Acl.Bind(username, clientId));
+                }
             }
             if (password is null && secure && clientCertificate is not null && CertificateUser(clientCertificate) is { } byCert && byCert.User.Username == username)
             {

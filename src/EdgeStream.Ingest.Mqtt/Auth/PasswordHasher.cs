@@ -30,6 +30,9 @@ public static class PasswordHasher
     /// <summary>True when <paramref name="encoded"/> is well-formed; otherwise <paramref name="reason"/> says why.</summary>
     public static bool IsWellFormed(string? encoded, out string reason) => TryDecode(encoded, out _, out _, out _, out reason);
 
+    /// <summary>The iteration count of a well-formed hash; 0 for null or malformed.</summary>
+    public static int Iterations(string? encoded) => TryDecode(encoded, out var iterations, out _, out _, out _) ? iterations : 0;
+
     /// <summary>Checks <paramref name="password"/> against <paramref name="encoded"/> in constant time.</summary>
     public static bool Verify(string password, string encoded)
     {

@@ -1,29 +1,32 @@
-using System.Collections.Concurrent;
-using System.Threading.RateLimiting;
 using EdgeStream.Ingest.Mqtt.Auth;
+using EdgeStream.Ingest.Mqtt.Broker.Transport;
+using EdgeStream.Ingest.Mqtt.Limits;
 using MQTTnet.Formatter;
 using MQTTnet.Packets;
+using MQTTnet.Protocol;
 
 namespace EdgeStream.Ingest.Mqtt.Broker;
 
 /// <summary>
-/// Per-connection state of the embedded broker: identity, ACL, protocol version, rate limiter, and the acknowledgements
-/// waiting for durability keyed by packet identifier. Written by the connection's receive loop and read by its send
-/// loop, which MQTTnet runs concurrently: the pending map is concurrent; the rest is immutable.
+/// Per-connection state of an authenticated MQTT client: identity, ACL, protocol version, rate limiter and the count of
+/// QoS 1/2 publishes not yet acknowledged. It belongs to one network connection (<see cref="Transport"/>), never to a
+/// client id: after a takeover the old and new connection each keep their own. Written by the connection's receive
+/// loop and read by its send loop, which MQTTnet runs concurrently: counters are interlocked; the rest is immutable.
 /// </summary>
-internal sealed class ClientConnection : IDisposable
+internal sealed class ClientConnection
 {
-    private readonly ConcurrentDictionary<ushort, PendingAck> _pending = new();
     private MqttPublishPacket? _currentPublish;
     private int _inFlight;
 
-    public ClientConnection(string clientId, string? username, MqttProtocolVersion protocolVersion, ConnectionAcl acl, RateLimiter? publishLimiter)
+    public ClientConnection(string clientId, string? username, MqttProtocolVersion protocolVersion, ConnectionAcl acl, TokenBucket? publishLimiter,
+        BrokerConnection? transport = null)
     {
         ClientId = clientId;
         Username = username;
         ProtocolVersion = protocolVersion;
         Acl = acl;
         PublishLimiter = publishLimiter;
+        Transport = transport;
     }
 
     public string ClientId { get; }
@@ -36,9 +39,12 @@ internal sealed class ClientConnection : IDisposable
 
     public ConnectionAcl Acl { get; }
 
-    public RateLimiter? PublishLimiter { get; }
+    public TokenBucket? PublishLimiter { get; }
 
-    /// <summary>QoS 1/2 publishes appended whose acknowledgement has not left yet (including one being held).</summary>
+    /// <summary>The network connection this client state belongs to (null only for state built outside a listener).</summary>
+    public BrokerConnection? Transport { get; }
+
+    /// <summary>QoS 1/2 publishes handled whose acknowledgement has not left (or been dropped) yet.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 
     /// <summary>
@@ -50,19 +56,11 @@ internal sealed class ClientConnection : IDisposable
 
     public void SetCurrentPublish(MqttPublishPacket packet) => Volatile.Write(ref _currentPublish, packet);
 
-    public void AddPending(ushort packetId, PendingAck pending)
-    {
-        if (!pending.Suppress)
-        {
-            Interlocked.Increment(ref _inFlight);
-        }
-        _pending[packetId] = pending;
-    }
-
-    /// <summary>Takes the entry of an acknowledgement about to be sent; call <see cref="AckReleased"/> once it is.</summary>
-    public bool TryTakePending(ushort packetId, out PendingAck pending) => _pending.TryRemove(packetId, out pending);
+    public void AckRegistered() => Interlocked.Increment(ref _inFlight);
 
     public void AckReleased() => Interlocked.Decrement(ref _inFlight);
 
-    public void Dispose() => PublishLimiter?.Dispose();
+    /// <summary>Ends this connection only (MQTT 5: DISCONNECT with <paramref name="reason"/> first).</summary>
+    public Task CloseAsync(MqttDisconnectReasonCode reason)
+        => Transport?.Adapter?.CloseAsync(reason) ?? Task.CompletedTask;
 }

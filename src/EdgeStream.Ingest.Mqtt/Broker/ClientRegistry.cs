@@ -3,8 +3,9 @@ using System.Collections.Concurrent;
 namespace EdgeStream.Ingest.Mqtt.Broker;
 
 /// <summary>
-/// The embedded broker's live connections by client id. A client id has at most one connection: a new CONNECT with
-/// the same id replaces (takes over) the old one, as MQTT requires. Thread-safe.
+/// The embedded broker's connected clients by client id: a connection is registered once its CONNACK has been sent
+/// and removed when it ends, so refused CONNECTs never leave an entry. A client id maps to its newest connection; an
+/// older one (taken over) never removes its successor. Used for the connection limit. Thread-safe.
 /// </summary>
 internal sealed class ClientRegistry
 {
@@ -14,18 +15,9 @@ internal sealed class ClientRegistry
 
     public ClientConnection? Get(string clientId) => _clients.TryGetValue(clientId, out var c) ? c : null;
 
-    /// <summary>
-    /// Registers a connection, replacing an older one with the same id. The older one is not disposed here: its
-    /// receive loop may still be finishing a packet; limiters need no disposal (no timers, see PublishRateLimiterFactory).
-    /// </summary>
+    /// <summary>Registers a connection, replacing an older one with the same id (a takeover).</summary>
     public void Add(ClientConnection connection) => _clients[connection.ClientId] = connection;
 
-    /// <summary>Forgets the connection of <paramref name="clientId"/> (not called on takeover: the id lives on).</summary>
-    public void Remove(string clientId)
-    {
-        if (_clients.TryRemove(clientId, out var c))
-        {
-            c.Dispose();
-        }
-    }
+    /// <summary>Forgets <paramref name="connection"/> if it is still the one registered under its id.</summary>
+    public void Remove(ClientConnection connection) => _clients.TryRemove(new KeyValuePair<string, ClientConnection>(connection.ClientId, connection));
 }

@@ -1,3 +1,4 @@
+using EdgeStream.Ingest.Mqtt.Broker.Transport;
 using Microsoft.Extensions.Logging;
 using MQTTnet.Packets;
 using MQTTnet.Protocol;
@@ -9,26 +10,23 @@ namespace EdgeStream.Ingest.Mqtt.Broker;
 /// MQTTnet's outbound packet interception, which runs on each connection's send loop one packet at a time: holds a
 /// PUBACK (QoS 1) or PUBREC (QoS 2) until the log position recorded by <see cref="PublishIngestor"/> is durable.
 /// Because the send loop is sequential, acknowledgements keep publish order while the receive loop appends ahead.
-/// A failed durability wait never becomes a success: MQTT 5 gets 0x80, MQTT 3.1.1 is disconnected. Thread-safe.
+/// An acknowledgement leaves only on the connection that received its PUBLISH (<see cref="SessionAcks"/>); one with no
+/// record, or recorded by another connection of the same client id, is dropped. A failed durability wait never becomes
+/// a success: MQTT 5 gets 0x80, MQTT 3.1.1 is disconnected. Thread-safe.
 /// </summary>
 internal sealed class DurableAckInterceptor
 {
     private readonly IIngestLog _log;
-    private readonly ClientRegistry _clients;
     private readonly MqttIngestMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Func<string, MqttDisconnectReasonCode, Task> _disconnect;
 
-    public DurableAckInterceptor(IIngestLog log, ClientRegistry clients, MqttIngestMetrics metrics, TimeProvider time, ILogger logger,
-        Func<string, MqttDisconnectReasonCode, Task> disconnect)
+    public DurableAckInterceptor(IIngestLog log, MqttIngestMetrics metrics, TimeProvider time, ILogger logger)
     {
         _log = log;
-        _clients = clients;
         _metrics = metrics;
         _time = time;
         _logger = logger;
-        _disconnect = disconnect;
     }
 
     /// <summary>Inbound side: hands the PUBLISH packet (with its identifier) to the publish interception that follows.</summary>
@@ -36,7 +34,7 @@ internal sealed class DurableAckInterceptor
     {
         if (args.Packet is MqttPublishPacket publish)
         {
-            _clients.Get(args.ClientId)?.SetCurrentPublish(publish);
+            BrokerConnection.Current?.Client?.SetCurrentPublish(publish);
         }
         return Task.CompletedTask;
     }
@@ -50,18 +48,28 @@ internal sealed class DurableAckInterceptor
 
     private async Task HoldAsync(InterceptingPacketEventArgs args, ushort packetId, Action v5Failure)
     {
-        var connection = _clients.Get(args.ClientId);
-        if (connection is null || !connection.TryTakePending(packetId, out var pending))
+        var current = BrokerConnection.Current?.Client;
+        if (!SessionAcks.For(args.SessionItems).TryTake(packetId, out var pending))
         {
-            return; // a rejection with a reason code, a dropped-by-route message, or not ours: nothing to wait for.
-        }
-        if (pending.Suppress)
-        {
+            // Nobody recorded this publish on this session: never acknowledge what was not seen stored.
             args.ProcessPacket = false;
+            _metrics.Rejected("ack-unmatched");
             return;
         }
+        var connection = pending.Owner;
         try
         {
+            if (!ReferenceEquals(connection, current) || pending.Action == AckAction.Suppress)
+            {
+                // Another connection's acknowledgement (its client was taken over and resends after reconnecting), or a
+                // refusal by disconnect.
+                args.ProcessPacket = false;
+                return;
+            }
+            if (pending.Action == AckAction.Release)
+            {
+                return;
+            }
             await _log.WaitForDurableAsync(pending.Topic!, pending.Partition, pending.Offset, args.CancellationToken);
             _metrics.Acked("broker", _time.GetElapsedTime(pending.ReceivedAt));
         }
@@ -76,7 +84,7 @@ internal sealed class DurableAckInterceptor
             else
             {
                 args.ProcessPacket = false;
-                await _disconnect(args.ClientId, MqttDisconnectReasonCode.UnspecifiedError);
+                await connection.CloseAsync(MqttDisconnectReasonCode.UnspecifiedError);
             }
         }
         finally

@@ -1,8 +1,8 @@
 using System.Net;
 using EdgeStream.Ingest.Mqtt.Auth;
+using EdgeStream.Ingest.Mqtt.Broker.Transport;
 using EdgeStream.Ingest.Mqtt.Routing;
 using Microsoft.Extensions.Logging;
-using MQTTnet.Protocol;
 using MQTTnet.Server;
 
 namespace EdgeStream.Ingest.Mqtt.Broker;
@@ -26,12 +26,17 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
         _authenticator = new MqttAuthenticator(options);
         Clients = new ClientRegistry();
         metrics.ObserveConnections(() => Clients.Count);
-        _server = new MqttServerFactory().CreateMqttServer(BuildServerOptions(options), new MqttNetLoggerBridge(logger));
+        var l = options.Limits;
+        var logins = new LoginFailureThrottle(l.LoginFailuresBeforeDelay, l.LoginDelayMax, l.MaxTrackedAddresses, time);
+        // Our listeners replace MQTTnet's: they bound memory per connection before MQTTnet buffers a packet.
+        Transport = new GuardedTcpServerAdapter(l, logins, metrics, time, logger);
+        _server = new MqttServerFactory().CreateMqttServer(BuildServerOptions(options), [Transport], new MqttNetLoggerBridge(logger));
 
-        var gatekeeper = new ConnectionGatekeeper(_authenticator, options.Limits, Clients, metrics, logger);
-        var ingestor = new PublishIngestor(log, MqttRouter.FromOptions(options), options.Limits, Clients, metrics, time, logger, DisconnectAsync);
-        var acks = new DurableAckInterceptor(log, Clients, metrics, time, logger, DisconnectAsync);
+        var gatekeeper = new ConnectionGatekeeper(_authenticator, l, Clients, logins, metrics, time, logger);
+        var ingestor = new PublishIngestor(log, MqttRouter.FromOptions(options), l, metrics, time, logger);
+        var acks = new DurableAckInterceptor(log, metrics, time, logger);
         _server.ValidatingConnectionAsync += gatekeeper.ValidateConnectionAsync;
+        _server.ClientConnectedAsync += gatekeeper.ClientConnectedAsync;
         _server.InterceptingSubscriptionAsync += gatekeeper.InterceptSubscriptionAsync;
         _server.ClientDisconnectedAsync += gatekeeper.ClientDisconnectedAsync;
         _server.InterceptingInboundPacketAsync += acks.InterceptInboundAsync;
@@ -40,6 +45,9 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
     }
 
     internal ClientRegistry Clients { get; }
+
+    /// <summary>The listeners: pending and open connection counts.</summary>
+    internal GuardedTcpServerAdapter Transport { get; }
 
     /// <summary>The underlying server, for local in-process publishing and inspection.</summary>
     internal MqttServer Server => _server;
@@ -79,18 +87,6 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
     {
         await StopAsync();
         _server.Dispose();
-    }
-
-    private async Task DisconnectAsync(string clientId, MqttDisconnectReasonCode reason)
-    {
-        try
-        {
-            await _server.DisconnectClientAsync(clientId, new MqttServerClientDisconnectOptions { ReasonCode = reason });
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone: nothing left to disconnect, and nothing was acknowledged.
-        }
     }
 
     private static MqttServerOptions BuildServerOptions(MqttIngestOptions o)

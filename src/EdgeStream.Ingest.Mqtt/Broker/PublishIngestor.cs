@@ -1,3 +1,4 @@
+using EdgeStream.Ingest.Mqtt.Broker.Transport;
 using EdgeStream.Ingest.Mqtt.Limits;
 using EdgeStream.Ingest.Mqtt.Routing;
 using EdgeStream.Log;
@@ -12,41 +13,39 @@ namespace EdgeStream.Ingest.Mqtt.Broker;
 /// receive loop (so per-client order in the log is publish order). It does NOT wait for durability: it records the
 /// log position against the packet identifier, and <see cref="DurableAckInterceptor"/> holds the PUBACK/PUBREC on the
 /// connection's send loop until that position is durable. The receive loop is thus free to append the next publishes
-/// while earlier acknowledgements wait, and acknowledgements still leave in publish order. Thread-safe.
+/// while earlier acknowledgements wait, and acknowledgements still leave in publish order. Every QoS 1/2 publish with a
+/// known packet identifier gets an entry in <see cref="SessionAcks"/> owned by its connection (the one running the
+/// receive loop, <see cref="BrokerConnection.Current"/>), so ACL, rate, in-flight and acknowledgements never mix
+/// between two connections of one client id. Thread-safe.
 /// </summary>
 internal sealed class PublishIngestor
 {
     private readonly IIngestLog _log;
     private readonly MqttRouter _router;
     private readonly MqttLimitsOptions _limits;
-    private readonly ClientRegistry _clients;
     private readonly MqttIngestMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
-    private readonly Func<string, MqttDisconnectReasonCode, Task> _disconnect;
 
-    public PublishIngestor(IIngestLog log, MqttRouter router, MqttLimitsOptions limits, ClientRegistry clients, MqttIngestMetrics metrics,
-        TimeProvider time, ILogger logger, Func<string, MqttDisconnectReasonCode, Task> disconnect)
+    public PublishIngestor(IIngestLog log, MqttRouter router, MqttLimitsOptions limits, MqttIngestMetrics metrics, TimeProvider time, ILogger logger)
     {
         _log = log;
         _router = router;
         _limits = limits;
-        _clients = clients;
         _metrics = metrics;
         _time = time;
         _logger = logger;
-        _disconnect = disconnect;
     }
 
     public async Task InterceptAsync(InterceptingPublishEventArgs args)
     {
         var message = args.ApplicationMessage;
-        var connection = _clients.Get(args.ClientId);
-        // Null packet: a will (its client's ACL still applies: the connection leaves the registry only after the will
-        // is dispatched) or an injected message.
+        // The connection whose receive loop runs this (a will runs on its own connection's flow, so its ACL applies).
+        var connection = BrokerConnection.Current?.Client;
+        // Null packet: a will or an injected message.
         var packet = connection?.TakeCurrentPublish();
-        // The handed-over packet must be this message's (a takeover can interleave two connections of one client id);
-        // without a trustworthy packet identifier the durability wait happens inline below instead.
+        // The handed-over packet must be this message's; without a trustworthy packet identifier the durability wait
+        // happens inline below instead.
         var packetId = packet is not null && message.QualityOfServiceLevel > MqttQualityOfServiceLevel.AtMostOnce
             && packet.QualityOfServiceLevel == message.QualityOfServiceLevel && string.Equals(packet.Topic, message.Topic, StringComparison.Ordinal)
             ? packet.PacketIdentifier : (ushort)0;
@@ -83,7 +82,9 @@ internal sealed class PublishIngestor
             }
             if (packetId != 0 && connection.InFlight >= _limits.MaxInFlightPerClient)
             {
-                await RejectAsync(args, connection, packetId, "in-flight-exceeded", MqttPubAckReasonCode.QuotaExceeded, MqttDisconnectReasonCode.QuotaExceeded);
+                // The client ignored the Receive Maximum announced in CONNACK: a protocol error (MQTT-3.3.4-9), 0x93.
+                await RejectAsync(args, connection, packetId, "receive-maximum-exceeded", MqttPubAckReasonCode.QuotaExceeded,
+                    MqttDisconnectReasonCode.ReceiveMaximumExceeded, disconnectAlways: true);
                 return;
             }
         }
@@ -93,6 +94,7 @@ internal sealed class PublishIngestor
         {
             case RouteOutcome.Drop:
                 MqttIngestLog.DroppedByRoute(_logger, args.ClientId, message.Topic, decision.Rule?.Name ?? "?");
+                Record(args, connection, packetId, AckAction.Release);
                 return; // delivered to local subscribers and acknowledged at once: the operator chose not to keep it.
             case RouteOutcome.InvalidTopic:
                 await RejectAsync(args, connection, packetId, "log-topic-invalid", MqttPubAckReasonCode.TopicNameInvalid, MqttDisconnectReasonCode.TopicNameInvalid);
@@ -119,7 +121,7 @@ internal sealed class PublishIngestor
 
         if (packetId != 0)
         {
-            connection!.AddPending(packetId, new PendingAck(decision.LogTopic, appended.Partition, appended.LastOffset, receivedAt));
+            Record(args, connection, packetId, AckAction.WaitDurable, decision.LogTopic, appended.Partition, appended.LastOffset, receivedAt);
         }
         else if (message.QualityOfServiceLevel > MqttQualityOfServiceLevel.AtMostOnce)
         {
@@ -141,15 +143,21 @@ internal sealed class PublishIngestor
         args.Response.ReasonCode = code;
         _metrics.Rejected(reason);
         var disconnect = connection is not null && (disconnectAlways || !connection.IsV5);
-        if (disconnect && packetId != 0)
-        {
-            connection!.AddPending(packetId, new PendingAck(null, 0, 0, 0, Suppress: true));
-        }
+        Record(args, connection, packetId, disconnect ? AckAction.Suppress : AckAction.Release);
         var action = disconnect ? ", disconnected" : packetId == 0 ? ", QoS 0 dropped" : "";
         MqttIngestLog.PublishRejected(_logger, args.ClientId, args.ApplicationMessage.Topic ?? "", reason, disconnect ? (int)disconnectCode : (int)code, action);
         if (disconnect)
         {
-            await _disconnect(args.ClientId, disconnectCode);
+            await connection!.CloseAsync(disconnectCode);
+        }
+    }
+
+    private static void Record(InterceptingPublishEventArgs args, ClientConnection? connection, ushort packetId, AckAction action,
+        string? topic = null, int partition = 0, long offset = 0, long receivedAt = 0)
+    {
+        if (packetId != 0 && connection is not null)
+        {
+            SessionAcks.For(args.SessionItems).Add(packetId, new PendingAck(connection, action, topic, partition, offset, receivedAt));
         }
     }
 }

@@ -73,6 +73,7 @@ internal sealed class MqttIngestOptionsValidator : IValidateOptions<MqttIngestOp
         {
             errors.Add($"{S}:Limits:PublishRatePerSecond: rate and burst must not be negative.");
         }
+        TransportLimitsValidator.Check(errors, $"{S}:Limits", l);
 
         for (var i = 0; i < o.Routes.Count; i++)
         {

@@ -1,0 +1,102 @@
+using System.Collections;
+using System.Collections.Concurrent;
+
+namespace EdgeStream.Ingest.Mqtt.Broker;
+
+/// <summary>
+/// The acknowledgements a session owes, by packet identifier, oldest first. MQTTnet queues a PUBACK/PUBREC on the
+/// session, not on the connection, so after a takeover with a kept session the new connection's send loop may dequeue
+/// acknowledgements of the old one — possibly with the same packet identifier as its own. Each entry names the
+/// connection that received the PUBLISH, so an acknowledgement is only sent on that connection, after that connection's
+/// append is durable; anything else is dropped (its client is gone and resends after reconnecting). Lives in the
+/// session's items, so it ends with the session. Thread-safe.
+/// </summary>
+internal sealed class SessionAcks
+{
+    private static readonly object Key = new();
+
+    private readonly Dictionary<ushort, Queue<PendingAck>> _byPacketId = [];
+
+    /// <summary>The session's table, created on first use.</summary>
+    public static SessionAcks For(IDictionary sessionItems)
+    {
+        if (sessionItems is ConcurrentDictionary<object, object> concurrent)
+        {
+            return (SessionAcks)concurrent.GetOrAdd(Key, static _ => new SessionAcks());
+        }
+        lock (sessionItems)
+        {
+            if (sessionItems[Key] is not SessionAcks acks)
+            {
+                sessionItems[Key] = acks = new SessionAcks();
+            }
+            return acks;
+        }
+    }
+
+    /// <summary>Entries not yet consumed (tests and diagnostics).</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_byPacketId)
+            {
+                return _byPacketId.Values.Sum(q => q.Count);
+            }
+        }
+    }
+
+    public void Add(ushort packetId, PendingAck pending)
+    {
+        pending.Owner.AckRegistered();
+        lock (_byPacketId)
+        {
+            if (!_byPacketId.TryGetValue(packetId, out var queue))
+            {
+                _byPacketId[packetId] = queue = new Queue<PendingAck>(1);
+            }
+            queue.Enqueue(pending);
+        }
+    }
+
+    /// <summary>
+    /// Forgets the entries of every connection but <paramref name="current"/>: MQTTnet clears a resumed session's
+    /// queue, so their acknowledgements will never be dequeued (and their clients resend after reconnecting).
+    /// </summary>
+    public void ForgetOtherConnections(ClientConnection current)
+    {
+        lock (_byPacketId)
+        {
+            foreach (var (packetId, queue) in _byPacketId.ToList())
+            {
+                var kept = new Queue<PendingAck>(queue.Where(p => ReferenceEquals(p.Owner, current)));
+                if (kept.Count == 0)
+                {
+                    _byPacketId.Remove(packetId);
+                }
+                else
+                {
+                    _byPacketId[packetId] = kept;
+                }
+            }
+        }
+    }
+
+    /// <summary>Takes the oldest entry for <paramref name="packetId"/>; the caller must call <c>Owner.AckReleased()</c>.</summary>
+    public bool TryTake(ushort packetId, out PendingAck pending)
+    {
+        lock (_byPacketId)
+        {
+            if (_byPacketId.TryGetValue(packetId, out var queue) && queue.TryDequeue(out pending))
+            {
+                if (queue.Count == 0)
+                {
+                    _byPacketId.Remove(packetId);
+                }
+                return true;
+            }
+        }
+        pending = default;
+        return false;
+    }
+}

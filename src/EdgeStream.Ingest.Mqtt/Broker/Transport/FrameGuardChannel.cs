@@ -1,0 +1,157 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
+using MQTTnet.Channel;
+using MQTTnet.Exceptions;
+
+namespace EdgeStream.Ingest.Mqtt.Broker.Transport;
+
+/// <summary>
+/// The byte stream of one accepted connection (plain or TLS) as MQTTnet's <see cref="IMqttChannel"/>, with MQTT framing
+/// checked as the bytes pass: every fixed header's remaining length is decoded here and a packet larger than the limit
+/// (the CONNECT limit for the first packet) is refused with <see cref="PacketTooLargeException"/> on the very read
+/// that completes the length — before MQTTnet's channel adapter allocates the body it would otherwise allocate whole.
+/// The first packet must be a CONNECT. Reads come from the one receive loop and writes from MQTTnet's send lock, so the
+/// framing state needs no lock.
+/// </summary>
+internal sealed class FrameGuardChannel : IMqttChannel
+{
+    private const int MaxRemainingLengthBytes = 4;
+
+    private readonly Stream _stream;
+    private readonly Func<bool, int> _limit;
+    private int _lengthBytes = -1; // -1: expecting a packet type byte; 0-3: remaining-length bytes read so far
+    private long _length;
+    private long _multiplier;
+    private long _bodyLeft;
+    private long _packets;
+
+    /// <param name="stream">The connection's stream; owned and disposed by this channel.</param>
+    /// <param name="localEndPoint">The listener's end point.</param>
+    /// <param name="remoteEndPoint">The peer.</param>
+    /// <param name="clientCertificate">The TLS client certificate, if any.</param>
+    /// <param name="limit">Maximum packet size in bytes (fixed header included); the argument is true for the first packet.</param>
+    public FrameGuardChannel(Stream stream, EndPoint localEndPoint, EndPoint remoteEndPoint, X509Certificate2? clientCertificate, Func<bool, int> limit)
+    {
+        _stream = stream;
+        _limit = limit;
+        LocalEndPoint = localEndPoint;
+        RemoteEndPoint = remoteEndPoint;
+        ClientCertificate = clientCertificate!;
+        IsSecureConnection = stream is System.Net.Security.SslStream;
+    }
+
+    public X509Certificate2 ClientCertificate { get; }
+
+    public EndPoint RemoteEndPoint { get; }
+
+    public EndPoint LocalEndPoint { get; }
+
+    public bool IsSecureConnection { get; }
+
+    /// <summary>Complete packets whose header has passed (the first one is the CONNECT).</summary>
+    public long PacketsStarted => Interlocked.Read(ref _packets);
+
+    public Task ConnectAsync(CancellationToken cancellationToken) => throw new NotSupportedException("server-side channel");
+
+    public Task DisconnectAsync(CancellationToken cancellationToken)
+    {
+        Dispose();
+        return Task.CompletedTask;
+    }
+
+    public async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+    {
+        int read;
+        try
+        {
+            read = await _stream.ReadAsync(buffer.AsMemory(offset, count), cancellationToken).ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            return 0; // closed by a timeout or the server stopping: a graceful end for MQTTnet
+        }
+        catch (IOException e) when (e.InnerException is SocketException)
+        {
+            return 0;
+        }
+        Inspect(buffer.AsSpan(offset, read));
+        return read;
+    }
+
+    public async Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken)
+    {
+        try
+        {
+            foreach (var segment in buffer)
+            {
+                await _stream.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is ObjectDisposedException or IOException)
+        {
+            throw new MqttCommunicationException(e);
+        }
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            _stream.Dispose();
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            // Closing a connection that already failed: nothing left to release.
+        }
+    }
+
+    private void Inspect(ReadOnlySpan<byte> bytes)
+    {
+        var i = 0;
+        while (i < bytes.Length)
+        {
+            if (_bodyLeft > 0)
+            {
+                var skip = (int)Math.Min(_bodyLeft, bytes.Length - i);
+                _bodyLeft -= skip;
+                i += skip;
+                continue;
+            }
+            var b = bytes[i++];
+            if (_lengthBytes < 0)
+            {
+                if (_packets == 0 && (b >> 4) != 1)
+                {
+                    throw new MqttProtocolViolationException("the first packet must be CONNECT [MQTT-3.1.0-1]");
+                }
+                _lengthBytes = 0;
+                _length = 0;
+                _multiplier = 1;
+                continue;
+            }
+            _length += (b & 0x7F) * _multiplier;
+            _multiplier *= 128;
+            _lengthBytes++;
+            if ((b & 0x80) != 0)
+            {
+                if (_lengthBytes == MaxRemainingLengthBytes)
+                {
+                    throw new MqttProtocolViolationException("remaining length longer than four bytes");
+                }
+                continue;
+            }
+            var first = _packets == 0;
+            var size = 1 + _lengthBytes + _length;
+            var limit = _limit(first);
+            if (size > limit)
+            {
+                throw new PacketTooLargeException(size, limit, first);
+            }
+            _bodyLeft = _length;
+            _lengthBytes = -1;
+            Interlocked.Increment(ref _packets);
+        }
+    }
+}

@@ -1,0 +1,189 @@
+using EdgeStream.Ingest.Mqtt.Tests.Infrastructure;
+using MQTTnet;
+using MQTTnet.Protocol;
+
+namespace EdgeStream.Ingest.Mqtt.Tests;
+
+/// <summary>
+/// Unauthenticated and misbehaving peers on raw sockets: memory per connection is bounded before a packet is buffered,
+/// connections that do not complete CONNECT go away, and good clients keep working meanwhile.
+/// </summary>
+public sealed class HostileClientTests
+{
+    private const long Claim256MB = 268_435_455; // 256 MiB - 1: the largest remaining length MQTT can encode
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static MqttApplicationMessage Qos1(string topic)
+        => new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload("x").WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
+
+    /// <summary>Claims a huge CONNECT, streams some of it, and reports whether the broker closed the connection.</summary>
+    private static async Task<bool> AttackAsync(RawMqtt raw, long claim, int streamBytes)
+    {
+        var closed = raw.ClosedByBrokerAsync(TimeSpan.FromSeconds(20));
+        if (await raw.TrySendAsync(RawMqtt.Header(0x10, claim)))
+        {
+            var chunk = new byte[16 * 1024];
+            for (var sent = 0; sent < streamBytes && !closed.IsCompleted; sent += chunk.Length)
+            {
+                if (!await raw.TrySendAsync(chunk))
+                {
+                    break;
+                }
+            }
+        }
+        return await closed;
+    }
+
+    [Fact]
+    public async Task A_connect_claiming_256_MB_is_closed_before_its_body_is_buffered()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        using var raw = await RawMqtt.OpenAsync(broker.Port);
+        Assert.True(await AttackAsync(raw, Claim256MB, 4 * 1024 * 1024), "the broker kept reading a 256 MB CONNECT");
+        await Poll.UntilAsync(() => Task.FromResult(broker.Broker.Transport.OpenConnections == 0 && broker.Broker.Transport.PendingConnections == 0 ? "" : null));
+    }
+
+    [Fact]
+    public async Task A_hundred_connections_claiming_256_MB_each_are_closed_while_a_good_client_keeps_publishing()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        using var good = await broker.ConnectAsync("good");
+        var attackers = await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => RawMqtt.OpenAsync(broker.Port)));
+        try
+        {
+            var attacks = attackers.Select(a => AttackAsync(a, Claim256MB, 64 * 1024)).ToList();
+            for (var i = 0; i < 20; i++)
+            {
+                Assert.True((await good.PublishAsync(Qos1("good/t"), Ct)).IsSuccess);
+            }
+            Assert.All(await Task.WhenAll(attacks), Assert.True);
+        }
+        finally
+        {
+            foreach (var a in attackers)
+            {
+                a.Dispose();
+            }
+        }
+        Assert.Equal(20, (await broker.ReadAllAsync("mqtt")).Count);
+        Assert.True(good.IsConnected);
+    }
+
+    [Fact]
+    public async Task An_oversized_publish_gets_disconnect_0x95_before_its_body_arrives_and_connack_announces_the_limit()
+    {
+        var logger = new ListLogger();
+        await using var broker = await TestBroker.StartAsync(o => o.Limits.MaxPayloadBytes = 1024, logger: logger);
+        using (var client = new MqttClientFactory().CreateMqttClient())
+        {
+            var result = await client.ConnectAsync(broker.ClientOptions("polite").Build(), Ct);
+            Assert.Equal((uint)(1024 + 65_536), result.MaximumPacketSize);
+            Assert.Equal((ushort)16, result.TopicAliasMaximum);
+        }
+
+        using var raw = await RawMqtt.OpenAsync(broker.Port);
+        await raw.TrySendAsync(RawMqtt.Connect("big5"));
+        var connack = await raw.ReadPacketAsync();
+        Assert.Equal((byte)0x20, connack?.Type);
+        Assert.Equal(0, connack!.Value.Body[1]);
+        // Only the header of a 10 MB PUBLISH: the broker must answer without waiting for (or allocating) the body.
+        await raw.TrySendAsync(RawMqtt.Header(0x32, 10 * 1024 * 1024));
+        var disconnect = await raw.ReadPacketAsync();
+        Assert.True(disconnect?.Type == 0xE0, logger.ToString());
+        Assert.Equal((byte)MqttDisconnectReasonCode.PacketTooLarge, disconnect!.Value.Body[0]);
+        Assert.True(await raw.ClosedByBrokerAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task An_oversized_publish_closes_an_mqtt311_connection_before_its_body_arrives()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.Limits.MaxPayloadBytes = 1024);
+        using var raw = await RawMqtt.OpenAsync(broker.Port);
+        await raw.TrySendAsync(RawMqtt.Connect("big3", level: 4));
+        Assert.Equal((byte)0x20, (await raw.ReadPacketAsync())?.Type);
+        await raw.TrySendAsync(RawMqtt.Header(0x32, 10 * 1024 * 1024));
+        Assert.True(await raw.ClosedByBrokerAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task A_connection_that_does_not_complete_connect_in_time_is_closed()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.Limits.ConnectTimeout = TimeSpan.FromSeconds(1));
+        using var silent = await RawMqtt.OpenAsync(broker.Port);
+        using var slow = await RawMqtt.OpenAsync(broker.Port);
+        await slow.TrySendAsync(RawMqtt.Connect("slow")[..6]); // a CONNECT that never finishes
+        Assert.True(await silent.ClosedByBrokerAsync(TimeSpan.FromSeconds(15)));
+        Assert.True(await slow.ClosedByBrokerAsync(TimeSpan.FromSeconds(15)));
+        using var good = await broker.ConnectAsync("after-timeouts");
+        Assert.True((await good.PublishAsync(Qos1("t"), Ct)).IsSuccess);
+    }
+
+    [Fact]
+    public async Task Connections_beyond_the_pending_connect_cap_are_closed_at_accept()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.Limits.MaxPendingConnections = 2);
+        var idle = new[] { await RawMqtt.OpenAsync(broker.Port), await RawMqtt.OpenAsync(broker.Port) };
+        await Poll.UntilAsync(() => Task.FromResult(broker.Broker.Transport.PendingConnections == 2 ? "" : null));
+        using (var third = await RawMqtt.OpenAsync(broker.Port))
+        {
+            Assert.True(await third.ClosedByBrokerAsync(TimeSpan.FromSeconds(10)));
+        }
+        foreach (var i in idle)
+        {
+            i.Dispose();
+        }
+        await Poll.UntilAsync(() => Task.FromResult(broker.Broker.Transport.PendingConnections == 0 ? "" : null));
+        using var good = await broker.ConnectAsync("after-cap");
+        Assert.True(good.IsConnected);
+    }
+
+    [Fact]
+    public async Task The_connect_rate_per_address_closes_a_burst_beyond_its_bucket()
+    {
+        await using var broker = await TestBroker.StartAsync(o =>
+        {
+            o.Limits.ThrottleLoopback = true;
+            o.Limits.ConnectRatePerAddress = 0.001; // no refill within the test
+            o.Limits.ConnectBurstPerAddress = 2;
+        });
+        using var first = await broker.ConnectAsync("r1");
+        using var second = await broker.ConnectAsync("r2");
+        using var third = await RawMqtt.OpenAsync(broker.Port);
+        await third.TrySendAsync(RawMqtt.Connect("r3"));
+        Assert.Null(await third.ReadPacketAsync()); // closed without a CONNACK
+        Assert.True(first.IsConnected && second.IsConnected);
+    }
+
+    [Fact]
+    public async Task Topic_aliases_beyond_the_announced_maximum_get_disconnect_0x94()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.Limits.TopicAliasMaximum = 2);
+        using var raw = await RawMqtt.OpenAsync(broker.Port);
+        await raw.TrySendAsync(RawMqtt.Connect("alias"));
+        Assert.Equal((byte)0x20, (await raw.ReadPacketAsync())?.Type);
+        await raw.TrySendAsync(RawMqtt.Publish5("a/b", 1, [1], topicAlias: 2));
+        Assert.Equal((byte)0x40, (await raw.ReadPacketAsync())?.Type);
+        await raw.TrySendAsync(RawMqtt.Publish5("", 2, [2], topicAlias: 2));
+        Assert.Equal((byte)0x40, (await raw.ReadPacketAsync())?.Type);
+        await raw.TrySendAsync(RawMqtt.Publish5("c/d", 3, [3], topicAlias: 3));
+        var disconnect = await raw.ReadPacketAsync();
+        Assert.Equal((byte)0xE0, disconnect?.Type);
+        Assert.Equal((byte)MqttDisconnectReasonCode.TopicAliasInvalid, disconnect!.Value.Body[0]);
+        Assert.Equal(["a/b", "a/b"], (await broker.ReadAllAsync("mqtt")).Select(r => System.Text.Encoding.UTF8.GetString(r.GetHeader("mqtt.topic")!.Value.Span)));
+    }
+
+    [Fact]
+    public async Task An_unknown_topic_alias_is_a_protocol_error()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        using var raw = await RawMqtt.OpenAsync(broker.Port);
+        await raw.TrySendAsync(RawMqtt.Connect("alias2"));
+        Assert.Equal((byte)0x20, (await raw.ReadPacketAsync())?.Type);
+        await raw.TrySendAsync(RawMqtt.Publish5("", 1, [1], topicAlias: 1));
+        var disconnect = await raw.ReadPacketAsync();
+        Assert.Equal((byte)0xE0, disconnect?.Type);
+        Assert.Equal((byte)MqttDisconnectReasonCode.ProtocolError, disconnect!.Value.Body[0]);
+        Assert.Empty(await broker.ReadAllAsync("mqtt"));
+    }
+}
