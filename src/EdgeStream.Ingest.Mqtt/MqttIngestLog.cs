@@ -46,4 +46,10 @@ internal static partial class MqttIngestLog
 
     [LoggerMessage(4023, LogLevel.Warning, "MQTT upstream {Upstream}: subscription to '{Filter}' refused by the broker: {Result}")]
     public static partial void UpstreamSubscribeRefused(ILogger logger, string upstream, string filter, string result);
+
+    [LoggerMessage(4080, LogLevel.Information, "MQTT session {ClientId} expired; its subscriptions and queued messages were removed")]
+    public static partial void SessionExpired(ILogger logger, string clientId);
+
+    [LoggerMessage(4081, LogLevel.Warning, "MQTT session {ClientId}: removing the expired session failed")]
+    public static partial void SessionExpiryFailed(ILogger logger, Exception exception, string clientId);
 }

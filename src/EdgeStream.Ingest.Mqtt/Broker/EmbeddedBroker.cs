@@ -36,7 +36,11 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
         _server.InterceptingInboundPacketAsync += acks.InterceptInboundAsync;
         _server.InterceptingPublishAsync += ingestor.InterceptAsync;
         _server.InterceptingOutboundPacketAsync += acks.InterceptOutboundAsync;
+        Features = new Mqtt5Features(_server, options, Clients, time, logger);
     }
+
+    /// <summary>Deny-at-delivery, shared subscriptions, session expiry (see <see cref="Mqtt5Features"/>).</summary>
+    internal Mqtt5Features Features { get; }
 
     internal ClientRegistry Clients { get; }
 
@@ -77,6 +81,7 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
+        Features.Dispose();
         _server.Dispose();
     }
 
@@ -94,7 +99,7 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
 
     private static MqttServerOptions BuildServerOptions(MqttIngestOptions o)
     {
-        var builder = new MqttServerOptionsBuilder().WithPersistentSessions();
+        var builder = new MqttServerOptionsBuilder().WithPersistentSessions().WithMaxPendingMessagesPerClient(o.Sessions.MaxQueuedMessages);
         var server = builder.Build();
         Bind(server.DefaultEndpointOptions, o.Host, o.Port);
         if (o.Tls.Port != 0)

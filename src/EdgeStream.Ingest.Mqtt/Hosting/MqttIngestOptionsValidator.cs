@@ -74,6 +74,17 @@ internal sealed class MqttIngestOptionsValidator : IValidateOptions<MqttIngestOp
             errors.Add($"{S}:Limits:PublishRatePerSecond: rate and burst must not be negative.");
         }
 
+        var sessions = o.Sessions;
+        if (sessions.DefaultExpiry <= TimeSpan.Zero || sessions.DefaultExpiry.TotalSeconds > uint.MaxValue)
+        {
+            errors.Add($"{S}:Sessions:DefaultExpiry: must be positive and at most {uint.MaxValue} seconds.");
+        }
+        if (sessions.MaxExpiry <= TimeSpan.Zero || sessions.MaxExpiry.TotalSeconds > uint.MaxValue)
+        {
+            errors.Add($"{S}:Sessions:MaxExpiry: must be positive and at most {uint.MaxValue} seconds.");
+        }
+        CheckPositive(errors, $"{S}:Sessions:MaxQueuedMessages", sessions.MaxQueuedMessages);
+
         for (var i = 0; i < o.Routes.Count; i++)
         {
             CheckRoute(errors, $"{S}:Routes:{i}", o.Routes[i], filterRequired: true);
@@ -146,7 +157,7 @@ internal sealed class MqttIngestOptionsValidator : IValidateOptions<MqttIngestOp
 
     private static void CheckAcl(List<string> errors, string path, MqttAclOptions? acl)
     {
-        foreach (var (list, kind) in new[] { (acl?.Publish, "Publish"), (acl?.Subscribe, "Subscribe") })
+        foreach (var (list, kind) in new[] { (acl?.Publish, "Publish"), (acl?.Subscribe, "Subscribe"), (acl?.DenyPublish, "DenyPublish"), (acl?.DenySubscribe, "DenySubscribe") })
         {
             for (var j = 0; j < (list?.Count ?? 0); j++)
             {

@@ -37,7 +37,7 @@ internal sealed class TestBroker : IAsyncDisposable
 
     public int Port => Options.Port;
 
-    public static async Task<TestBroker> StartAsync(Action<MqttIngestOptions>? configure = null, Func<IIngestLog, IIngestLog>? wrapLog = null, ILogger? logger = null, LogOptions? logOptions = null)
+    public static async Task<TestBroker> StartAsync(Action<MqttIngestOptions>? configure = null, Func<IIngestLog, IIngestLog>? wrapLog = null, ILogger? logger = null, LogOptions? logOptions = null, TimeProvider? time = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "es-mqtt-" + Guid.NewGuid().ToString("N"));
         var lo = logOptions ?? new LogOptions { CommitPolicy = "group" };
@@ -48,7 +48,7 @@ internal sealed class TestBroker : IAsyncDisposable
         var log = (IIngestLog)new LogStoreIngestLog(store);
         log = wrapLog?.Invoke(log) ?? log;
         var metrics = new MqttIngestMetrics();
-        var broker = new EmbeddedBroker(options, log, metrics, TimeProvider.System, logger ?? NullLogger.Instance);
+        var broker = new EmbeddedBroker(options, log, metrics, time ?? TimeProvider.System, logger ?? NullLogger.Instance);
         await broker.StartAsync();
         return new TestBroker(directory, store, log, broker, options, metrics);
     }
