@@ -19,6 +19,7 @@ internal sealed class Mqtt5Features : IDisposable
     private readonly ClientRegistry _clients;
     private readonly SubscriberDirectory _directory;
     private readonly SessionExpiry _expiry;
+    private readonly MessageExpiry _messageExpiry;
     private readonly ConcurrentDictionary<string, ConnectState> _connecting = new(StringComparer.Ordinal);
     // Shared filters of the SUBSCRIBE being processed, per client (its receive loop is sequential): inner filter → group.
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, string>> _pendingShares = new(StringComparer.Ordinal);
@@ -28,12 +29,14 @@ internal sealed class Mqtt5Features : IDisposable
         _clients = clients;
         _directory = new SubscriberDirectory(id => clients.Get(id) is not null);
         _expiry = new SessionExpiry(options.Sessions, time, async id => await (await server.GetSessionAsync(id)).DeleteAsync(), id => clients.Get(id) is not null, logger);
+        _messageExpiry = new MessageExpiry(time);
         server.ValidatingConnectionAsync += ValidatedAsync;
         server.ClientConnectedAsync += ConnectedAsync;
         server.ClientDisconnectedAsync += DisconnectedAsync;
         server.SessionDeletedAsync += SessionDeletedAsync;
         server.InterceptingInboundPacketAsync += InboundAsync;
         server.InterceptingSubscriptionAsync += SubscriptionAsync;
+        server.InterceptingPublishAsync += PublishAsync;
         server.InterceptingClientEnqueueAsync += EnqueueAsync;
         server.InterceptingOutboundPacketAsync += OutboundAsync;
     }
@@ -131,8 +134,23 @@ internal sealed class Mqtt5Features : IDisposable
         return Task.CompletedTask;
     }
 
+    /// <summary>Runs after <see cref="PublishIngestor"/> (registered later): only accepted messages are stamped.</summary>
+    private Task PublishAsync(InterceptingPublishEventArgs args)
+    {
+        if (args.ProcessPublish)
+        {
+            _messageExpiry.Received(args.ApplicationMessage);
+        }
+        return Task.CompletedTask;
+    }
+
     private Task EnqueueAsync(InterceptingClientApplicationMessageEnqueueEventArgs args)
     {
+        if (_messageExpiry.HasExpired(args.ApplicationMessage))
+        {
+            args.AcceptEnqueue = false;
+            return Task.CompletedTask;
+        }
         // Sender "" is a retained message being sent on SUBSCRIBE.
         if (!_directory.MayDeliver(args.ReceiverClientId, args.ApplicationMessage, retainedOnSubscribe: args.SenderClientId.Length == 0))
         {
@@ -143,6 +161,13 @@ internal sealed class Mqtt5Features : IDisposable
 
     private Task OutboundAsync(InterceptingPacketEventArgs args)
     {
+        if (args.Packet is MqttPublishPacket publish && !_messageExpiry.PrepareOutgoing(publish))
+        {
+            // Expired while queued (MQTT 5 §3.3.2.3.3: delete the subscriber's copy). MQTTnet keeps a QoS 1/2 copy in
+            // the session's unacknowledged list; it is dropped again here if the session resends it.
+            args.ProcessPacket = false;
+            return Task.CompletedTask;
+        }
         if (args.Packet is MqttConnAckPacket connAck && connAck.ReasonCode == MqttConnectReasonCode.Success)
         {
             connAck.SharedSubscriptionAvailable = true;

@@ -18,6 +18,9 @@ internal static class MqttRecordFactory
     public const string RetainHeader = "mqtt.retain";
     public const string ContentTypeHeader = "mqtt.content-type";
 
+    /// <summary>MQTT 5 Message Expiry Interval in seconds as received (the record timestamp is the receive time).</summary>
+    public const string MessageExpiryHeader = "mqtt.message-expiry";
+
     /// <summary>Prefix of MQTT 5 user property headers: property <c>site</c> becomes header <c>mqtt.prop.site</c>.</summary>
     public const string UserPropertyPrefix = "mqtt.prop.";
     public const string PriorityHeader = "edgestream.priority";
@@ -39,6 +42,10 @@ internal static class MqttRecordFactory
         if (!string.IsNullOrEmpty(message.ContentType))
         {
             headers.Add(new(ContentTypeHeader, Encoding.UTF8.GetBytes(message.ContentType)));
+        }
+        if (message.MessageExpiryInterval != 0)
+        {
+            headers.Add(new(MessageExpiryHeader, Encoding.UTF8.GetBytes(message.MessageExpiryInterval.ToString(CultureInfo.InvariantCulture))));
         }
         if (message.UserProperties is { } properties)
         {
