@@ -28,7 +28,8 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
         _server = new MqttServerFactory().CreateMqttServer(BuildServerOptions(options), new MqttNetLoggerBridge(logger));
 
         var gatekeeper = new ConnectionGatekeeper(_authenticator, options.Limits, Clients, metrics, logger);
-        var ingestor = new PublishIngestor(log, MqttRouter.FromOptions(options), options.Limits, Clients, metrics, time, logger, DisconnectAsync);
+        var exactlyOnce = new ExactlyOnceGuard();
+        var ingestor = new PublishIngestor(log, MqttRouter.FromOptions(options), options.Limits, Clients, metrics, time, logger, DisconnectAsync, exactlyOnce);
         var acks = new DurableAckInterceptor(log, Clients, metrics, time, logger, DisconnectAsync);
         _server.ValidatingConnectionAsync += gatekeeper.ValidateConnectionAsync;
         _server.InterceptingSubscriptionAsync += gatekeeper.InterceptSubscriptionAsync;
@@ -36,7 +37,7 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
         _server.InterceptingInboundPacketAsync += acks.InterceptInboundAsync;
         _server.InterceptingPublishAsync += ingestor.InterceptAsync;
         _server.InterceptingOutboundPacketAsync += acks.InterceptOutboundAsync;
-        Features = new Mqtt5Features(_server, options, Clients, time, logger);
+        Features = new Mqtt5Features(_server, options, Clients, time, logger, exactlyOnce);
     }
 
     /// <summary>Deny-at-delivery, shared subscriptions, session expiry (see <see cref="Mqtt5Features"/>).</summary>

@@ -24,8 +24,12 @@ internal sealed class Mqtt5Features : IDisposable
     // Shared filters of the SUBSCRIBE being processed, per client (its receive loop is sequential): inner filter → group.
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, string>> _pendingShares = new(StringComparer.Ordinal);
 
-    public Mqtt5Features(MqttServer server, MqttIngestOptions options, ClientRegistry clients, TimeProvider time, Microsoft.Extensions.Logging.ILogger logger)
+    private readonly ExactlyOnceGuard _exactlyOnce;
+
+    public Mqtt5Features(MqttServer server, MqttIngestOptions options, ClientRegistry clients, TimeProvider time, Microsoft.Extensions.Logging.ILogger logger,
+        ExactlyOnceGuard exactlyOnce)
     {
+        _exactlyOnce = exactlyOnce;
         _clients = clients;
         _directory = new SubscriberDirectory(id => clients.Get(id) is not null);
         _expiry = new SessionExpiry(options.Sessions, time, async id => await (await server.GetSessionAsync(id)).DeleteAsync(), id => clients.Get(id) is not null, logger);
@@ -61,6 +65,10 @@ internal sealed class Mqtt5Features : IDisposable
     {
         var clean = _connecting.TryGetValue(args.ClientId, out var state) && state.CleanStart;
         _directory.Connected(args.ClientId, _clients.Get(args.ClientId)?.Acl, clean);
+        if (clean)
+        {
+            _exactlyOnce.Forget(args.ClientId);
+        }
         return Task.CompletedTask;
     }
 
@@ -78,6 +86,7 @@ internal sealed class Mqtt5Features : IDisposable
     {
         _directory.Forget(args.Id);
         _expiry.Deleted(args.Id);
+        _exactlyOnce.Forget(args.Id);
         return Task.CompletedTask;
     }
 
@@ -85,6 +94,9 @@ internal sealed class Mqtt5Features : IDisposable
     {
         switch (args.Packet)
         {
+            case MqttPubRelPacket pubRel:
+                _exactlyOnce.Released(args.ClientId, pubRel.PacketIdentifier);
+                break;
             case MqttSubscribePacket subscribe:
                 foreach (var filter in subscribe.TopicFilters)
                 {

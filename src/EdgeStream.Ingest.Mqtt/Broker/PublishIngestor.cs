@@ -24,10 +24,12 @@ internal sealed class PublishIngestor
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly Func<string, MqttDisconnectReasonCode, Task> _disconnect;
+    private readonly ExactlyOnceGuard? _exactlyOnce;
 
     public PublishIngestor(IIngestLog log, MqttRouter router, MqttLimitsOptions limits, ClientRegistry clients, MqttIngestMetrics metrics,
-        TimeProvider time, ILogger logger, Func<string, MqttDisconnectReasonCode, Task> disconnect)
+        TimeProvider time, ILogger logger, Func<string, MqttDisconnectReasonCode, Task> disconnect, ExactlyOnceGuard? exactlyOnce = null)
     {
+        _exactlyOnce = exactlyOnce;
         _log = log;
         _router = router;
         _limits = limits;
@@ -99,7 +101,17 @@ internal sealed class PublishIngestor
                 return;
         }
 
-        var record = MqttRecordFactory.Create(message, args.ClientId, decision, _time.GetUtcNow());
+        var qos2 = packetId != 0 && message.QualityOfServiceLevel == MqttQualityOfServiceLevel.ExactlyOnce && _exactlyOnce is not null;
+        if (qos2 && packet!.Dup && _exactlyOnce!.TryGetUnreleased(args.ClientId, packetId, out var original))
+        {
+            // A retransmission before PUBREL: stored and delivered already; PUBREC again once the original is durable.
+            args.ProcessPublish = false;
+            _metrics.Rejected("qos2-duplicate");
+            connection!.AddPending(packetId, original with { ReceivedAt = receivedAt });
+            return;
+        }
+
+        var record = MqttRecordFactory.Create(message, args.ClientId, decision, _time.GetUtcNow(), qos2PacketId: qos2 ? packetId : (ushort)0);
         AppendResult appended;
         try
         {
@@ -119,7 +131,12 @@ internal sealed class PublishIngestor
 
         if (packetId != 0)
         {
-            connection!.AddPending(packetId, new PendingAck(decision.LogTopic, appended.Partition, appended.LastOffset, receivedAt));
+            var pending = new PendingAck(decision.LogTopic, appended.Partition, appended.LastOffset, receivedAt);
+            connection!.AddPending(packetId, pending);
+            if (qos2)
+            {
+                _exactlyOnce!.Appended(args.ClientId, packetId, pending);
+            }
         }
         else if (message.QualityOfServiceLevel > MqttQualityOfServiceLevel.AtMostOnce)
         {
