@@ -35,6 +35,12 @@ internal sealed class MqttIngestOptions
 
     public MqttSessionOptions Sessions { get; set; } = new();
 
+    /// <summary>
+    /// Local subscribers receive a message only once it is durable in the log (never one a crash could take back);
+    /// <c>false</c> delivers as soon as it is appended. Messages a route drops are delivered at once either way.
+    /// </summary>
+    public bool DeliverAfterDurable { get; set; } = true;
+
     public List<MqttRouteOptions> Routes { get; set; } = [];
 
     /// <summary>Applied when no route matches: by default log topic <c>mqtt</c> keyed by client id.</summary>

@@ -29,7 +29,9 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
 
         var gatekeeper = new ConnectionGatekeeper(_authenticator, options.Limits, Clients, metrics, logger);
         var exactlyOnce = new ExactlyOnceGuard();
-        var ingestor = new PublishIngestor(log, MqttRouter.FromOptions(options), options.Limits, Clients, metrics, time, logger, DisconnectAsync, exactlyOnce);
+        var stamps = new PayloadStamps();
+        var ingestor = new PublishIngestor(log, MqttRouter.FromOptions(options), options.Limits, Clients, metrics, time, logger, DisconnectAsync, exactlyOnce,
+            options.DeliverAfterDurable ? stamps : null);
         var acks = new DurableAckInterceptor(log, Clients, metrics, time, logger, DisconnectAsync);
         _server.ValidatingConnectionAsync += gatekeeper.ValidateConnectionAsync;
         _server.InterceptingSubscriptionAsync += gatekeeper.InterceptSubscriptionAsync;
@@ -37,7 +39,7 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
         _server.InterceptingInboundPacketAsync += acks.InterceptInboundAsync;
         _server.InterceptingPublishAsync += ingestor.InterceptAsync;
         _server.InterceptingOutboundPacketAsync += acks.InterceptOutboundAsync;
-        Features = new Mqtt5Features(_server, options, Clients, time, logger, exactlyOnce);
+        Features = new Mqtt5Features(_server, options, Clients, time, logger, exactlyOnce, stamps, log);
     }
 
     /// <summary>Deny-at-delivery, shared subscriptions, session expiry (see <see cref="Mqtt5Features"/>).</summary>

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Runtime.CompilerServices;
 using MQTTnet;
 using MQTTnet.Packets;
 
@@ -14,10 +13,14 @@ namespace EdgeStream.Ingest.Mqtt.Broker;
 /// </summary>
 internal sealed class MessageExpiry
 {
-    private readonly ConditionalWeakTable<object, Stamp> _stamps = new();
+    private readonly PayloadStamps _stamps;
     private readonly TimeProvider _time;
 
-    public MessageExpiry(TimeProvider time) => _time = time;
+    public MessageExpiry(PayloadStamps stamps, TimeProvider time)
+    {
+        _stamps = stamps;
+        _time = time;
+    }
 
     /// <summary>Stamps an accepted incoming message that has an expiry interval with its receive time.</summary>
     public void Received(MqttApplicationMessage message)
@@ -26,11 +29,9 @@ internal sealed class MessageExpiry
         {
             return;
         }
-        // A buffer of its own (even when empty) so the stamp cannot be confused with another message's.
-        var payload = new byte[message.Payload.Length];
-        message.Payload.CopyTo(payload);
-        message.Payload = new ReadOnlySequence<byte>(payload);
-        _stamps.AddOrUpdate(payload, new Stamp(_time.GetTimestamp(), message.MessageExpiryInterval));
+        var stamp = _stamps.For(message);
+        stamp.ReceivedAt = _time.GetTimestamp();
+        stamp.ExpiryInterval = message.MessageExpiryInterval;
     }
 
     /// <summary>Whether a message (live or retained) has expired before it is queued for a subscriber.</summary>
@@ -54,17 +55,14 @@ internal sealed class MessageExpiry
         return true;
     }
 
-    /// <summary>Whole seconds left (rounded up), or null when the payload carries no stamp.</summary>
+    /// <summary>Whole seconds left (rounded up), or null when the message has no expiry interval.</summary>
     private long? Remaining(ReadOnlySequence<byte> payload)
     {
-        if (payload.Start.GetObject() is not { } owner || !_stamps.TryGetValue(owner, out var stamp))
+        if (_stamps.Find(payload) is not { ExpiryInterval: > 0 } stamp)
         {
             return null;
         }
-        var waited = _time.GetElapsedTime(stamp.ReceivedAt);
-        var left = TimeSpan.FromSeconds(stamp.Interval) - waited;
+        var left = TimeSpan.FromSeconds(stamp.ExpiryInterval) - _time.GetElapsedTime(stamp.ReceivedAt);
         return left <= TimeSpan.Zero ? 0 : (long)Math.Ceiling(left.TotalSeconds);
     }
-
-    private sealed record Stamp(long ReceivedAt, uint Interval);
 }

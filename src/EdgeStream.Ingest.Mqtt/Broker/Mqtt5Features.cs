@@ -25,15 +25,21 @@ internal sealed class Mqtt5Features : IDisposable
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, string>> _pendingShares = new(StringComparer.Ordinal);
 
     private readonly ExactlyOnceGuard _exactlyOnce;
+    private readonly PayloadStamps _stamps;
+    private readonly IIngestLog _log;
+    private readonly bool _deliverAfterDurable;
 
     public Mqtt5Features(MqttServer server, MqttIngestOptions options, ClientRegistry clients, TimeProvider time, Microsoft.Extensions.Logging.ILogger logger,
-        ExactlyOnceGuard exactlyOnce)
+        ExactlyOnceGuard exactlyOnce, PayloadStamps stamps, IIngestLog log)
     {
         _exactlyOnce = exactlyOnce;
+        _stamps = stamps;
+        _log = log;
+        _deliverAfterDurable = options.DeliverAfterDurable;
         _clients = clients;
         _directory = new SubscriberDirectory(id => clients.Get(id) is not null);
         _expiry = new SessionExpiry(options.Sessions, time, async id => await (await server.GetSessionAsync(id)).DeleteAsync(), id => clients.Get(id) is not null, logger);
-        _messageExpiry = new MessageExpiry(time);
+        _messageExpiry = new MessageExpiry(stamps, time);
         server.ValidatingConnectionAsync += ValidatedAsync;
         server.ClientConnectedAsync += ConnectedAsync;
         server.ClientDisconnectedAsync += DisconnectedAsync;
@@ -173,12 +179,13 @@ internal sealed class Mqtt5Features : IDisposable
 
     private Task OutboundAsync(InterceptingPacketEventArgs args)
     {
-        if (args.Packet is MqttPublishPacket publish && !_messageExpiry.PrepareOutgoing(publish))
+        if (args.Packet is MqttPublishPacket publish)
         {
-            // Expired while queued (MQTT 5 §3.3.2.3.3: delete the subscriber's copy). MQTTnet keeps a QoS 1/2 copy in
-            // the session's unacknowledged list; it is dropped again here if the session resends it.
-            args.ProcessPacket = false;
-            return Task.CompletedTask;
+            if (_deliverAfterDurable && _stamps.Find(publish.Payload) is { LogTopic: not null } stored)
+            {
+                return DeliverWhenDurableAsync(args, publish, stored);
+            }
+            return PrepareAsync(args, publish);
         }
         if (args.Packet is MqttConnAckPacket connAck && connAck.ReasonCode == MqttConnectReasonCode.Success)
         {
@@ -187,6 +194,36 @@ internal sealed class Mqtt5Features : IDisposable
             {
                 connAck.SessionExpiryInterval = capped;
             }
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Mqtt:DeliverAfterDurable: holds a local subscriber's copy on its (sequential) send loop until the message is
+    /// durable in the log, so subscribers never see what a crash could take back; the publisher is not slowed.
+    /// </summary>
+    private async Task DeliverWhenDurableAsync(InterceptingPacketEventArgs args, MqttPublishPacket publish, PayloadStamps.Stamp stored)
+    {
+        try
+        {
+            await _log.WaitForDurableAsync(stored.LogTopic!, stored.Partition, stored.Offset, args.CancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Never durable: not delivered either (the publisher got no acknowledgement for it).
+            args.ProcessPacket = false;
+            return;
+        }
+        await PrepareAsync(args, publish);
+    }
+
+    private Task PrepareAsync(InterceptingPacketEventArgs args, MqttPublishPacket publish)
+    {
+        if (!_messageExpiry.PrepareOutgoing(publish))
+        {
+            // Expired while queued (MQTT 5 §3.3.2.3.3: delete the subscriber's copy). MQTTnet keeps a QoS 1/2 copy in
+            // the session's unacknowledged list; it is dropped again here if the session resends it.
+            args.ProcessPacket = false;
         }
         return Task.CompletedTask;
     }

@@ -25,11 +25,14 @@ internal sealed class PublishIngestor
     private readonly ILogger _logger;
     private readonly Func<string, MqttDisconnectReasonCode, Task> _disconnect;
     private readonly ExactlyOnceGuard? _exactlyOnce;
+    private readonly PayloadStamps? _durableStamps;
 
     public PublishIngestor(IIngestLog log, MqttRouter router, MqttLimitsOptions limits, ClientRegistry clients, MqttIngestMetrics metrics,
-        TimeProvider time, ILogger logger, Func<string, MqttDisconnectReasonCode, Task> disconnect, ExactlyOnceGuard? exactlyOnce = null)
+        TimeProvider time, ILogger logger, Func<string, MqttDisconnectReasonCode, Task> disconnect, ExactlyOnceGuard? exactlyOnce = null,
+        PayloadStamps? durableStamps = null)
     {
         _exactlyOnce = exactlyOnce;
+        _durableStamps = durableStamps;
         _log = log;
         _router = router;
         _limits = limits;
@@ -129,6 +132,12 @@ internal sealed class PublishIngestor
             return;
         }
 
+        if (_durableStamps is not null)
+        {
+            // Mqtt:DeliverAfterDurable: local subscribers' copies wait for this position (see Mqtt5Features).
+            var stamp = _durableStamps.For(message);
+            (stamp.LogTopic, stamp.Partition, stamp.Offset) = (decision.LogTopic, appended.Partition, appended.LastOffset);
+        }
         if (packetId != 0)
         {
             var pending = new PendingAck(decision.LogTopic, appended.Partition, appended.LastOffset, receivedAt);
