@@ -41,6 +41,12 @@ internal sealed class MqttIngestOptions
     /// </summary>
     public bool DeliverAfterDurable { get; set; } = true;
 
+    /// <summary>
+    /// Longest keep alive an MQTT 5 client may use (announced as Server Keep Alive in CONNACK, also to clients asking
+    /// for none); <c>0</c> (default) leaves clients their own.
+    /// </summary>
+    public TimeSpan MaxKeepAlive { get; set; }
+
     public List<MqttRouteOptions> Routes { get; set; } = [];
 
     /// <summary>Applied when no route matches: by default log topic <c>mqtt</c> keyed by client id.</summary>

@@ -20,6 +20,7 @@ internal sealed class Mqtt5Features : IDisposable
     private readonly SubscriberDirectory _directory;
     private readonly SessionExpiry _expiry;
     private readonly MessageExpiry _messageExpiry;
+    private readonly ServerKeepAlive _keepAlive;
     private readonly ConcurrentDictionary<string, ConnectState> _connecting = new(StringComparer.Ordinal);
     // Shared filters of the SUBSCRIBE being processed, per client (its receive loop is sequential): inner filter → group.
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, string>> _pendingShares = new(StringComparer.Ordinal);
@@ -40,6 +41,7 @@ internal sealed class Mqtt5Features : IDisposable
         _directory = new SubscriberDirectory(id => clients.Get(id) is not null);
         _expiry = new SessionExpiry(options.Sessions, time, async id => await (await server.GetSessionAsync(id)).DeleteAsync(), id => clients.Get(id) is not null, logger);
         _messageExpiry = new MessageExpiry(stamps, time);
+        _keepAlive = new ServerKeepAlive(server, options.MaxKeepAlive, time);
         server.ValidatingConnectionAsync += ValidatedAsync;
         server.ClientConnectedAsync += ConnectedAsync;
         server.ClientDisconnectedAsync += DisconnectedAsync;
@@ -62,7 +64,8 @@ internal sealed class Mqtt5Features : IDisposable
             var clientId = string.IsNullOrEmpty(args.ClientId) ? args.AssignedClientIdentifier : args.ClientId;
             var clean = args.CleanSession ?? true;
             var granted = _expiry.Connected(clientId, args.ProtocolVersion, clean, args.SessionExpiryInterval);
-            _connecting[clientId] = new ConnectState(args.ProtocolVersion, clean, granted < args.SessionExpiryInterval ? granted : null);
+            var keepAlive = _keepAlive.Connected(clientId, args.ProtocolVersion, args.KeepAlivePeriod);
+            _connecting[clientId] = new ConnectState(args.ProtocolVersion, clean, granted < args.SessionExpiryInterval ? granted : null, keepAlive);
         }
         return Task.CompletedTask;
     }
@@ -84,6 +87,7 @@ internal sealed class Mqtt5Features : IDisposable
         {
             var version = _connecting.TryRemove(args.ClientId, out var state) ? state.Version : MqttProtocolVersion.V500;
             _expiry.Disconnected(args.ClientId, version, args.SessionExpiryInterval);
+            _keepAlive.Disconnected(args.ClientId);
         }
         return Task.CompletedTask;
     }
@@ -194,6 +198,10 @@ internal sealed class Mqtt5Features : IDisposable
             {
                 connAck.SessionExpiryInterval = capped;
             }
+            if (state?.ServerKeepAlive is { } keepAlive)
+            {
+                connAck.ServerKeepAlive = keepAlive;
+            }
         }
         return Task.CompletedTask;
     }
@@ -247,7 +255,11 @@ internal sealed class Mqtt5Features : IDisposable
         return true;
     }
 
-    public void Dispose() => _expiry.Dispose();
+    public void Dispose()
+    {
+        _expiry.Dispose();
+        _keepAlive.Dispose();
+    }
 
-    private sealed record ConnectState(MqttProtocolVersion Version, bool CleanStart, uint? CappedExpiry);
+    private sealed record ConnectState(MqttProtocolVersion Version, bool CleanStart, uint? CappedExpiry, ushort? ServerKeepAlive);
 }
