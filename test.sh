@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole EdgeStream test suite on a fresh Debian / Raspberry Pi OS machine with the .NET SDK.
 # Installs the real components the tests drive when missing: Mosquitto and its clients, nats-server, headless
-# Chromium (status page), systemd-analyze and shellcheck (deploy/), promtool (/metrics lint; Debian's prometheus).
+# Chromium (status page), systemd-analyze and shellcheck (deploy/), promtool (/metrics lint; Debian's prometheus),
+# python3 (Eclipse Paho MQTT interoperability tests).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -13,6 +14,7 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
+[ -x /usr/bin/python3 ] || need+=(python3)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing ${need[*]}" >&2
   sudo_cmd=""

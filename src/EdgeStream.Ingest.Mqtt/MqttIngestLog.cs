@@ -64,4 +64,10 @@ internal static partial class MqttIngestLog
 
     [LoggerMessage(4045, LogLevel.Warning, "MQTT listener: accepting a connection failed; still listening")]
     public static partial void AcceptFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(4080, LogLevel.Information, "MQTT session {ClientId} expired; its subscriptions and queued messages were removed")]
+    public static partial void SessionExpired(ILogger logger, string clientId);
+
+    [LoggerMessage(4081, LogLevel.Warning, "MQTT session {ClientId}: removing the expired session failed")]
+    public static partial void SessionExpiryFailed(ILogger logger, Exception exception, string clientId);
 }

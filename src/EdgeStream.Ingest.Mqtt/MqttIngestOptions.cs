@@ -33,6 +33,20 @@ internal sealed class MqttIngestOptions
 
     public MqttLimitsOptions Limits { get; set; } = new();
 
+    public MqttSessionOptions Sessions { get; set; } = new();
+
+    /// <summary>
+    /// Local subscribers receive a message only once it is durable in the log (never one a crash could take back);
+    /// <c>false</c> delivers as soon as it is appended. Messages a route drops are delivered at once either way.
+    /// </summary>
+    public bool DeliverAfterDurable { get; set; } = true;
+
+    /// <summary>
+    /// Longest keep alive an MQTT 5 client may use (announced as Server Keep Alive in CONNACK, also to clients asking
+    /// for none); <c>0</c> (default) leaves clients their own.
+    /// </summary>
+    public TimeSpan MaxKeepAlive { get; set; }
+
     public List<MqttRouteOptions> Routes { get; set; } = [];
 
     /// <summary>Applied when no route matches: by default log topic <c>mqtt</c> keyed by client id.</summary>
@@ -87,6 +101,15 @@ internal sealed class MqttAclOptions
 
     /// <summary>Topic filters the user may subscribe within; <c>null</c> means any.</summary>
     public List<string>? Subscribe { get; set; }
+
+    /// <summary>Topic filters the user may never publish to; checked before <see cref="Publish"/>.</summary>
+    public List<string>? DenyPublish { get; set; }
+
+    /// <summary>
+    /// Topic filters the user may never receive: a SUBSCRIBE inside one is refused, and messages on them are withheld
+    /// from wider subscriptions (<c>#</c>). Checked before <see cref="Subscribe"/>.
+    /// </summary>
+    public List<string>? DenySubscribe { get; set; }
 }
 
 /// <summary>Per-broker and per-client limits.</summary>
@@ -144,6 +167,19 @@ internal sealed class MqttLimitsOptions
 
     /// <summary>The packet size limit in force after CONNECT.</summary>
     internal int EffectiveMaxPacketBytes => MaxPacketBytes > 0 ? MaxPacketBytes : (int)Math.Min(int.MaxValue, MaxPayloadBytes + 65_536L);
+}
+
+/// <summary>Session lifetime and queue bounds of the embedded broker.</summary>
+internal sealed class MqttSessionOptions
+{
+    /// <summary>How long an MQTT 3.1.1 session with clean session 0 is kept while disconnected (3.1.1 has no expiry of its own).</summary>
+    public TimeSpan DefaultExpiry { get; set; } = TimeSpan.FromDays(1);
+
+    /// <summary>Cap on any session's expiry interval (an MQTT 5 client asking for more is told the cap in CONNACK).</summary>
+    public TimeSpan MaxExpiry { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>Messages queued per session for delivery (MQTTnet's MaxPendingMessagesPerClient; the oldest are dropped beyond it).</summary>
+    public int MaxQueuedMessages { get; set; } = 1000;
 }
 
 /// <summary>One routing rule.</summary>

@@ -5,7 +5,9 @@ namespace EdgeStream.Ingest.Mqtt.Auth;
 /// <summary>
 /// One principal's publish/subscribe patterns. Patterns may contain <c>{username}</c> and <c>{clientid}</c>, replaced
 /// per connection; a substituted value containing <c>/</c>, <c>+</c> or <c>#</c> matches nothing, so an identity cannot
-/// widen its own ACL. A <c>null</c> list allows everything. Immutable; thread-safe.
+/// widen its own ACL. A <c>null</c> allow list allows everything. Deny lists (like Mosquitto's <c>topic deny</c>) are
+/// checked first; a deny pattern whose placeholder cannot be resolved safely denies everything, so a hostile identity
+/// cannot escape a deny entry. Immutable; thread-safe.
 /// </summary>
 internal sealed class TopicAcl
 {
@@ -13,18 +15,35 @@ internal sealed class TopicAcl
 
     private readonly IReadOnlyList<string>? _publish;
     private readonly IReadOnlyList<string>? _subscribe;
+    private readonly IReadOnlyList<string>? _denyPublish;
+    private readonly IReadOnlyList<string>? _denySubscribe;
 
-    public TopicAcl(IReadOnlyList<string>? publish, IReadOnlyList<string>? subscribe)
+    public TopicAcl(IReadOnlyList<string>? publish, IReadOnlyList<string>? subscribe, IReadOnlyList<string>? denyPublish = null, IReadOnlyList<string>? denySubscribe = null)
     {
         _publish = publish;
         _subscribe = subscribe;
+        _denyPublish = denyPublish;
+        _denySubscribe = denySubscribe;
     }
 
-    public static TopicAcl From(MqttAclOptions? options) => options is null ? AllowAll : new TopicAcl(options.Publish, options.Subscribe);
+    public static TopicAcl From(MqttAclOptions? options)
+        => options is null ? AllowAll : new TopicAcl(options.Publish, options.Subscribe, options.DenyPublish, options.DenySubscribe);
 
     /// <summary>The patterns with identity placeholders resolved for one connection.</summary>
     public ConnectionAcl Bind(string? username, string clientId)
-        => new(Resolve(_publish, username, clientId), Resolve(_subscribe, username, clientId));
+        => new(Resolve(_publish, username, clientId), Resolve(_subscribe, username, clientId),
+            ResolveDeny(_denyPublish, username, clientId), ResolveDeny(_denySubscribe, username, clientId));
+
+    private static TopicFilter[]? ResolveDeny(IReadOnlyList<string>? patterns, string? username, string clientId)
+    {
+        if (patterns is null || patterns.Count == 0)
+        {
+            return null;
+        }
+        var resolved = Resolve(patterns, username, clientId)!;
+        // An unresolvable deny pattern was skipped by Resolve: fail closed by denying everything instead.
+        return resolved.Length == patterns.Count ? resolved : [TopicFilter.Parse("#"), TopicFilter.Parse("$SYS/#")];
+    }
 
     private static TopicFilter[]? Resolve(IReadOnlyList<string>? patterns, string? username, string clientId)
     {
@@ -54,10 +73,17 @@ internal sealed class TopicAcl
 }
 
 /// <summary>An ACL bound to one connection. Immutable; thread-safe.</summary>
-internal sealed class ConnectionAcl(TopicFilter[]? publish, TopicFilter[]? subscribe)
+internal sealed class ConnectionAcl(TopicFilter[]? publish, TopicFilter[]? subscribe, TopicFilter[]? denyPublish = null, TopicFilter[]? denySubscribe = null)
 {
+    /// <summary>Whether some topics may be withheld from this client's (granted) subscriptions.</summary>
+    public bool HasReceiveDenials => denySubscribe is not null;
+
     public bool MayPublish(string topic)
     {
+        if (denyPublish is not null && AnyMatches(denyPublish, topic.Split('/')))
+        {
+            return false;
+        }
         if (publish is null)
         {
             return true;
@@ -73,19 +99,52 @@ internal sealed class ConnectionAcl(TopicFilter[]? publish, TopicFilter[]? subsc
         return false;
     }
 
+    /// <summary>
+    /// Whether a message on <paramref name="topic"/> may be delivered to this client through a granted subscription:
+    /// a subscription overlapping a denied filter (<c>#</c> while <c>secret/#</c> is denied) is granted, and the
+    /// denied topics are withheld from it here.
+    /// </summary>
+    public bool MayReceive(string topic) => denySubscribe is null || !AnyMatches(denySubscribe, topic.Split('/'));
+
+    /// <summary>
+    /// Whether a SUBSCRIBE to <paramref name="filter"/> is granted: refused when it lies wholly inside a denied filter,
+    /// else checked against the allow list.
+    /// </summary>
     public bool MaySubscribe(string filter)
     {
-        if (subscribe is null)
-        {
-            return true;
-        }
         if (!TopicFilter.TryParse(filter, out var requested, out _))
         {
             return false;
         }
+        if (denySubscribe is not null)
+        {
+            foreach (var f in denySubscribe)
+            {
+                if (f.Covers(requested!))
+                {
+                    return false;
+                }
+            }
+        }
+        if (subscribe is null)
+        {
+            return true;
+        }
         foreach (var f in subscribe)
         {
             if (f.Covers(requested!))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static bool AnyMatches(TopicFilter[] filters, string[] levels)
+    {
+        foreach (var f in filters)
+        {
+            if (f.Matches(levels))
             {
                 return true;
             }

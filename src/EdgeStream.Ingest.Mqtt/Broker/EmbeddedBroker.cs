@@ -33,7 +33,9 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
         _server = new MqttServerFactory().CreateMqttServer(BuildServerOptions(options), [Transport], new MqttNetLoggerBridge(logger));
 
         var gatekeeper = new ConnectionGatekeeper(_authenticator, l, Clients, logins, metrics, time, logger);
-        var ingestor = new PublishIngestor(log, MqttRouter.FromOptions(options), l, metrics, time, logger);
+        var exactlyOnce = new ExactlyOnceGuard();
+        var stamps = new PayloadStamps();
+        var ingestor = new PublishIngestor(log, MqttRouter.FromOptions(options), l, metrics, time, logger, exactlyOnce, options.DeliverAfterDurable ? stamps : null);
         var acks = new DurableAckInterceptor(log, metrics, time, logger);
         _server.ValidatingConnectionAsync += gatekeeper.ValidateConnectionAsync;
         _server.ClientConnectedAsync += gatekeeper.ClientConnectedAsync;
@@ -42,7 +44,11 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
         _server.InterceptingInboundPacketAsync += acks.InterceptInboundAsync;
         _server.InterceptingPublishAsync += ingestor.InterceptAsync;
         _server.InterceptingOutboundPacketAsync += acks.InterceptOutboundAsync;
+        Features = new Mqtt5Features(_server, options, Clients, time, logger, exactlyOnce, stamps, log);
     }
+
+    /// <summary>Deny-at-delivery, shared subscriptions, session expiry (see <see cref="Mqtt5Features"/>).</summary>
+    internal Mqtt5Features Features { get; }
 
     internal ClientRegistry Clients { get; }
 
@@ -86,12 +92,13 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await StopAsync();
+        Features.Dispose();
         _server.Dispose();
     }
 
     private static MqttServerOptions BuildServerOptions(MqttIngestOptions o)
     {
-        var builder = new MqttServerOptionsBuilder().WithPersistentSessions();
+        var builder = new MqttServerOptionsBuilder().WithPersistentSessions().WithMaxPendingMessagesPerClient(o.Sessions.MaxQueuedMessages);
         var server = builder.Build();
         Bind(server.DefaultEndpointOptions, o.Host, o.Port);
         if (o.Tls.Port != 0)

@@ -26,9 +26,14 @@ internal sealed class PublishIngestor
     private readonly MqttIngestMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly ExactlyOnceGuard? _exactlyOnce;
+    private readonly PayloadStamps? _durableStamps;
 
-    public PublishIngestor(IIngestLog log, MqttRouter router, MqttLimitsOptions limits, MqttIngestMetrics metrics, TimeProvider time, ILogger logger)
+    public PublishIngestor(IIngestLog log, MqttRouter router, MqttLimitsOptions limits, MqttIngestMetrics metrics, TimeProvider time, ILogger logger,
+        ExactlyOnceGuard? exactlyOnce = null, PayloadStamps? durableStamps = null)
     {
+        _exactlyOnce = exactlyOnce;
+        _durableStamps = durableStamps;
         _log = log;
         _router = router;
         _limits = limits;
@@ -101,7 +106,17 @@ internal sealed class PublishIngestor
                 return;
         }
 
-        var record = MqttRecordFactory.Create(message, args.ClientId, decision, _time.GetUtcNow());
+        var qos2 = packetId != 0 && message.QualityOfServiceLevel == MqttQualityOfServiceLevel.ExactlyOnce && _exactlyOnce is not null;
+        if (qos2 && packet!.Dup && _exactlyOnce!.TryGetUnreleased(args.ClientId, packetId, out var original))
+        {
+            // A retransmission before PUBREL: stored and delivered already; PUBREC again once the original is durable.
+            args.ProcessPublish = false;
+            _metrics.Rejected("qos2-duplicate");
+            Record(args, connection, packetId, AckAction.WaitDurable, original.Topic, original.Partition, original.Offset, receivedAt);
+            return;
+        }
+
+        var record = MqttRecordFactory.Create(message, args.ClientId, decision, _time.GetUtcNow(), qos2PacketId: qos2 ? packetId : (ushort)0);
         AppendResult appended;
         try
         {
@@ -119,9 +134,19 @@ internal sealed class PublishIngestor
             return;
         }
 
+        if (_durableStamps is not null)
+        {
+            // Mqtt:DeliverAfterDurable: local subscribers' copies wait for this position (see Mqtt5Features).
+            var stamp = _durableStamps.For(message);
+            (stamp.LogTopic, stamp.Partition, stamp.Offset) = (decision.LogTopic, appended.Partition, appended.LastOffset);
+        }
         if (packetId != 0)
         {
             Record(args, connection, packetId, AckAction.WaitDurable, decision.LogTopic, appended.Partition, appended.LastOffset, receivedAt);
+            if (qos2)
+            {
+                _exactlyOnce!.Appended(args.ClientId, packetId, new LogPosition(decision.LogTopic!, appended.Partition, appended.LastOffset));
+            }
         }
         else if (message.QualityOfServiceLevel > MqttQualityOfServiceLevel.AtMostOnce)
         {

@@ -75,6 +75,21 @@ internal sealed class MqttIngestOptionsValidator : IValidateOptions<MqttIngestOp
         }
         TransportLimitsValidator.Check(errors, $"{S}:Limits", l);
 
+        var sessions = o.Sessions;
+        if (sessions.DefaultExpiry <= TimeSpan.Zero || sessions.DefaultExpiry.TotalSeconds > uint.MaxValue)
+        {
+            errors.Add($"{S}:Sessions:DefaultExpiry: must be positive and at most {uint.MaxValue} seconds.");
+        }
+        if (sessions.MaxExpiry <= TimeSpan.Zero || sessions.MaxExpiry.TotalSeconds > uint.MaxValue)
+        {
+            errors.Add($"{S}:Sessions:MaxExpiry: must be positive and at most {uint.MaxValue} seconds.");
+        }
+        CheckPositive(errors, $"{S}:Sessions:MaxQueuedMessages", sessions.MaxQueuedMessages);
+        if (o.MaxKeepAlive < TimeSpan.Zero || o.MaxKeepAlive.TotalSeconds > ushort.MaxValue || (o.MaxKeepAlive > TimeSpan.Zero && o.MaxKeepAlive < TimeSpan.FromSeconds(1)))
+        {
+            errors.Add($"{S}:MaxKeepAlive: must be 0 (off) or 1 to {ushort.MaxValue} seconds.");
+        }
+
         for (var i = 0; i < o.Routes.Count; i++)
         {
             CheckRoute(errors, $"{S}:Routes:{i}", o.Routes[i], filterRequired: true);
@@ -147,7 +162,7 @@ internal sealed class MqttIngestOptionsValidator : IValidateOptions<MqttIngestOp
 
     private static void CheckAcl(List<string> errors, string path, MqttAclOptions? acl)
     {
-        foreach (var (list, kind) in new[] { (acl?.Publish, "Publish"), (acl?.Subscribe, "Subscribe") })
+        foreach (var (list, kind) in new[] { (acl?.Publish, "Publish"), (acl?.Subscribe, "Subscribe"), (acl?.DenyPublish, "DenyPublish"), (acl?.DenySubscribe, "DenySubscribe") })
         {
             for (var j = 0; j < (list?.Count ?? 0); j++)
             {

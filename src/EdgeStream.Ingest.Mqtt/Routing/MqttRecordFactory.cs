@@ -18,6 +18,12 @@ internal static class MqttRecordFactory
     public const string RetainHeader = "mqtt.retain";
     public const string ContentTypeHeader = "mqtt.content-type";
 
+    /// <summary>MQTT 5 Message Expiry Interval in seconds as received (the record timestamp is the receive time).</summary>
+    public const string MessageExpiryHeader = "mqtt.message-expiry";
+
+    /// <summary>Packet identifier of a QoS 2 PUBLISH (with the client id, what identifies a retransmission).</summary>
+    public const string PacketIdHeader = "mqtt.packet-id";
+
     /// <summary>Prefix of MQTT 5 user property headers: property <c>site</c> becomes header <c>mqtt.prop.site</c>.</summary>
     public const string UserPropertyPrefix = "mqtt.prop.";
     public const string PriorityHeader = "edgestream.priority";
@@ -27,7 +33,7 @@ internal static class MqttRecordFactory
     private static readonly byte[] False = "0"u8.ToArray();
     private static readonly byte[][] Qos = ["0"u8.ToArray(), "1"u8.ToArray(), "2"u8.ToArray()];
 
-    public static LogRecord Create(MqttApplicationMessage message, string clientId, in RouteDecision decision, DateTimeOffset receivedAt, string? upstream = null)
+    public static LogRecord Create(MqttApplicationMessage message, string clientId, in RouteDecision decision, DateTimeOffset receivedAt, string? upstream = null, ushort qos2PacketId = 0)
     {
         var headers = new List<RecordHeader>(6 + (message.UserProperties?.Count ?? 0))
         {
@@ -39,6 +45,14 @@ internal static class MqttRecordFactory
         if (!string.IsNullOrEmpty(message.ContentType))
         {
             headers.Add(new(ContentTypeHeader, Encoding.UTF8.GetBytes(message.ContentType)));
+        }
+        if (qos2PacketId != 0)
+        {
+            headers.Add(new(PacketIdHeader, Encoding.UTF8.GetBytes(qos2PacketId.ToString(CultureInfo.InvariantCulture))));
+        }
+        if (message.MessageExpiryInterval != 0)
+        {
+            headers.Add(new(MessageExpiryHeader, Encoding.UTF8.GetBytes(message.MessageExpiryInterval.ToString(CultureInfo.InvariantCulture))));
         }
         if (message.UserProperties is { } properties)
         {

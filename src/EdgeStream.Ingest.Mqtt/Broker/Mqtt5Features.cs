@@ -1,0 +1,265 @@
+using System.Collections.Concurrent;
+using MQTTnet.Formatter;
+using MQTTnet.Packets;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+
+namespace EdgeStream.Ingest.Mqtt.Broker;
+
+/// <summary>
+/// MQTT 5 features MQTTnet's server lacks, built on its interception points: deny ACL entries applied at delivery,
+/// shared subscriptions (<c>$share/{group}/{filter}</c>: rewritten to the plain filter before MQTTnet sees the
+/// SUBSCRIBE/UNSUBSCRIBE, then one member per group chosen per message at enqueue), Session Expiry and what CONNACK
+/// announces. Install once, after the <see cref="ConnectionGatekeeper"/> handlers (it reads their verdicts). Thread-safe.
+/// </summary>
+internal sealed class Mqtt5Features : IDisposable
+{
+    private const string SharePrefix = "$share/";
+
+    private readonly ClientRegistry _clients;
+    private readonly SubscriberDirectory _directory;
+    private readonly SessionExpiry _expiry;
+    private readonly MessageExpiry _messageExpiry;
+    private readonly ServerKeepAlive _keepAlive;
+    private readonly ConcurrentDictionary<string, ConnectState> _connecting = new(StringComparer.Ordinal);
+    // Shared filters of the SUBSCRIBE being processed, per client (its receive loop is sequential): inner filter → group.
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, string>> _pendingShares = new(StringComparer.Ordinal);
+
+    private readonly ExactlyOnceGuard _exactlyOnce;
+    private readonly PayloadStamps _stamps;
+    private readonly IIngestLog _log;
+    private readonly bool _deliverAfterDurable;
+
+    public Mqtt5Features(MqttServer server, MqttIngestOptions options, ClientRegistry clients, TimeProvider time, Microsoft.Extensions.Logging.ILogger logger,
+        ExactlyOnceGuard exactlyOnce, PayloadStamps stamps, IIngestLog log)
+    {
+        _exactlyOnce = exactlyOnce;
+        _stamps = stamps;
+        _log = log;
+        _deliverAfterDurable = options.DeliverAfterDurable;
+        _clients = clients;
+        _directory = new SubscriberDirectory(id => clients.Get(id) is not null);
+        _expiry = new SessionExpiry(options.Sessions, time, async id => await (await server.GetSessionAsync(id)).DeleteAsync(), id => clients.Get(id) is not null, logger);
+        _messageExpiry = new MessageExpiry(stamps, time);
+        _keepAlive = new ServerKeepAlive(server, options.MaxKeepAlive, time);
+        server.ValidatingConnectionAsync += ValidatedAsync;
+        server.ClientConnectedAsync += ConnectedAsync;
+        server.ClientDisconnectedAsync += DisconnectedAsync;
+        server.SessionDeletedAsync += SessionDeletedAsync;
+        server.InterceptingInboundPacketAsync += InboundAsync;
+        server.InterceptingSubscriptionAsync += SubscriptionAsync;
+        server.InterceptingPublishAsync += PublishAsync;
+        server.InterceptingClientEnqueueAsync += EnqueueAsync;
+        server.InterceptingOutboundPacketAsync += OutboundAsync;
+    }
+
+    internal SubscriberDirectory Directory => _directory;
+
+    internal SessionExpiry Expiry => _expiry;
+
+    private Task ValidatedAsync(ValidatingConnectionEventArgs args)
+    {
+        if (args.ReasonCode == MqttConnectReasonCode.Success)
+        {
+            var clientId = string.IsNullOrEmpty(args.ClientId) ? args.AssignedClientIdentifier : args.ClientId;
+            var clean = args.CleanSession ?? true;
+            var granted = _expiry.Connected(clientId, args.ProtocolVersion, clean, args.SessionExpiryInterval);
+            var keepAlive = _keepAlive.Connected(clientId, args.ProtocolVersion, args.KeepAlivePeriod);
+            _connecting[clientId] = new ConnectState(args.ProtocolVersion, clean, granted < args.SessionExpiryInterval ? granted : null, keepAlive);
+        }
+        return Task.CompletedTask;
+    }
+
+    private Task ConnectedAsync(ClientConnectedEventArgs args)
+    {
+        var clean = _connecting.TryGetValue(args.ClientId, out var state) && state.CleanStart;
+        _directory.Connected(args.ClientId, _clients.Get(args.ClientId)?.Acl, clean);
+        if (clean)
+        {
+            _exactlyOnce.Forget(args.ClientId);
+        }
+        return Task.CompletedTask;
+    }
+
+    private Task DisconnectedAsync(ClientDisconnectedEventArgs args)
+    {
+        if (args.DisconnectType != MqttClientDisconnectType.Takeover)
+        {
+            var version = _connecting.TryRemove(args.ClientId, out var state) ? state.Version : MqttProtocolVersion.V500;
+            _expiry.Disconnected(args.ClientId, version, args.SessionExpiryInterval);
+            _keepAlive.Disconnected(args.ClientId);
+        }
+        return Task.CompletedTask;
+    }
+
+    private Task SessionDeletedAsync(SessionDeletedEventArgs args)
+    {
+        _directory.Forget(args.Id);
+        _expiry.Deleted(args.Id);
+        _exactlyOnce.Forget(args.Id);
+        return Task.CompletedTask;
+    }
+
+    private Task InboundAsync(InterceptingPacketEventArgs args)
+    {
+        switch (args.Packet)
+        {
+            case MqttPubRelPacket pubRel:
+                _exactlyOnce.Released(args.ClientId, pubRel.PacketIdentifier);
+                break;
+            case MqttSubscribePacket subscribe:
+                foreach (var filter in subscribe.TopicFilters)
+                {
+                    if (TrySplitShare(filter.Topic, out var group, out var inner))
+                    {
+                        filter.Topic = inner;
+                        // Retained messages are not sent for a shared subscription (MQTT 5 §4.8.2).
+                        filter.RetainHandling = MqttRetainHandling.DoNotSendOnSubscribe;
+                        _pendingShares.GetOrAdd(args.ClientId, _ => new(StringComparer.Ordinal))[inner] = group;
+                    }
+                }
+                break;
+            case MqttUnsubscribePacket unsubscribe:
+                for (var i = 0; i < unsubscribe.TopicFilters.Count; i++)
+                {
+                    var group = (string?)null;
+                    if (TrySplitShare(unsubscribe.TopicFilters[i], out var g, out var inner))
+                    {
+                        unsubscribe.TopicFilters[i] = inner;
+                        group = g;
+                    }
+                    _directory.Unsubscribed(args.ClientId, unsubscribe.TopicFilters[i], group);
+                }
+                break;
+        }
+        return Task.CompletedTask;
+    }
+
+    private Task SubscriptionAsync(InterceptingSubscriptionEventArgs args)
+    {
+        string? group = null;
+        if (_pendingShares.TryGetValue(args.ClientId, out var pending) && pending.TryRemove(args.TopicFilter.Topic, out var g))
+        {
+            group = g;
+            if (args.TopicFilter.NoLocal)
+            {
+                // MQTT 5 §3.8.3.1: No Local on a shared subscription is a protocol error; refuse just this filter.
+                args.ProcessSubscription = false;
+                args.Response.ReasonCode = MqttSubscribeReasonCode.UnspecifiedError;
+                return Task.CompletedTask;
+            }
+        }
+        if (args.ProcessSubscription && (int)args.Response.ReasonCode <= (int)MqttSubscribeReasonCode.GrantedQoS2)
+        {
+            _directory.Subscribed(args.ClientId, args.TopicFilter.Topic, group);
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Runs after <see cref="PublishIngestor"/> (registered later): only accepted messages are stamped.</summary>
+    private Task PublishAsync(InterceptingPublishEventArgs args)
+    {
+        if (args.ProcessPublish)
+        {
+            _messageExpiry.Received(args.ApplicationMessage);
+        }
+        return Task.CompletedTask;
+    }
+
+    private Task EnqueueAsync(InterceptingClientApplicationMessageEnqueueEventArgs args)
+    {
+        if (_messageExpiry.HasExpired(args.ApplicationMessage))
+        {
+            args.AcceptEnqueue = false;
+            return Task.CompletedTask;
+        }
+        // Sender "" is a retained message being sent on SUBSCRIBE.
+        if (!_directory.MayDeliver(args.ReceiverClientId, args.ApplicationMessage, retainedOnSubscribe: args.SenderClientId.Length == 0))
+        {
+            args.AcceptEnqueue = false;
+        }
+        return Task.CompletedTask;
+    }
+
+    private Task OutboundAsync(InterceptingPacketEventArgs args)
+    {
+        if (args.Packet is MqttPublishPacket publish)
+        {
+            if (_deliverAfterDurable && _stamps.Find(publish.Payload) is { LogTopic: not null } stored)
+            {
+                return DeliverWhenDurableAsync(args, publish, stored);
+            }
+            return PrepareAsync(args, publish);
+        }
+        if (args.Packet is MqttConnAckPacket connAck && connAck.ReasonCode == MqttConnectReasonCode.Success)
+        {
+            connAck.SharedSubscriptionAvailable = true;
+            if (_connecting.TryGetValue(args.ClientId, out var state) && state.CappedExpiry is { } capped)
+            {
+                connAck.SessionExpiryInterval = capped;
+            }
+            if (state?.ServerKeepAlive is { } keepAlive)
+            {
+                connAck.ServerKeepAlive = keepAlive;
+            }
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Mqtt:DeliverAfterDurable: holds a local subscriber's copy on its (sequential) send loop until the message is
+    /// durable in the log, so subscribers never see what a crash could take back; the publisher is not slowed.
+    /// </summary>
+    private async Task DeliverWhenDurableAsync(InterceptingPacketEventArgs args, MqttPublishPacket publish, PayloadStamps.Stamp stored)
+    {
+        try
+        {
+            await _log.WaitForDurableAsync(stored.LogTopic!, stored.Partition, stored.Offset, args.CancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Never durable: not delivered either (the publisher got no acknowledgement for it).
+            args.ProcessPacket = false;
+            return;
+        }
+        await PrepareAsync(args, publish);
+    }
+
+    private Task PrepareAsync(InterceptingPacketEventArgs args, MqttPublishPacket publish)
+    {
+        if (!_messageExpiry.PrepareOutgoing(publish))
+        {
+            // Expired while queued (MQTT 5 §3.3.2.3.3: delete the subscriber's copy). MQTTnet keeps a QoS 1/2 copy in
+            // the session's unacknowledged list; it is dropped again here if the session resends it.
+            args.ProcessPacket = false;
+        }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Splits <c>$share/{group}/{filter}</c>; a malformed one (empty group or filter) is left to MQTTnet to refuse.</summary>
+    internal static bool TrySplitShare(string topic, out string group, out string inner)
+    {
+        group = inner = "";
+        if (!topic.StartsWith(SharePrefix, StringComparison.Ordinal))
+        {
+            return false;
+        }
+        var rest = topic.AsSpan(SharePrefix.Length);
+        var slash = rest.IndexOf('/');
+        if (slash <= 0 || slash == rest.Length - 1 || rest[..slash].IndexOfAny("+#") >= 0)
+        {
+            return false;
+        }
+        group = rest[..slash].ToString();
+        inner = rest[(slash + 1)..].ToString();
+        return true;
+    }
+
+    public void Dispose()
+    {
+        _expiry.Dispose();
+        _keepAlive.Dispose();
+    }
+
+    private sealed record ConnectState(MqttProtocolVersion Version, bool CleanStart, uint? CappedExpiry, ushort? ServerKeepAlive);
+}

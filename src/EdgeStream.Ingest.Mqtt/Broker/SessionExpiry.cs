@@ -1,0 +1,125 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using MQTTnet.Formatter;
+
+namespace EdgeStream.Ingest.Mqtt.Broker;
+
+/// <summary>
+/// Session Expiry (MQTT 5 §3.1.2.11.2, §3.14.2.2.2), which MQTTnet's server does not enforce (it keeps persistent
+/// sessions forever): decides each session's interval at CONNECT (capped at <c>Mqtt:Sessions:MaxExpiry</c>; MQTT 3.1.1
+/// clean session 0 gets <c>Mqtt:Sessions:DefaultExpiry</c>), takes a DISCONNECT's interval over it, and deletes the
+/// session with its queued messages when it has been disconnected that long. A reconnect cancels the countdown.
+/// MQTTnet decodes an absent and a zero DISCONNECT interval alike, so a DISCONNECT with 0 keeps the CONNECT interval.
+/// Thread-safe; one timer per disconnected session (bounded by the sessions).
+/// </summary>
+internal sealed class SessionExpiry : IDisposable
+{
+    private readonly MqttSessionOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Func<string, Task> _deleteSession;
+    private readonly Func<string, bool> _isConnected;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<string, uint> _intervals = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ITimer> _countdowns = new(StringComparer.Ordinal);
+
+    public SessionExpiry(MqttSessionOptions options, TimeProvider time, Func<string, Task> deleteSession, Func<string, bool> isConnected, ILogger logger)
+    {
+        _options = options;
+        _time = time;
+        _deleteSession = deleteSession;
+        _isConnected = isConnected;
+        _logger = logger;
+    }
+
+    public int Countdowns => _countdowns.Count;
+
+    /// <summary>
+    /// The interval granted to a CONNECT (seconds; 0 = ends with the connection). A v5 client asking for more than
+    /// the maximum is told the granted value in CONNACK.
+    /// </summary>
+    public uint Connected(string clientId, MqttProtocolVersion version, bool cleanSession, uint requested)
+    {
+        if (_countdowns.TryRemove(clientId, out var timer))
+        {
+            timer.Dispose();
+        }
+        var max = Seconds(_options.MaxExpiry);
+        var granted = version == MqttProtocolVersion.V500 ? Math.Min(requested, max) : cleanSession ? 0 : Math.Min(Seconds(_options.DefaultExpiry), max);
+        _intervals[clientId] = granted;
+        return granted;
+    }
+
+    /// <summary>Starts the countdown of a session whose connection ended (not taken over).</summary>
+    public void Disconnected(string clientId, MqttProtocolVersion version, uint disconnectInterval)
+    {
+        if (!_intervals.TryGetValue(clientId, out var interval))
+        {
+            return;
+        }
+        if (version == MqttProtocolVersion.V500 && disconnectInterval != 0)
+        {
+            interval = Math.Min(disconnectInterval, Seconds(_options.MaxExpiry));
+        }
+        if (interval == 0)
+        {
+            // MQTTnet itself drops sessions whose interval is 0 (v5) or that used clean session (3.1.1).
+            _intervals.TryRemove(clientId, out _);
+            return;
+        }
+        var timer = _time.CreateTimer(static s => { var (self, id) = ((SessionExpiry, string))s!; _ = self.ExpireAsync(id); },
+            (this, clientId), TimeSpan.FromSeconds(interval), Timeout.InfiniteTimeSpan);
+        if (_countdowns.TryGetValue(clientId, out var old))
+        {
+            old.Dispose();
+        }
+        _countdowns[clientId] = timer;
+    }
+
+    /// <summary>Forgets a session deleted for any reason.</summary>
+    public void Deleted(string clientId)
+    {
+        if (_countdowns.TryRemove(clientId, out var timer))
+        {
+            timer.Dispose();
+        }
+        _intervals.TryRemove(clientId, out _);
+    }
+
+    private async Task ExpireAsync(string clientId)
+    {
+        if (_countdowns.TryRemove(clientId, out var timer))
+        {
+            timer.Dispose();
+        }
+        if (_isConnected(clientId))
+        {
+            return; // resumed just as the countdown ran out
+        }
+        _intervals.TryRemove(clientId, out _);
+        try
+        {
+            await _deleteSession(clientId);
+            MqttIngestLog.SessionExpired(_logger, clientId);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
+        {
+            // Already gone (or the server is stopping): nothing left to expire.
+        }
+        catch (Exception e)
+        {
+            // A timer callback has no caller to report to: log, and the session stays until the next attempt.
+            MqttIngestLog.SessionExpiryFailed(_logger, e, clientId);
+        }
+    }
+
+    private static uint Seconds(TimeSpan span) => span.TotalSeconds >= uint.MaxValue ? uint.MaxValue : (uint)Math.Ceiling(span.TotalSeconds);
+
+    public void Dispose()
+    {
+        foreach (var t in _countdowns.Values)
+        {
+            t.Dispose();
+        }
+        _countdowns.Clear();
+    }
+}

@@ -1,0 +1,122 @@
+using System.Globalization;
+using EdgeStream.Ingest.Mqtt.Hosting;
+using EdgeStream.Ingest.Mqtt.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+
+namespace EdgeStream.Ingest.Mqtt.Tests.Mqtt5;
+
+/// <summary>Session Expiry: sessions and their queued messages go when their interval has passed while disconnected.</summary>
+public sealed class SessionExpiryTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static async Task<bool> SessionExistsAsync(TestBroker broker, string clientId)
+        => (await broker.Broker.Server.GetSessionsAsync()).Any(s => s.Id == clientId);
+
+    private static async Task WaitUntilGoneAsync(TestBroker broker, string clientId)
+        => await Poll.UntilAsync(async () => await SessionExistsAsync(broker, clientId) ? null : "");
+
+    private static async Task<IMqttClient> ConnectPersistentAsync(TestBroker broker, string id, uint expiry, MqttProtocolVersion version = MqttProtocolVersion.V500)
+        => await broker.ConnectAsync(id, version, b => b.WithCleanStart(false).WithCleanSession(false).WithSessionExpiryInterval(expiry));
+
+    [Fact]
+    public async Task A_session_is_removed_with_its_queued_messages_once_its_expiry_interval_has_passed()
+    {
+        var time = new FakeTimeProvider();
+        await using var broker = await TestBroker.StartAsync(time: time);
+        var client = await ConnectPersistentAsync(broker, "expiring", 60);
+        await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter("q/#", MqttQualityOfServiceLevel.AtLeastOnce).Build(), Ct);
+        await client.DisconnectAsync(cancellationToken: Ct);
+        client.Dispose();
+        await Poll.UntilAsync(() => Task.FromResult(broker.Broker.Features.Expiry.Countdowns == 1 ? "" : null));
+
+        using var publisher = await broker.ConnectAsync("pub");
+        await publisher.PublishAsync(new MqttApplicationMessageBuilder().WithTopic("q/1").WithPayload("queued").WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), Ct);
+        Assert.Equal(1, (await broker.Broker.Server.GetSessionAsync("expiring")).PendingApplicationMessagesCount);
+
+        time.Advance(TimeSpan.FromSeconds(59));
+        Assert.True(await SessionExistsAsync(broker, "expiring"));
+        time.Advance(TimeSpan.FromSeconds(2));
+        await WaitUntilGoneAsync(broker, "expiring");
+
+        using var again = new MqttClientFactory().CreateMqttClient();
+        var result = await again.ConnectAsync(broker.ClientOptions("expiring").WithCleanStart(false).WithSessionExpiryInterval(60).Build(), Ct);
+        Assert.False(result.IsSessionPresent);
+    }
+
+    [Fact]
+    public async Task A_reconnect_before_expiry_resumes_the_session_and_a_disconnect_interval_replaces_the_connect_one()
+    {
+        var time = new FakeTimeProvider();
+        await using var broker = await TestBroker.StartAsync(time: time);
+        var client = await ConnectPersistentAsync(broker, "resume", 10);
+        await client.SubscribeAsync("t", MqttQualityOfServiceLevel.AtLeastOnce, Ct);
+        await client.DisconnectAsync(new MqttClientDisconnectOptions { SessionExpiryInterval = 100 }, Ct);
+        client.Dispose();
+        await Poll.UntilAsync(() => Task.FromResult(broker.Broker.Features.Expiry.Countdowns == 1 ? "" : null));
+        time.Advance(TimeSpan.FromSeconds(50)); // past the CONNECT's 10 s, within the DISCONNECT's 100 s
+        Assert.True(await SessionExistsAsync(broker, "resume"));
+
+        using var again = new MqttClientFactory().CreateMqttClient();
+        var result = await again.ConnectAsync(broker.ClientOptions("resume").WithCleanStart(false).WithSessionExpiryInterval(10).Build(), Ct);
+        Assert.True(result.IsSessionPresent);
+        Assert.Equal(0, broker.Broker.Features.Expiry.Countdowns);
+        time.Advance(TimeSpan.FromSeconds(200)); // connected: no countdown runs
+        Assert.True(await SessionExistsAsync(broker, "resume"));
+    }
+
+    [Fact]
+    public async Task An_mqtt311_persistent_session_expires_after_the_default_expiry()
+    {
+        var time = new FakeTimeProvider();
+        await using var broker = await TestBroker.StartAsync(o => o.Sessions.DefaultExpiry = TimeSpan.FromMinutes(5), time: time);
+        var client = await ConnectPersistentAsync(broker, "old", 0, MqttProtocolVersion.V311);
+        await client.SubscribeAsync("t", MqttQualityOfServiceLevel.AtLeastOnce, Ct);
+        await client.DisconnectAsync(cancellationToken: Ct);
+        client.Dispose();
+        await Poll.UntilAsync(() => Task.FromResult(broker.Broker.Features.Expiry.Countdowns == 1 ? "" : null));
+        time.Advance(TimeSpan.FromMinutes(4));
+        Assert.True(await SessionExistsAsync(broker, "old"));
+        time.Advance(TimeSpan.FromMinutes(2));
+        await WaitUntilGoneAsync(broker, "old");
+    }
+
+    [Fact]
+    public async Task A_client_asking_more_than_the_maximum_is_told_the_maximum_in_connack()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.Sessions.MaxExpiry = TimeSpan.FromHours(1));
+        using var client = new MqttClientFactory().CreateMqttClient();
+        var result = await client.ConnectAsync(broker.ClientOptions("greedy").WithCleanStart(false).WithSessionExpiryInterval(99999).Build(), Ct);
+        Assert.Equal(3600u, result.SessionExpiryInterval);
+    }
+
+    [Fact]
+    public async Task Mosquitto_sub_session_expiry_property_is_honoured()
+    {
+        Assert.SkipUnless(File.Exists("/usr/bin/mosquitto_sub"), "mosquitto-clients is not installed (test.sh installs it)");
+        var time = new FakeTimeProvider();
+        await using var broker = await TestBroker.StartAsync(time: time);
+        // -E: exit right after subscribing; the session outlives the connection by its expiry interval.
+        var sub = await Processes.RunAsync("mosquitto_sub", ["-h", "127.0.0.1", "-p", broker.Port.ToString(CultureInfo.InvariantCulture), "-V", "mqttv5", "-i", "mosq-exp",
+            "-D", "connect", "session-expiry-interval", "30", "-t", "t", "-q", "1", "-E"], TimeSpan.FromSeconds(20));
+        Assert.True(sub.ExitCode == 0, sub.Stderr);
+        await Poll.UntilAsync(() => Task.FromResult(broker.Broker.Features.Expiry.Countdowns == 1 ? "" : null));
+        Assert.True(await SessionExistsAsync(broker, "mosq-exp"));
+        time.Advance(TimeSpan.FromSeconds(31));
+        await WaitUntilGoneAsync(broker, "mosq-exp");
+    }
+
+    [Fact]
+    public void Session_settings_are_validated_with_their_keys()
+    {
+        var o = new MqttIngestOptions();
+        o.Sessions.DefaultExpiry = TimeSpan.Zero;
+        o.Sessions.MaxQueuedMessages = 0;
+        var errors = new MqttIngestOptionsValidator().Validate(null, o).Failures ?? [];
+        Assert.Contains(errors, e => e.StartsWith("Mqtt:Sessions:DefaultExpiry", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Mqtt:Sessions:MaxQueuedMessages", StringComparison.Ordinal));
+    }
+}
