@@ -4,12 +4,25 @@ namespace EdgeStream.Log.Tests;
 
 /// <summary>
 /// The real file system with faults on demand, as an SD card produces them: failed writes, short (torn) writes,
-/// fsync failures and a full volume; it also counts bytes read from segment files.
+/// fsync failures and a full volume; it also counts bytes read from segment files. In power-cut mode (made by
+/// <see cref="PowerCutDisk.NewProcess"/>) it is one process's view of a disk that loses unsynced data at a power cut.
 /// </summary>
 internal sealed partial class FaultyStorage : ILogStorage
 {
     private readonly ILogStorage _inner = FileLogStorage.Instance;
+    private readonly PowerCutDisk? _disk;
+    private readonly int _generation;
     private long _segmentBytesRead;
+
+    public FaultyStorage()
+    {
+    }
+
+    internal FaultyStorage(PowerCutDisk disk, int generation)
+    {
+        _disk = disk;
+        _generation = generation;
+    }
 
     /// <summary>Next write to a .log file throws after writing this many bytes (0 = nothing written); null = no fault.</summary>
     public int? FailNextSegmentWriteAfter { get; set; }
@@ -22,21 +35,74 @@ internal sealed partial class FaultyStorage : ILogStorage
 
     public long SegmentBytesRead => Interlocked.Read(ref _segmentBytesRead);
 
-    public ILogFile Open(string path, bool createIfMissing) => new FaultyFile(this, _inner.Open(path, createIfMissing));
+    public ILogFile Open(string path, bool createIfMissing)
+        => new FaultyFile(this, _disk?.Open(_generation, path, createIfMissing) ?? _inner.Open(path, createIfMissing));
 
-    public bool FileExists(string path) => _inner.FileExists(path);
+    public bool FileExists(string path)
+    {
+        _disk?.Check(_generation);
+        return _inner.FileExists(path);
+    }
 
-    public void DeleteFile(string path) => _inner.DeleteFile(path);
+    public void DeleteFile(string path)
+    {
+        if (_disk is null)
+        {
+            _inner.DeleteFile(path);
+        }
+        else
+        {
+            _disk.Delete(_generation, path);
+        }
+    }
 
-    public void Replace(string source, string destination) => _inner.Replace(source, destination);
+    public void Replace(string source, string destination)
+    {
+        if (_disk is null)
+        {
+            _inner.Replace(source, destination);
+        }
+        else
+        {
+            _disk.Replace(_generation, source, destination);
+        }
+    }
 
-    public void CreateDirectory(string path) => _inner.CreateDirectory(path);
+    public void CreateDirectory(string path)
+    {
+        if (_disk is null)
+        {
+            _inner.CreateDirectory(path);
+        }
+        else
+        {
+            _disk.CreateDirectory(_generation, path);
+        }
+    }
 
-    public void SyncDirectory(string path) => _inner.SyncDirectory(path);
+    public void SyncDirectory(string path)
+    {
+        if (_disk is null)
+        {
+            _inner.SyncDirectory(path);
+        }
+        else
+        {
+            _disk.SyncDirectory(_generation, path);
+        }
+    }
 
-    public IEnumerable<string> Files(string directory, string pattern) => _inner.Files(directory, pattern);
+    public IEnumerable<string> Files(string directory, string pattern)
+    {
+        _disk?.Check(_generation);
+        return _inner.Files(directory, pattern).ToList();
+    }
 
-    public IEnumerable<string> Directories(string directory) => _inner.Directories(directory);
+    public IEnumerable<string> Directories(string directory)
+    {
+        _disk?.Check(_generation);
+        return _inner.Directories(directory).ToList();
+    }
 
     public (long Free, long Total) Space(string path)
     {
