@@ -50,6 +50,12 @@ public sealed partial class LogStore : IAsyncDisposable
         storage.CreateDirectory(_topicsRoot);
         _budget = new DiskBudget(options, storage, time, root);
         _cursors = new CursorStore(storage, Path.Combine(root, "cursors"), time);
+        // Newly created topics/ and cursors/ (and the data directory itself) must survive a power cut as entries.
+        storage.SyncDirectory(root);
+        if (Path.GetDirectoryName(root) is { } parent)
+        {
+            storage.SyncDirectory(parent);
+        }
         _metrics.ObserveTopicSizes(() => _topics.Values.Select(t =>
             new Measurement<long>(t.Partitions.Sum(p => p.SizeBytes), new KeyValuePair<string, object?>("topic", t.Name))));
         ObserveHealth();
@@ -346,8 +352,9 @@ public sealed partial class LogStore : IAsyncDisposable
                 settings, CommitPolicy, _storage, _time, _logger, _metrics, _budget);
             partitions[p].Start();
         }
-        if (create)
+        if (create || stored != count)
         {
+            // New partition directories are entries of the topic directory.
             _storage.SyncDirectory(directory);
         }
         var topic = new TopicLog(name, settings, partitions);

@@ -12,6 +12,12 @@ internal sealed partial class PartitionLog
     /// Opens (or creates) a partition directory and recovers it. Segments wholly below the recovery point are trusted
     /// (only their indexes are checked); from the recovery point on, batches are scanned and the first torn or corrupt
     /// one truncates the log there, and any later segment is deleted. Without a recovery point everything is scanned.
+    /// Every scanned segment (with its indexes) and the directory are then fsynced before the partition serves a read:
+    /// bytes past the recovery point may sit in the page cache only (written by a process that crashed before its
+    /// fsync), and serving them, forwarding them or covering them by a new recovery point would let a later power cut
+    /// take back records that were already handed out, and their offsets be reused. Truncating to what is provably
+    /// durable instead is not possible: records fsynced (and acknowledged) after the last recovery point look exactly
+    /// like unsynced ones, so cutting at the recovery point would lose acknowledged data.
     /// </summary>
     public static PartitionLog Open(string topic, int id, string directory, TopicSettings settings, CommitPolicy policy,
         ILogStorage storage, TimeProvider time, ILogger logger, LogMetrics metrics, DiskBudget budget)
@@ -31,10 +37,15 @@ internal sealed partial class PartitionLog
         {
             segments.Add(Segment.Create(storage, directory, 0, settings.IndexIntervalBytes));
             storage.SyncDirectory(directory);
+            // The partition directory's own entry lives in the topic directory.
+            storage.SyncDirectory(Path.GetDirectoryName(directory)!);
         }
         else
         {
             Recover(topic, id, directory, settings, storage, logger, metrics, bases, segments);
+            // Covers the stray deletions above, segments deleted or created by recovery, and segments the crashed
+            // process created but whose directory entry it never fsynced.
+            storage.SyncDirectory(directory);
         }
         budget.Add(segments.Sum(s => s.Size));
         var log = new PartitionLog(topic, id, directory, settings, policy, storage, time, logger, metrics, budget, [.. segments]);
@@ -70,6 +81,7 @@ internal sealed partial class PartitionLog
             var result = segment.Recover(i == firstToScan ? checkpoint : bases[i]);
             scanned += result.ValidEnd - result.Start;
             segments.Add(segment);
+            segment.FlushAll();
             var expectedNext = i + 1 < bases.Count ? bases[i + 1] : (long?)null;
             if (result.Problem is not null)
             {

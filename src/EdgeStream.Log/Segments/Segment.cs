@@ -262,6 +262,13 @@ internal sealed class Segment
         }
     }
 
+    /// <summary>fsyncs the log and both indexes (recovery, before anything it scanned is served).</summary>
+    public void FlushAll()
+    {
+        _log.Flush();
+        FlushIndexes();
+    }
+
     public void FlushIndexes()
     {
         Offsets.Flush();
@@ -384,5 +391,14 @@ internal sealed class Segment
         _storage.DeleteFile(LogPath);
         _storage.DeleteFile(SegmentFiles.IndexPath(LogPath));
         _storage.DeleteFile(SegmentFiles.TimeIndexPath(LogPath));
+        try
+        {
+            // An undone deletion would bring an old segment back after a power cut (and records already dropped).
+            _storage.SyncDirectory(Path.GetDirectoryName(LogPath)!);
+        }
+        catch (IOException)
+        {
+            // Runs on the last reader's release: a resurrected old segment is harmless, failing that read is not.
+        }
     }
 }
