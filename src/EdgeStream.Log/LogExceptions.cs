@@ -59,6 +59,23 @@ public sealed class CorruptBatchException : LogException
     public long Position { get; }
 }
 
+/// <summary>
+/// The partition found damaged data and <c>Log:OnCorruption</c> is <c>stop-partition</c>: its reads and appends fail
+/// until an operator acts (and the log is reopened); every other partition keeps running.
+/// </summary>
+public sealed class PartitionParkedException : LogException
+{
+    /// <summary>Creates the exception.</summary>
+    public PartitionParkedException(string topic, int partition, CorruptRange damage)
+        : base($"Partition {topic}/{partition} is parked (Log:OnCorruption = stop-partition): offsets {damage.FirstOffset}..{damage.EndOffset - 1} in {damage.Segment} at byte {damage.Position} are damaged: {damage.Reason}")
+    {
+        Damage = damage;
+    }
+
+    /// <summary>The damage that parked the partition.</summary>
+    public CorruptRange Damage { get; }
+}
+
 /// <summary>An unknown topic or partition was named (and the topic cannot be auto-created here).</summary>
 public sealed class UnknownTopicException : LogException
 {

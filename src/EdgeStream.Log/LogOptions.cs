@@ -44,6 +44,16 @@ public sealed class LogOptions
     /// </summary>
     public TimeSpan? CursorIdleExpiry { get; set; } = TimeSpan.FromDays(30);
 
+    /// <summary>
+    /// What a partition does when it finds damaged data below its recovery point (bit rot): <c>skip</c> (default; readers
+    /// skip the damaged range, which is logged, counted and reported) or <c>stop-partition</c> (the partition refuses
+    /// reads and appends; everything else keeps running).
+    /// </summary>
+    public string OnCorruption { get; set; } = "skip";
+
+    /// <summary>True when <see cref="OnCorruption"/> is <c>stop-partition</c>.</summary>
+    internal bool StopPartitionOnCorruption => string.Equals(OnCorruption?.Trim(), "stop-partition", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>The settings of <paramref name="topic"/>: its own entry or the defaults.</summary>
     public TopicSettings SettingsFor(string topic) => Topics.TryGetValue(topic, out var s) ? s : Defaults;
 
@@ -61,6 +71,10 @@ public sealed class LogOptions
         catch (FormatException e)
         {
             throw new ArgumentException($"{path}:CommitPolicy: {e.Message}", e);
+        }
+        if (OnCorruption?.Trim().ToLowerInvariant() is not ("skip" or "stop-partition"))
+        {
+            throw new ArgumentException($"{path}:OnCorruption must be 'skip' or 'stop-partition' (was '{OnCorruption}').");
         }
         Defaults.Validate($"{path}:Defaults");
         foreach (var (name, settings) in Topics)

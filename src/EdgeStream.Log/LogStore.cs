@@ -139,7 +139,9 @@ public sealed partial class LogStore : IAsyncDisposable
     /// Reads durable records from <paramref name="fromOffset"/>, within <paramref name="limits"/>. An offset below the
     /// partition's start begins at the start; at or past the durable end returns no records.
     /// </summary>
-    /// <exception cref="CorruptBatchException">A stored batch fails its checksum; it is not returned.</exception>
+    /// <remarks>Damaged batches are never returned: they are skipped (see <see cref="GetCorruptions"/>), and
+    /// <see cref="ReadResult.NextOffset"/> moves past them.</remarks>
+    /// <exception cref="PartitionParkedException">Damage parked the partition (<c>Log:OnCorruption = stop-partition</c>).</exception>
     public Task<ReadResult> ReadAsync(string topic, int partition, long fromOffset, ReadLimits limits, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -187,6 +189,15 @@ public sealed partial class LogStore : IAsyncDisposable
 
     /// <summary>A snapshot of one topic, or <c>null</c> if it does not exist.</summary>
     public TopicInfo? GetTopic(string topic) => _topics.TryGetValue(topic, out var t) ? Snapshot(t) : null;
+
+    /// <summary>
+    /// Damaged data found since the log was opened, per partition that has any: ranges readers skip (logged and counted
+    /// once each), and whether the partition is parked by <c>Log:OnCorruption = stop-partition</c>.
+    /// </summary>
+    public IReadOnlyList<PartitionCorruption> GetCorruptions()
+        => [.. _topics.Values.OrderBy(t => t.Name, StringComparer.Ordinal).SelectMany(t => t.Partitions)
+            .Where(p => p.ParkedBy is not null || p.Corruptions.Count > 0)
+            .Select(p => new PartitionCorruption(p.Topic, p.Id, p.ParkedBy is not null, p.Corruptions))];
 
     /// <summary>
     /// Durably records that cursor <paramref name="name"/> has consumed everything below <paramref name="nextOffset"/>
@@ -350,6 +361,7 @@ public sealed partial class LogStore : IAsyncDisposable
         {
             partitions[p] = PartitionLog.Open(name, p, Path.Combine(directory, p.ToString(System.Globalization.CultureInfo.InvariantCulture)),
                 settings, CommitPolicy, _storage, _time, _logger, _metrics, _budget);
+            partitions[p].StopOnCorruption = _options.StopPartitionOnCorruption;
             partitions[p].Start();
         }
         if (create || stored != count)

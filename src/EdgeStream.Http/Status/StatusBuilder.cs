@@ -15,7 +15,7 @@ namespace EdgeStream.Http.Status;
 /// </summary>
 internal sealed class StatusBuilder(LogStore store, StatusContributors contributors, SecretRedactor redactor, TimeProvider time, ILogger<StatusBuilder> logger)
 {
-    private static readonly HashSet<string> Reserved = new(StringComparer.OrdinalIgnoreCase) { "time", "topics", "cursors" };
+    private static readonly HashSet<string> Reserved = new(StringComparer.OrdinalIgnoreCase) { "time", "topics", "cursors", "corruption" };
 
     // Contributors hand us arbitrary objects: reflection-based, with the same conventions as our own JSON.
     private static readonly JsonSerializerOptions ContributorJson = new(JsonSerializerDefaults.Web)
@@ -40,7 +40,7 @@ internal sealed class StatusBuilder(LogStore store, StatusContributors contribut
             }
             sections[contributor.Name] = redactor.Redact(Section(contributor));
         }
-        return new StatusDocument { Time = time.GetUtcNow(), Topics = [.. topics.Select(t => TopicView.From(t, failures))], Cursors = cursors, Sections = sections };
+        return new StatusDocument { Time = time.GetUtcNow(), Topics = [.. topics.Select(t => TopicView.From(t, failures))], Cursors = cursors, Corruption = store.GetCorruptions(), Sections = sections };
     }
 
     private JsonElement Section(IStatusContributor contributor)

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using EdgeStream.Log;
 
 namespace EdgeStream.Http.Status;
 
@@ -14,6 +15,9 @@ internal sealed class StatusDocument
     public required IReadOnlyList<TopicView> Topics { get; init; }
 
     public required IReadOnlyList<CursorView> Cursors { get; init; }
+
+    /// <summary>Partitions with damaged data that readers skip (or that parked them); empty when the log is sound.</summary>
+    public IReadOnlyList<PartitionCorruption> Corruption { get; init; } = [];
 
     /// <summary>Contributor sections by name, written as top-level properties (settable: init-only extension data counts as a constructor parameter).</summary>
     [JsonExtensionData]

@@ -20,6 +20,15 @@ internal static partial class LogEvents
     [LoggerMessage(1004, LogLevel.Information, "Recovered {Topic}/{Partition}: offsets {StartOffset}..{NextOffset}, scanned {ScannedBytes} bytes from the recovery point")]
     public static partial void Recovered(ILogger logger, string topic, int partition, long startOffset, long nextOffset, long scannedBytes);
 
+    [LoggerMessage(1030, LogLevel.Error, "Damaged data in {Topic}/{Partition} segment {Segment} bytes {Position}..{EndPosition}: offsets {FirstOffset}..{EndOffset} (exclusive) are skipped and never served: {Reason}")]
+    public static partial void CorruptSkipped(ILogger logger, string topic, int partition, string segment, long position, long endPosition, long firstOffset, long endOffset, string reason);
+
+    [LoggerMessage(1031, LogLevel.Error, "Partition {Topic}/{Partition} parked (Log:OnCorruption = stop-partition): its reads and appends fail until the log is reopened")]
+    public static partial void PartitionParked(ILogger logger, string topic, int partition);
+
+    [LoggerMessage(1032, LogLevel.Warning, "Recovery of {Topic}/{Partition} segment {Segment} kept the data after damage at byte {Position} below the recovery point (resumed at byte {ResumePosition}): {Reason}")]
+    public static partial void RecoveryKeptAfterDamage(ILogger logger, string topic, int partition, string segment, long position, long resumePosition, string reason);
+
     [LoggerMessage(1010, LogLevel.Information, "Retention deleted {Segments} segments ({Bytes} bytes, offsets below {NewStartOffset}) of {Topic}/{Partition}: {Reason}")]
     public static partial void RetentionDeleted(ILogger logger, string topic, int partition, int segments, long bytes, long newStartOffset, string reason);
 

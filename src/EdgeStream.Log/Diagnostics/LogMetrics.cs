@@ -16,6 +16,8 @@ internal sealed class LogMetrics : IDisposable
         DroppedSegments = _meter.CreateCounter<long>("edgestream.log.dropped.segments", "{segment}", "Segments deleted by retention or the disk budget, by reason.");
         DroppedRecords = _meter.CreateCounter<long>("edgestream.log.dropped.records", "{record}", "Records deleted by retention or the disk budget, by reason.");
         Rejected = _meter.CreateCounter<long>("edgestream.log.rejected.appends", "{append}", "Appends refused because the disk budget was full.");
+        CorruptBatches = _meter.CreateCounter<long>("edgestream.log.corrupt.batches", "{batch}", "Damaged batches (or segment gaps) readers skip, each counted once.");
+        CorruptSkippedRecords = _meter.CreateCounter<long>("edgestream.log.corrupt.skipped.records", "{record}", "Records never served because their batch is damaged.");
         TruncatedBytes = _meter.CreateCounter<long>("edgestream.log.recovery.truncated.bytes", "By", "Bytes cut by recovery (torn or corrupt tails).");
         PartitionFailures = _meter.CreateCounter<long>("edgestream.log.partition.failures", "{failure}", "Partitions failed by a write or fsync error (each then reopens itself).");
         PartitionReopens = _meter.CreateCounter<long>("edgestream.log.partition.reopens", "{reopen}", "Failed partitions reopened from disk successfully.");
@@ -28,6 +30,8 @@ internal sealed class LogMetrics : IDisposable
     public Counter<long> DroppedRecords { get; }
     public Counter<long> Rejected { get; }
     public Counter<long> TruncatedBytes { get; }
+    public Counter<long> CorruptBatches { get; }
+    public Counter<long> CorruptSkippedRecords { get; }
     public Counter<long> PartitionFailures { get; }
     public Counter<long> PartitionReopens { get; }
 

@@ -78,7 +78,12 @@ internal sealed partial class PartitionLog
             }
 
             var sizeBefore = segment.Size;
-            var result = segment.Recover(i == firstToScan ? checkpoint : bases[i]);
+            var kept = new List<(long Position, long Resume, string Reason)>();
+            var result = segment.Recover(i == firstToScan ? checkpoint : bases[i], kept);
+            foreach (var (position, resume, reason) in kept)
+            {
+                LogEvents.RecoveryKeptAfterDamage(logger, topic, id, Path.GetFileName(path), position, resume, reason);
+            }
             scanned += result.ValidEnd - result.Start;
             segments.Add(segment);
             segment.FlushAll();

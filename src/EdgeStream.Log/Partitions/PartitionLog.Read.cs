@@ -6,17 +6,30 @@ namespace EdgeStream.Log.Partitions;
 
 internal sealed partial class PartitionLog
 {
-    /// <summary>Reads durable records from <paramref name="fromOffset"/> within <paramref name="limits"/>; every batch is CRC-checked.</summary>
+    private enum BatchVerdict
+    {
+        Continue,
+        Stop,
+        Malformed,
+    }
+
+    /// <summary>
+    /// Reads durable records from <paramref name="fromOffset"/> within <paramref name="limits"/>; every batch is
+    /// CRC-checked. Damaged data is never returned: readers skip to the next valid batch (the skipped range is logged,
+    /// counted and listed in <see cref="Corruptions"/> once), and <see cref="ReadResult.NextOffset"/> moves past it even
+    /// when no record could be returned, so a reader looping on NextOffset always progresses.
+    /// </summary>
+    /// <exception cref="PartitionParkedException">The partition is parked (<c>Log:OnCorruption = stop-partition</c>).</exception>
     public ReadResult Read(long fromOffset, ReadLimits limits)
     {
+        ThrowIfParked();
         var maxRecords = Math.Max(1, limits.MaxRecords);
         var durable = Volatile.Read(ref _durableOffset);
         var segments = Volatile.Read(ref _segments);
-        var start = segments[0].BaseOffset;
-        var from = Math.Max(fromOffset, start);
+        var next = Math.Max(fromOffset, segments[0].BaseOffset);
         var records = new List<StoredRecord>();
         long budget = Math.Max(1, limits.MaxBytes);
-        for (var i = FindSegment(segments, from); i < segments.Length && from < durable; i++)
+        for (var i = FindSegment(segments, next); i < segments.Length && next < durable; i++)
         {
             var segment = segments[i];
             if (!segment.TryAcquire())
@@ -24,31 +37,39 @@ internal sealed partial class PartitionLog
                 // Deleted by retention while we looked: the data is gone, continue with what follows.
                 continue;
             }
+            bool completed;
             try
             {
-                var added = ReadSegment(segment, from, durable, records, maxRecords, budget);
+                (next, completed, var added) = ReadSegment(segment, next, durable, records, maxRecords, budget);
                 budget -= added;
+                if (completed && i + 1 < segments.Length && next < Math.Min(segments[i + 1].BaseOffset, durable))
+                {
+                    // The segment ends before its successor begins: it lost its tail below the recovery point.
+                    var end = Math.Min(segments[i + 1].BaseOffset, durable);
+                    var size = segment.DurableSize;
+                    if (!TryKnownCorruption(segment.LogPath, size, out _))
+                    {
+                        ReportCorruption(new CorruptRange(segment.LogPath, size, size, next, end, "segment ends before the next one begins", _time.GetUtcNow()));
+                    }
+                    next = end;
+                }
             }
             finally
             {
                 segment.Release();
             }
-            if (records.Count > 0)
-            {
-                from = records[^1].Offset + 1;
-            }
-            if (records.Count >= maxRecords || budget <= 0)
+            if (!completed || records.Count >= maxRecords || budget <= 0)
             {
                 break;
             }
         }
-        var next = records.Count > 0 ? records[^1].Offset + 1 : from;
         return new ReadResult(records, next, Volatile.Read(ref _segments)[0].BaseOffset, durable);
     }
 
     /// <summary>The first offset whose timestamp is at or after <paramref name="timestamp"/>, or the durable end.</summary>
     public long FindOffset(DateTimeOffset timestamp)
     {
+        ThrowIfParked();
         var target = timestamp.ToUnixTimeMilliseconds();
         var durable = Volatile.Read(ref _durableOffset);
         var segments = Volatile.Read(ref _segments);
@@ -64,21 +85,21 @@ internal sealed partial class PartitionLog
             }
             try
             {
-                var position = segment.Offsets.Lookup(segment.Times.Lookup(target));
+                var (position, relative) = segment.Offsets.Floor(segment.Times.Lookup(target));
                 long? found = null;
-                ForEachBatch(segment, position, durable, (batch, info) =>
+                ForEachBatch(segment, position, segment.BaseOffset + relative, durable, (batch, info) =>
                 {
                     if (info.MaxTimestamp < target)
                     {
-                        return true;
+                        return BatchVerdict.Continue;
                     }
                     var decoded = new List<StoredRecord>(info.RecordCount);
                     if (RecordBatch.Decode(batch, Topic, Id, info.BaseOffset, decoded, int.MaxValue, long.MaxValue) < 0)
                     {
-                        throw new CorruptBatchException(segment.LogPath, 0, "malformed records section");
+                        return BatchVerdict.Malformed;
                     }
-                    found = decoded.First(r => r.Timestamp.ToUnixTimeMilliseconds() >= target).Offset;
-                    return false;
+                    found = decoded.FirstOrDefault(r => r.Timestamp.ToUnixTimeMilliseconds() >= target)?.Offset;
+                    return found is null ? BatchVerdict.Continue : BatchVerdict.Stop;
                 });
                 if (found is { } offset)
                 {
@@ -93,70 +114,130 @@ internal sealed partial class PartitionLog
         return durable;
     }
 
-    private int ReadSegment(Segment segment, long from, long durable, List<StoredRecord> records, int maxRecords, long budget)
+    /// <summary>Reads one segment from <paramref name="from"/>; returns where the reader goes on, whether the segment was read to its end, and the bytes added.</summary>
+    private (long Next, bool Completed, int Added) ReadSegment(Segment segment, long from, long durable, List<StoredRecord> records, int maxRecords, long budget)
     {
         var total = 0;
-        var position = from > segment.BaseOffset ? segment.Offsets.Lookup(from - segment.BaseOffset) : 0;
-        ForEachBatch(segment, position, durable, (batch, info) =>
+        var resume = from;
+        var (position, relative) = from > segment.BaseOffset ? segment.Offsets.Floor(from - segment.BaseOffset) : (0, 0);
+        var (reached, completed) = ForEachBatch(segment, position, segment.BaseOffset + relative, durable, (batch, info) =>
         {
             if (info.NextOffset <= from)
             {
-                return true;
+                return BatchVerdict.Continue;
             }
+            var before = records.Count;
             var added = RecordBatch.Decode(batch, Topic, Id, from, records, maxRecords, budget - total);
             if (added < 0)
             {
-                throw new CorruptBatchException(segment.LogPath, info.BaseOffset, "malformed records section");
+                records.RemoveRange(before, records.Count - before);
+                return BatchVerdict.Malformed;
             }
             total += added;
-            return records.Count < maxRecords && total < budget;
+            if (records.Count > before)
+            {
+                resume = records[^1].Offset + 1;
+            }
+            return records.Count < maxRecords && total < budget ? BatchVerdict.Continue : BatchVerdict.Stop;
         });
-        return total;
+        return (Math.Max(completed ? reached : resume, from), completed, total);
     }
 
     /// <summary>
-    /// Calls <paramref name="onBatch"/> for each verified batch from <paramref name="position"/> up to the durable end,
-    /// until it returns false. A batch failing any check throws <see cref="CorruptBatchException"/>: never served.
+    /// Calls <paramref name="onBatch"/> for each verified batch from <paramref name="position"/> (where a batch starting at
+    /// <paramref name="expected"/> should be) up to the durable end, until it says stop. A batch failing any check is never
+    /// passed on: the walk resumes at the next verifiable batch and the skipped range is reported. Returns the offset
+    /// reached (the batch it stopped at, or the end of what it walked) and whether it walked to the end.
     /// </summary>
-    private static void ForEachBatch(Segment segment, long position, long durableOffset, Func<ReadOnlySpan<byte>, BatchInfo, bool> onBatch)
+    private (long Reached, bool Completed) ForEachBatch(Segment segment, long position, long expected, long durableOffset, Func<ReadOnlySpan<byte>, BatchInfo, BatchVerdict> onBatch)
     {
         var limit = segment.DurableSize;
-        Span<byte> head = stackalloc byte[RecordBatch.LengthFieldEnd];
+        var first = true;
         while (position < limit)
         {
-            if (segment.Read(position, head) < head.Length)
-            {
-                throw new CorruptBatchException(segment.LogPath, position, "segment shorter than its durable size");
-            }
-            var (baseOffset, size) = RecordBatch.ReadFrame(head);
-            if (baseOffset >= durableOffset)
-            {
-                return;
-            }
-            if (size < RecordBatch.HeaderSize || size > RecordBatch.MaxBatchBytes || position + size > limit)
-            {
-                throw new CorruptBatchException(segment.LogPath, position, $"invalid batch length {size}");
-            }
-            var buffer = ArrayPool<byte>.Shared.Rent(size);
+            var reason = ReadBatch(segment, position, limit, out var buffer, out var size);
             try
             {
-                var batch = buffer.AsSpan(0, size);
-                segment.Read(position, batch);
-                if (RecordBatch.Validate(batch) is { } reason)
+                if (reason is null)
                 {
-                    throw new CorruptBatchException(segment.LogPath, position, reason);
-                }
-                if (!onBatch(batch, RecordBatch.ReadInfo(batch)))
-                {
-                    return;
+                    var batch = buffer!.AsSpan(0, size);
+                    var info = RecordBatch.ReadInfo(batch);
+                    // The first batch was located by the (unchecksummed) index; from then on offsets must be dense.
+                    if (info.BaseOffset != expected && !first)
+                    {
+                        reason = $"base offset {info.BaseOffset} where {expected} was expected";
+                    }
+                    else
+                    {
+                        if (info.BaseOffset >= durableOffset)
+                        {
+                            return (info.BaseOffset, true);
+                        }
+                        var verdict = onBatch(batch, info);
+                        if (verdict == BatchVerdict.Stop)
+                        {
+                            return (info.BaseOffset, false);
+                        }
+                        if (verdict == BatchVerdict.Malformed && !TryKnownCorruption(segment.LogPath, position, out _))
+                        {
+                            ReportCorruption(new CorruptRange(segment.LogPath, position, position + size, info.BaseOffset, info.NextOffset, "malformed records section", _time.GetUtcNow()));
+                        }
+                        position += size;
+                        expected = info.NextOffset;
+                        first = false;
+                        continue;
+                    }
                 }
             }
             finally
             {
-                ArrayPool<byte>.Shared.Return(buffer);
+                if (buffer is not null)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
             }
-            position += size;
+            (position, expected) = SkipDamage(segment, position, limit, expected, durableOffset, reason);
+            first = false;
         }
+        return (expected, true);
+    }
+
+    /// <summary>Where to go on after damage at <paramref name="position"/>: the next verifiable batch, found once and remembered.</summary>
+    private (long Position, long Offset) SkipDamage(Segment segment, long position, long limit, long expected, long durableOffset, string reason)
+    {
+        if (!TryKnownCorruption(segment.LogPath, position, out var range))
+        {
+            var maxOffset = Math.Max(expected, segment.NextOffset);
+            range = BatchResync.Find(segment.File, position, limit, expected, maxOffset) is { } found
+                ? new CorruptRange(segment.LogPath, position, found.Position, expected, found.Info.BaseOffset, reason, _time.GetUtcNow())
+                : new CorruptRange(segment.LogPath, position, limit, expected, Math.Max(expected, Math.Min(segment.NextOffset, durableOffset)), reason, _time.GetUtcNow());
+            ReportCorruption(range);
+        }
+        return (range.EndPosition, range.EndOffset);
+    }
+
+    /// <summary>Reads and checks the batch at <paramref name="position"/>; null when valid (then <paramref name="buffer"/> holds it, rented).</summary>
+    private static string? ReadBatch(Segment segment, long position, long limit, out byte[]? buffer, out int size)
+    {
+        buffer = null;
+        size = 0;
+        Span<byte> head = stackalloc byte[RecordBatch.LengthFieldEnd];
+        if (segment.Read(position, head) < head.Length)
+        {
+            return "segment shorter than its durable size";
+        }
+        (_, size) = RecordBatch.ReadFrame(head);
+        if (size < RecordBatch.HeaderSize || size > RecordBatch.MaxBatchBytes || position + size > limit)
+        {
+            return $"invalid batch length {size}";
+        }
+        buffer = ArrayPool<byte>.Shared.Rent(size);
+        var batch = buffer.AsSpan(0, size);
+        if (segment.Read(position, batch) < size)
+        {
+            return "segment shorter than its durable size";
+        }
+        return RecordBatch.Validate(batch);
     }
 
     private static int FindSegment(Segment[] segments, long offset)

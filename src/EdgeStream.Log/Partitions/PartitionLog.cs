@@ -102,6 +102,7 @@ internal sealed partial class PartitionLog
         var now = _time.GetTimestamp();
         long baseOffset;
         long unflushed;
+        ThrowIfParked();
         lock (_lock)
         {
             if (_failure is not null)

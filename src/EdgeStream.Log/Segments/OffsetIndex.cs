@@ -38,6 +38,10 @@ internal sealed class OffsetIndex : IDisposable
     /// <summary>Byte position of the last indexed batch starting at or before <paramref name="relativeOffset"/> (0 if none).</summary>
     public int Lookup(long relativeOffset) => _index.Floor(e => e.Relative <= relativeOffset, out var e) >= 0 ? e.Position : 0;
 
+    /// <summary>The last entry at or before <paramref name="relativeOffset"/> as (byte position, relative offset); (0, 0) if none.</summary>
+    public (int Position, int Relative) Floor(long relativeOffset)
+        => _index.Floor(e => e.Relative <= relativeOffset, out var e) >= 0 ? (e.Position, e.Relative) : (0, 0);
+
     /// <summary>Drops entries at or past <paramref name="logSize"/> (a region recovery is about to rescan or has cut).</summary>
     public void TruncateToLog(long logSize) => _index.KeepWhile(e => e.Position < logSize);
 

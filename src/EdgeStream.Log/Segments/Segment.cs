@@ -127,7 +127,7 @@ internal sealed class Segment
     /// there is reported by reads and <c>log verify</c>, never "repaired" by cutting acknowledged data), then scans the
     /// rest and truncates the segment at the first torn or corrupt batch. Returns the scan result.
     /// </summary>
-    public ScanResult Recover(long trustedOffset)
+    public ScanResult Recover(long trustedOffset, List<(long Position, long Resume, string Reason)>? keptAfterDamage = null)
     {
         if (!Offsets.Load(_size) | !Times.Load(int.MaxValue))
         {
@@ -139,6 +139,16 @@ internal sealed class Segment
         Offsets.TruncateToLog(position);
         Times.TruncateFrom(expected - BaseOffset);
         var result = ScanFrom(position, expected);
+        while (result.Problem is not null && result.NextOffset < trustedOffset
+            && BatchResync.Find(_log, result.ValidEnd, _log.Length, result.NextOffset, long.MaxValue / 2) is { } found
+            && found.Info.BaseOffset <= trustedOffset)
+        {
+            // Damage below the recovery point is bit rot in acknowledged data, not a torn tail: cutting there would
+            // throw away every later acknowledged record. Keep going after it; readers skip the damaged range.
+            keptAfterDamage?.Add((result.ValidEnd, found.Position, result.Problem));
+            var rest = ScanFrom(found.Position, found.Info.BaseOffset);
+            result = rest with { Start = result.Start, MaxTimestamp = Math.Max(result.MaxTimestamp, rest.MaxTimestamp) };
+        }
         if (result.Problem is not null)
         {
             _log.SetLength(result.ValidEnd);
