@@ -55,10 +55,25 @@ public static class LogVerifier
                 done += bytes;
                 progress?.Report(new VerifyProgress(done, totalBytes, topic, partition));
             });
-            if (result.Problem is not null)
+            while (result.Problem is not null)
             {
-                problems.Add(new VerifyProblem(topic, partition, path, result.ValidEnd, result.Problem));
-                done += length - result.ValidEnd;
+                // Go on after damage, as readers do, so every damaged range is reported with the offsets it costs.
+                if (BatchResync.Find(file, result.ValidEnd, length, result.NextOffset, long.MaxValue / 2) is not { } found)
+                {
+                    problems.Add(new VerifyProblem(topic, partition, path, result.ValidEnd, result.Problem));
+                    done += length - result.ValidEnd;
+                    break;
+                }
+                problems.Add(new VerifyProblem(topic, partition, path, result.ValidEnd, result.Problem)
+                {
+                    SkippedOffsets = (result.NextOffset, found.Info.BaseOffset),
+                });
+                done += found.Position - result.ValidEnd;
+                result = SegmentScanner.Scan(file, found.Position, found.Info.BaseOffset, (_, _) => batches++, bytes =>
+                {
+                    done += bytes;
+                    progress?.Report(new VerifyProgress(done, totalBytes, topic, partition));
+                });
             }
             previous = (topic, partition, result.NextOffset);
         }
@@ -84,7 +99,14 @@ public sealed record VerifyReport(int Segments, long Batches, long Bytes, IReadO
 /// <param name="Segment">Segment file path.</param>
 /// <param name="Position">Byte position of the bad batch.</param>
 /// <param name="Reason">What failed.</param>
-public sealed record VerifyProblem(string Topic, int Partition, string Segment, long Position, string Reason);
+public sealed record VerifyProblem(string Topic, int Partition, string Segment, long Position, string Reason)
+{
+    /// <summary>
+    /// When valid batches follow the damage in the same segment: the offsets [From, To) that readers skip.
+    /// Null for damage that runs to the end of the segment (a torn tail, which recovery truncates).
+    /// </summary>
+    public (long From, long To)? SkippedOffsets { get; init; }
+}
 
 /// <summary>Progress of a verify run.</summary>
 /// <param name="BytesDone">Bytes checked so far.</param>

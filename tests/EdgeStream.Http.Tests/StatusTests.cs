@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using EdgeStream.Http.Status;
+using EdgeStream.Log;
 using EdgeStream.Http.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -49,6 +50,34 @@ public sealed class StatusTests
         Assert.Equal("bme280", root.GetProperty("sensors")[0].GetProperty("name").GetString());
         Assert.Equal("Backoff", root.GetProperty("sinks")[0].GetProperty("state").GetString());
         Assert.Equal("sensor bus gone", root.GetProperty("broken").GetProperty("error").GetString());
+    }
+
+    [Fact]
+    public async Task Status_lists_the_damaged_ranges_readers_skip()
+    {
+        await using var server = await AdminServer.StartAsync();
+        for (var i = 0; i < 3; i++)
+        {
+            await server.AppendAsync("rot", 5);
+        }
+        await server.Store.FlushAsync(TestContext.Current.CancellationToken);
+        var segment = System.IO.Directory.GetFiles(Path.Combine(server.Directory, "data", "topics", "rot", "0"), "*.log").Single();
+        var bytes = await File.ReadAllBytesAsync(segment, TestContext.Current.CancellationToken);
+        // Byte 50 is inside the first batch's CRC-covered records section.
+        bytes[50] ^= 0x01;
+        await File.WriteAllBytesAsync(segment, bytes, TestContext.Current.CancellationToken);
+        var read = await server.Store.ReadAsync("rot", 0, 0, ReadLimits.Default, TestContext.Current.CancellationToken);
+        Assert.NotEmpty(read.Records);
+
+        using var json = JsonDocument.Parse(await server.Client.GetStringAsync("/api/status", TestContext.Current.CancellationToken));
+
+        var damage = Assert.Single(json.RootElement.GetProperty("corruption").EnumerateArray());
+        Assert.Equal("rot", damage.GetProperty("topic").GetString());
+        Assert.False(damage.GetProperty("parked").GetBoolean());
+        var range = Assert.Single(damage.GetProperty("ranges").EnumerateArray());
+        Assert.Equal(0, range.GetProperty("firstOffset").GetInt64());
+        Assert.Equal(read.Records[0].Offset, range.GetProperty("endOffset").GetInt64());
+        Assert.Equal(segment, range.GetProperty("segment").GetString());
     }
 
     [Fact]

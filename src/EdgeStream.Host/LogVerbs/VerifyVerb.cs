@@ -33,7 +33,7 @@ internal static class VerifyVerb
             foreach (var p in report.Problems)
             {
                 await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
-                    $"CORRUPT {p.Topic}/{p.Partition} {p.Segment} at byte {p.Position}: {p.Reason}"));
+                    $"CORRUPT {p.Topic}/{p.Partition} {p.Segment} at byte {p.Position}: {p.Reason}{(p.SkippedOffsets is var (from, to) ? $" (offsets {from}..{to - 1} unreadable, skipped by readers)" : "")}"));
             }
             var verdict = report.Ok ? "OK" : string.Create(CultureInfo.InvariantCulture, $"{report.Problems.Count} problem(s)");
             await output.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,

@@ -65,6 +65,12 @@ internal sealed class RecordsHandler(LogStore store, IOptions<HttpOptions> optio
             HttpLog.PullFailed(logger, topic, partition.Partition, offset, e);
             return Problems.Create(StatusCodes.Status500InternalServerError, e.Message);
         }
+        catch (PartitionParkedException e)
+        {
+            // Log:OnCorruption = stop-partition: this partition waits for an operator; the others keep serving.
+            HttpLog.PullFailed(logger, topic, partition.Partition, offset, e);
+            return Problems.Create(StatusCodes.Status503ServiceUnavailable, e.Message);
+        }
 
         var response = context.Response;
         response.ContentType = "application/x-ndjson; charset=utf-8";
