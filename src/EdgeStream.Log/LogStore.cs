@@ -92,6 +92,12 @@ public sealed partial class LogStore : IAsyncDisposable
     public CommitPolicy CommitPolicy { get; }
 
     /// <summary>
+    /// False once the log is disposed (closed as a whole). Components use it to tell a failure of one partition or
+    /// record (contain it, retry) from the whole log being gone (stop).
+    /// </summary>
+    public bool IsOpen => Volatile.Read(ref _disposed) == 0;
+
+    /// <summary>
     /// Appends one record to <paramref name="topic"/>: a keyed record goes to <c>hash(key) % partitions</c> (xxHash32,
     /// stable across restarts and versions), an unkeyed one round-robin. Returns once written; under
     /// <see cref="CommitMode.Always"/> only once durable.
