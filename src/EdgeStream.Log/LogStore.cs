@@ -205,6 +205,22 @@ public sealed partial class LogStore : IAsyncDisposable
     /// <summary>Every committed cursor position.</summary>
     public IReadOnlyList<CursorPosition> GetCursors() => _cursors.All();
 
+    /// <summary>
+    /// Deletes every record of <paramref name="topic"/> stored so far, in every partition (for an operator clearing
+    /// dead letters). The topic stays, and offsets are never reused: each partition restarts, empty, at its old next
+    /// offset, so cursors remain valid. Returns the number of records deleted.
+    /// </summary>
+    /// <exception cref="UnknownTopicException">No such topic.</exception>
+    public async Task<long> PurgeTopicAsync(string topic, CancellationToken cancellationToken = default)
+    {
+        long records = 0;
+        foreach (var partition in Existing(topic).Partitions)
+        {
+            records += (await partition.PurgeAsync(cancellationToken).ConfigureAwait(false)).Records;
+        }
+        return records;
+    }
+
     /// <summary>Runs retention once, now (it also runs every <see cref="LogOptions.RetentionCheckInterval"/>).</summary>
     public async Task EnforceRetentionAsync(CancellationToken cancellationToken = default)
     {
