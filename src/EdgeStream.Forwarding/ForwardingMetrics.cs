@@ -31,6 +31,8 @@ internal sealed class ForwardingMetrics : IDisposable
         _meter.CreateObservableGauge("edgestream.forwarding.since_last_success", () => SinceSuccess(observe(), time), "s", "Seconds since upstream last acknowledged a batch.");
         _meter.CreateObservableGauge("edgestream.forwarding.sink.state", () => States(observe()), "{state}", "0 connected, 1 backoff, 2 circuit open, 3 paused, 4 rejected (misconfigured), 5 disconnected.");
         _loopFaults = _meter.CreateCounter<long>("edgestream.forwarding.loop.faults", "{fault}", "Times a forwarding loop faulted (error outside the upstream send) and was restarted.");
+        _meter.CreateObservableGauge("edgestream.dlq.records", () => DeadLetters(observe(), bytes: false), "{record}", "Records kept in a dead-letter topic (until requeued or purged).");
+        _meter.CreateObservableGauge("edgestream.dlq.bytes", () => DeadLetters(observe(), bytes: true), "By", "Bytes on disk of a dead-letter topic.");
         _meter.CreateObservableGauge("edgestream.forwarding.loop.faulted", () => Faulted(observe()), "{loop}", "1 while the (sink, topic, partition) loop is faulted and retrying, else 0.");
     }
 
@@ -46,6 +48,13 @@ internal sealed class ForwardingMetrics : IDisposable
 
     public void LoopFaulted(string sink, string topic, int partition)
         => _loopFaults.Add(1, new KeyValuePair<string, object?>("sink", sink), new KeyValuePair<string, object?>("topic", topic), new KeyValuePair<string, object?>("partition", partition));
+
+    private static IEnumerable<Measurement<long>> DeadLetters(ForwardingEngine.Observation o, bool bytes)
+        => o.Log.GetTopics()
+            .Where(t => EdgeStream.Log.TopicSettings.IsDeadLetterTopic(t.Name))
+            .Select(t => new Measurement<long>(
+                bytes ? t.SizeBytes : t.Partitions.Sum(p => p.NextOffset - p.StartOffset),
+                new KeyValuePair<string, object?>("topic", t.Name)));
 
     private static IEnumerable<Measurement<int>> Faulted(ForwardingEngine.Observation o)
     {

@@ -71,5 +71,19 @@ public sealed class MqttErrorClassificationTests
         Assert.Equal(5000, dead.Value.Length);
         Assert.Contains("PUBACK", Encoding.UTF8.GetString(dead.GetHeader("edgestream.dlq.reason")!.Value.Span), StringComparison.Ordinal);
         Assert.Equal(19, run.Status("mqtt1").SentRecords);
+
+        var dlqRecords = new List<(long Value, object? Topic)>();
+        using var listener = new System.Diagnostics.Metrics.MeterListener();
+        listener.InstrumentPublished = (i, l) =>
+        {
+            if (i.Meter.Name == "EdgeStream.Forwarding" && i.Name == "edgestream.dlq.records")
+            {
+                l.EnableMeasurementEvents(i);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, v, tags, _) => dlqRecords.Add((v, tags.ToArray().Single(t => t.Key == "topic").Value)));
+        listener.Start();
+        listener.RecordObservableInstruments();
+        Assert.Contains((1L, (object?)"t.dlq"), dlqRecords);
     }
 }
