@@ -70,10 +70,11 @@ public sealed class KafkaErrorClassificationTests
         await using var log = await TestLog.OpenAsync(partitions: 1);
         await log.FillAsync("secret", 1, 10);
         var sink = EngineRun.Sink("kafka1", "kafka", ("BootstrapServers", kafka.BootstrapServers));
-        sink.Client["message.timeout.ms"] = "3000";
+        // Long enough for the metadata answer (and its error) to arrive on a loaded machine before messages time out.
+        sink.Client["message.timeout.ms"] = "15000";
 
         await using var run = EngineRun.Start(log.Store, sink);
-        await Eventually.TrueAsync(() => run.Status("kafka1").State == SinkState.Rejected, Timeout, "sink rejected");
+        await Eventually.TrueAsync(() => run.Status("kafka1").State == SinkState.Rejected, TimeSpan.FromSeconds(120), "sink rejected");
 
         Assert.Contains("TopicAuthorizationFailed", run.Status("kafka1").LastError, StringComparison.Ordinal);
         Assert.Equal(10, run.Status("kafka1").Partitions[0].LagRecords);
