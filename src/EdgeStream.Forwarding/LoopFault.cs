@@ -21,7 +21,7 @@ internal sealed class LoopFault
         lock (_gate)
         {
             var changed = Reason is null;
-            Reason = $"{error.GetType().Name}: {error.Message}";
+            Reason = SecretRedaction.Redact($"{error.GetType().Name}: {error.Message}");
             Since ??= now;
             Count++;
             _consecutive++;
