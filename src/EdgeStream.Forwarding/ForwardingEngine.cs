@@ -42,9 +42,10 @@ public sealed class ForwardingEngine : IAsyncDisposable
     }
 
     /// <summary>
-    /// Forwards until <paramref name="cancellationToken"/> is cancelled (then returns normally). Throws if a loop fails
-    /// for a reason other than an upstream error (those are retried for ever), e.g. a corrupt log batch; the other
-    /// sinks are stopped first.
+    /// Forwards until <paramref name="cancellationToken"/> is cancelled (then returns normally). Upstream errors are
+    /// retried for ever; any other failure of one loop (corrupt data, an unwritable dead-letter topic, a sink bug)
+    /// faults that loop only, which retries with capped backoff and shows in <see cref="GetStatus"/>. Throws only when
+    /// the log as a whole is closed or failed (<see cref="LogStore.IsOpen"/>); the other sinks are stopped first.
     /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {

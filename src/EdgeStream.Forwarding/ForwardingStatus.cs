@@ -30,8 +30,17 @@ public sealed record SinkStatus(
 /// <param name="Partition">Partition.</param>
 /// <param name="CommittedOffset">The sink's cursor: everything below is confirmed upstream.</param>
 /// <param name="EndOffset">One past the last durable record.</param>
-public sealed record PartitionStatus(string Topic, int Partition, long CommittedOffset, long EndOffset)
+/// <param name="Fault">
+/// Why the loop is faulted (an error outside the sink's send, e.g. a corrupt stored batch or a dead-letter topic that
+/// cannot be written), or <c>null</c> while it runs. A faulted loop retries with capped backoff; other loops carry on.
+/// </param>
+/// <param name="FaultedAt">When the loop faulted, or <c>null</c>.</param>
+/// <param name="Faults">How many times the loop has faulted since start.</param>
+public sealed record PartitionStatus(string Topic, int Partition, long CommittedOffset, long EndOffset, string? Fault = null, DateTimeOffset? FaultedAt = null, long Faults = 0)
 {
+    /// <summary>True while the loop is faulted.</summary>
+    public bool Faulted => Fault is not null;
+
     /// <summary>Records not yet confirmed upstream.</summary>
     public long LagRecords => Math.Max(0, EndOffset - CommittedOffset);
 }
@@ -50,4 +59,13 @@ public enum SinkState
 
     /// <summary>Paused by the operator.</summary>
     Paused = 3,
+
+    /// <summary>
+    /// Upstream refused the sink itself (credentials, permissions, wrong URL, redirect): misconfiguration. Retrying with
+    /// capped backoff; nothing is dead-lettered for it.
+    /// </summary>
+    Rejected = 4,
+
+    /// <summary>The sink's client reports upstream unreachable (e.g. every Kafka broker down), even if no send failed yet.</summary>
+    Disconnected = 5,
 }

@@ -20,6 +20,9 @@ internal sealed class PartitionForwarder(SinkRunner sink, string topic, int part
 
     public int Partition { get; } = partition;
 
+    /// <summary>Whether this loop is faulted (set by <see cref="SinkRunner"/>, cleared here on progress).</summary>
+    public LoopFault Fault { get; } = new();
+
     /// <summary>The committed cursor, or -1 before the loop has resolved its start.</summary>
     public long Committed => Volatile.Read(ref _committer)?.Committed ?? Volatile.Read(ref _startOffset);
 
@@ -73,6 +76,7 @@ internal sealed class PartitionForwarder(SinkRunner sink, string topic, int part
                     }
                     // Caught up: make the cursor durable, and let lower-priority partitions use the bandwidth.
                     await committer.FlushAsync().ConfigureAwait(false);
+                    Recovered();
                     SetBacklog(false);
                     await log.WaitForRecordsAsync(Topic, Partition, next, cancellationToken).ConfigureAwait(false);
                     continue;
@@ -96,7 +100,11 @@ internal sealed class PartitionForwarder(SinkRunner sink, string topic, int part
                 }
                 next = batch.LastOffset + 1;
                 committer.Request(next);
-                sink.Health.OnSuccess(records.Count - result.Rejected.Count, bytes);
+                Recovered();
+                if (sink.Health.OnSuccess(records.Count - result.Rejected.Count, bytes) is { } was)
+                {
+                    ForwardingLog.SinkRecovered(sink.Logger, sink.Name, was);
+                }
                 sink.Metrics.Sent(sink.Name, Topic, records.Count - result.Rejected.Count, bytes);
             }
         }
@@ -104,6 +112,14 @@ internal sealed class PartitionForwarder(SinkRunner sink, string topic, int part
         {
             // Even on shutdown, finish the commit of what upstream already acknowledged (less to resend after restart).
             await committer.FlushAsync().ConfigureAwait(false);
+        }
+    }
+
+    private void Recovered()
+    {
+        if (Fault.Clear())
+        {
+            ForwardingLog.LoopRecovered(sink.Logger, sink.Name, Topic, Partition);
         }
     }
 

@@ -9,6 +9,8 @@ namespace EdgeStream.Forwarding;
 /// Builds a sink's Polly pipeline: an unbounded exponential, jittered retry around a circuit breaker. Every loop of
 /// the sink shares it, so one breaker sees all of the sink's failures; other sinks have their own and are never held up.
 /// The retry ends only when the caller's token is cancelled (shutdown) — store-and-forward never gives up on a batch.
+/// A <see cref="SinkRejectedException"/> (misconfiguration) is retried the same way, capped at
+/// <see cref="RetryOptions.MaxDelay"/>, so a fixed credential or URL is picked up without a restart.
 /// </summary>
 internal static class SinkResilience
 {
@@ -32,8 +34,22 @@ internal static class SinkResilience
                 // A fast-failing open circuit is not a new error: keep the one that opened it.
                 if (args.Outcome.Exception is not BrokenCircuitException)
                 {
-                    health.OnFailure(args.Outcome.Exception);
-                    ForwardingLog.SendFailed(logger, sinkName, args.AttemptNumber + 1, args.RetryDelay, args.Outcome.Exception);
+                    // Logged once per state change: a year of retries against a dead upstream must not flood the journal.
+                    if (health.OnFailure(args.Outcome.Exception))
+                    {
+                        if (args.Outcome.Exception is SinkRejectedException)
+                        {
+                            ForwardingLog.SinkRejected(logger, sinkName, args.RetryDelay, args.Outcome.Exception);
+                        }
+                        else
+                        {
+                            ForwardingLog.SendFailed(logger, sinkName, args.AttemptNumber + 1, args.RetryDelay, args.Outcome.Exception);
+                        }
+                    }
+                    else
+                    {
+                        ForwardingLog.SendRetrying(logger, sinkName, args.AttemptNumber + 1, args.RetryDelay, args.Outcome.Exception);
+                    }
                 }
                 return ValueTask.CompletedTask;
             },

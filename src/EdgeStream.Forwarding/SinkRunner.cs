@@ -31,6 +31,7 @@ internal sealed class SinkRunner : IAsyncDisposable
         Pipeline = SinkResilience.Build(options.Name, options.Retry, Health, Logger, time);
         StartPosition.TryParse(options.Start, out _start);
         Sink = factory.Create(new SinkContext(forwarding.NodeId, options, loggerFactory, time));
+        Health.Connectivity = Sink as ISinkConnectivity;
     }
 
     public string Name => Options.Name;
@@ -63,11 +64,15 @@ internal sealed class SinkRunner : IAsyncDisposable
     /// <summary>Shared by every loop of the engine; see <see cref="CursorCommitter"/>.</summary>
     public SemaphoreSlim CommitSlots { get; }
 
-    /// <summary>Discovers partitions until cancelled; throws if a loop failed for a reason other than shutdown.</summary>
+    /// <summary>
+    /// Discovers partitions until cancelled. A loop that fails is faulted and retried on its own (see
+    /// <see cref="RunLoopAsync"/>); this throws only when a loop failed because the log as a whole is closed or failed
+    /// (<see cref="LogStore.IsOpen"/> false), which no retry can fix.
+    /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var initial = true;
-        // Loops get their own token so that a failed loop stops its siblings too, not only shutdown.
+        // Loops get their own token so that a failure of the whole log stops their siblings too, not only shutdown.
         using var loops = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
@@ -136,18 +141,48 @@ internal sealed class SinkRunner : IAsyncDisposable
     {
         // Run off the discovery thread so a loop's synchronous start never delays discovery.
         await Task.Yield();
-        try
+        while (true)
         {
-            await forwarder.RunAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Shutdown: whatever was in flight is resent after restart from the committed cursor.
-        }
-        catch (Exception e)
-        {
-            ForwardingLog.LoopFailed(Logger, Name, forwarder.Topic, forwarder.Partition, e);
-            throw;
+            try
+            {
+                await forwarder.RunAsync(cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Shutdown: whatever was in flight is resent after restart from the committed cursor.
+                return;
+            }
+            catch (Exception e) when (Log.IsOpen)
+            {
+                // Contained: corrupt data, an unwritable dead-letter topic or a sink bug faults this loop only. It
+                // restarts from its committed cursor after a capped backoff; other loops and the host carry on.
+                var first = forwarder.Fault.Set(e, Time.GetUtcNow());
+                var delay = forwarder.Fault.NextDelay(Options.Retry.InitialDelay, Options.Retry.MaxDelay);
+                Metrics.LoopFaulted(Name, forwarder.Topic, forwarder.Partition);
+                if (first)
+                {
+                    ForwardingLog.LoopFaulted(Logger, Name, forwarder.Topic, forwarder.Partition, forwarder.Fault.Count, delay, e);
+                }
+                else
+                {
+                    ForwardingLog.LoopFaultedAgain(Logger, Name, forwarder.Topic, forwarder.Partition, delay, e);
+                }
+                try
+                {
+                    await Task.Delay(delay, Time, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+                {
+                    return;
+                }
+            }
+            catch (Exception e)
+            {
+                // The log itself is closed or failed as a whole: no loop can make progress, so the host must stop.
+                ForwardingLog.LoopFailed(Logger, Name, forwarder.Topic, forwarder.Partition, e);
+                throw;
+            }
         }
     }
 
@@ -186,7 +221,7 @@ internal sealed class SinkRunner : IAsyncDisposable
         List<PartitionForwarder> forwarders;
         lock (_lock)
         {
-            forwarders = _loops.Values.Select(l => l.Forwarder).Where(f => f.Committed >= 0).ToList();
+            forwarders = _loops.Values.Select(l => l.Forwarder).Where(f => f.Committed >= 0 || f.Fault.Reason is not null).ToList();
         }
         // One topic snapshot per topic, not per partition: a snapshot is not free and status is polled.
         var topics = new Dictionary<string, TopicInfo?>(StringComparer.Ordinal);
@@ -198,7 +233,8 @@ internal sealed class SinkRunner : IAsyncDisposable
                     topics[f.Topic] = info = Log.GetTopic(f.Topic);
                 }
                 var end = info?.Partitions.FirstOrDefault(p => p.Partition == f.Partition)?.DurableOffset ?? 0;
-                return new PartitionStatus(f.Topic, f.Partition, f.Committed, end);
+                var (fault, since, faults) = f.Fault.Snapshot();
+                return new PartitionStatus(f.Topic, f.Partition, Math.Max(0, f.Committed), end, fault, since, faults);
             })
             .OrderBy(p => p.Topic, StringComparer.Ordinal).ThenBy(p => p.Partition)
             .ToList();

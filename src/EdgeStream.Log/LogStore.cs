@@ -98,6 +98,12 @@ public sealed partial class LogStore : IAsyncDisposable
     public CommitPolicy CommitPolicy { get; }
 
     /// <summary>
+    /// False once the log is disposed (closed as a whole). Components use it to tell a failure of one partition or
+    /// record (contain it, retry) from the whole log being gone (stop).
+    /// </summary>
+    public bool IsOpen => Volatile.Read(ref _disposed) == 0;
+
+    /// <summary>
     /// Appends one record to <paramref name="topic"/>: a keyed record goes to <c>hash(key) % partitions</c> (xxHash32,
     /// stable across restarts and versions), an unkeyed one round-robin. Returns once written; under
     /// <see cref="CommitMode.Always"/> only once durable.
@@ -215,6 +221,22 @@ public sealed partial class LogStore : IAsyncDisposable
 
     /// <summary>Every committed cursor position.</summary>
     public IReadOnlyList<CursorPosition> GetCursors() => _cursors.All();
+
+    /// <summary>
+    /// Deletes every record of <paramref name="topic"/> stored so far, in every partition (for an operator clearing
+    /// dead letters). The topic stays, and offsets are never reused: each partition restarts, empty, at its old next
+    /// offset, so cursors remain valid. Returns the number of records deleted.
+    /// </summary>
+    /// <exception cref="UnknownTopicException">No such topic.</exception>
+    public async Task<long> PurgeTopicAsync(string topic, CancellationToken cancellationToken = default)
+    {
+        long records = 0;
+        foreach (var partition in Existing(topic).Partitions)
+        {
+            records += (await partition.PurgeAsync(cancellationToken).ConfigureAwait(false)).Records;
+        }
+        return records;
+    }
 
     /// <summary>Runs retention once, now (it also runs every <see cref="LogOptions.RetentionCheckInterval"/>).</summary>
     public async Task EnforceRetentionAsync(CancellationToken cancellationToken = default)

@@ -35,6 +35,17 @@ public sealed class TopicSettings
     /// <summary>A sparse offset-index entry is written every this many bytes of a segment. Default 16 KiB.</summary>
     public int IndexIntervalBytes { get; set; } = 16 << 10;
 
+    /// <summary>Suffix of a dead-letter topic: forwarding writes records upstream refused for good to <c>&lt;topic&gt;.dlq</c>.</summary>
+    public const string DeadLetterSuffix = ".dlq";
+
+    /// <summary>
+    /// True for a dead-letter topic (name ends in <see cref="DeadLetterSuffix"/>). Retention by age or size and the
+    /// <see cref="DiskFullPolicy.DropOldest"/> policy never delete its records: dead letters are kept until an operator
+    /// requeues or purges them (<see cref="LogStore.PurgeTopicAsync"/>). A name rule rather than a setting, so it also
+    /// holds for a dead-letter topic created implicitly with the defaults.
+    /// </summary>
+    public static bool IsDeadLetterTopic(string topic) => topic.EndsWith(DeadLetterSuffix, StringComparison.Ordinal);
+
     /// <summary>Returns a copy (the log keeps its own).</summary>
     public TopicSettings Clone() => (TopicSettings)MemberwiseClone();
 

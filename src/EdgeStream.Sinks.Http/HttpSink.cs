@@ -8,9 +8,12 @@ namespace EdgeStream.Sinks.Http;
 
 /// <summary>
 /// POSTs each batch as JSON lines with <c>Idempotency-Key: {nodeId}/{topic}/{partition}/{first}-{last}</c>.
-/// 2xx: delivered. 408, 429 and 5xx: thrown (retried by the engine, honouring <c>Retry-After</c>). Any other 4xx is a
-/// payload rejection: the batch is split in halves until the refused records are isolated; those are returned as
-/// rejected (the engine moves them to <c>&lt;topic&gt;.dlq</c>), the rest are delivered. Thread-safe.
+/// 2xx: delivered. 408, 429 and 5xx: thrown (retried by the engine, honouring <c>Retry-After</c>). 400, 413 and 422
+/// reject records: the batch is split in halves until the refused records are isolated; those are returned as
+/// rejected (the engine moves them to <c>&lt;topic&gt;.dlq</c>), the rest are delivered. Every other status — 401, 403,
+/// 404, 405, 407, 410, any other 4xx and every 3xx — says the sink is misconfigured: <see cref="SinkRejectedException"/>
+/// (retried with backoff, nothing dead-lettered). Redirects are never followed: a POST body and its credentials go only
+/// to the configured URL. Thread-safe.
 /// </summary>
 internal sealed class HttpSink : ISink
 {
@@ -24,7 +27,13 @@ internal sealed class HttpSink : ISink
         _settings = settings;
         _time = time;
         _logger = loggerFactory.CreateLogger<HttpSink>();
-        _client = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = settings.Timeout };
+        _client = new HttpClient(new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            // A redirect is a configuration error to fix, not a hop to take: following it would resend the body (and
+            // the Authorization header) to wherever the Location points.
+            AllowAutoRedirect = false,
+        }) { Timeout = settings.Timeout };
     }
 
     public async Task<SendResult> SendAsync(SinkBatch batch, CancellationToken cancellationToken)
@@ -43,9 +52,13 @@ internal sealed class HttpSink : ISink
             return;
         }
         var reason = await DescribeAsync(response, cancellationToken).ConfigureAwait(false);
-        if (status is 408 or 429 || status >= 500 || status < 400)
+        switch (Classify(status))
         {
-            throw new SinkRetryAfterException($"POST {_settings.Url} for {batch.BatchId}: {reason}", RetryAfter(response));
+            case Outcome.Transient:
+                throw new SinkRetryAfterException($"POST {_settings.Url} for {batch.BatchId}: {reason}", RetryAfter(response));
+            case Outcome.Misconfigured:
+                var location = response.Headers.Location is { } to ? $" (redirect to {to}, not followed)" : "";
+                throw new SinkRejectedException($"POST {_settings.Url}: {reason}{location}");
         }
         if (batch.Records.Count == 1)
         {
@@ -57,6 +70,21 @@ internal sealed class HttpSink : ISink
         var half = batch.Records.Count / 2;
         await PostAsync(batch.Slice(0, half), rejected, cancellationToken).ConfigureAwait(false);
         await PostAsync(batch.Slice(half, batch.Records.Count - half), rejected, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>What a non-2xx status means; see the class summary and docs/forwarding.md.</summary>
+    internal static Outcome Classify(int status) => status switch
+    {
+        408 or 429 or >= 500 => Outcome.Transient,
+        400 or 413 or 422 => Outcome.BadRecord,
+        _ => Outcome.Misconfigured,
+    };
+
+    internal enum Outcome
+    {
+        Transient,
+        BadRecord,
+        Misconfigured,
     }
 
     private Task<HttpResponseMessage> SendRequestAsync(SinkBatch batch, CancellationToken cancellationToken)

@@ -9,9 +9,12 @@ namespace EdgeStream.Sinks.Kafka;
 /// Forwards batches with one idempotent Confluent.Kafka producer per sink. Every message carries the record's headers
 /// plus <c>edgestream-id</c>; the key is the record key, or — for keyless records — <c>{nodeId}/{topic}/{partition}</c>,
 /// so that one edge partition always lands in one Kafka partition and keeps its order. A batch completes when every
-/// message has been acknowledged (acks=all). Thread-safe (the producer is).
+/// message has been acknowledged (acks=all). Errors are classified (<see cref="KafkaErrors"/>): a record Kafka can never
+/// take is returned as rejected (dead-lettered), authentication/authorization errors throw
+/// <see cref="SinkRejectedException"/>, the rest is retried. The client's "all brokers down" shows as unreachable until
+/// a message is acknowledged again. Thread-safe (the producer is).
 /// </summary>
-internal sealed class KafkaSink : ISink
+internal sealed class KafkaSink : ISink, ISinkConnectivity
 {
     public const string IdHeader = "edgestream-id";
 
@@ -21,6 +24,7 @@ internal sealed class KafkaSink : ISink
     private readonly object _lock = new();
     private IProducer<byte[]?, byte[]> _producer;
     private volatile bool _fatal;
+    private volatile string? _unreachable;
 
     public KafkaSink(KafkaSinkSettings settings, string nodeId, ILoggerFactory loggerFactory)
     {
@@ -36,6 +40,10 @@ internal sealed class KafkaSink : ISink
             {
                 KafkaLog.ClientError(_logger, e.Code.ToString(), e.Reason, e.IsFatal);
                 _fatal |= e.IsFatal;
+                if (e.Code is ErrorCode.Local_AllBrokersDown or ErrorCode.Local_Authentication)
+                {
+                    _unreachable = $"{e.Code}: {e.Reason}";
+                }
             })
             // librdkafka would otherwise write its own log lines to stderr.
             .SetLogHandler((_, m) => KafkaLog.ClientLog(_logger, m.Facility, m.Message))
@@ -58,6 +66,9 @@ internal sealed class KafkaSink : ISink
         }
     }
 
+    /// <inheritdoc />
+    public string? Unreachable => _unreachable;
+
     public async Task<SendResult> SendAsync(SinkBatch batch, CancellationToken cancellationToken)
     {
         var producer = Producer();
@@ -76,10 +87,16 @@ internal sealed class KafkaSink : ISink
             headers.Add(IdHeader, Encoding.UTF8.GetBytes(batch.IdOf(r)));
             var key = r.Key?.ToArray() ?? (keyless ??= Encoding.UTF8.GetBytes($"{_nodeId}/{batch.Topic}/{batch.Partition}"));
             var message = new Message<byte[]?, byte[]> { Key = key, Value = r.Value.ToArray(), Headers = headers, Timestamp = new Timestamp(r.Timestamp) };
+            var index = i;
             try
             {
                 // Produced back to back: the idempotent producer keeps them in order; acks come back on its poll thread.
-                await ProduceAsync(producer, topic, message, acks.OnDelivery, cancellationToken).ConfigureAwait(false);
+                await ProduceAsync(producer, topic, message, report => acks.OnDelivery(index, report), cancellationToken).ConfigureAwait(false);
+            }
+            catch (ProduceException<byte[]?, byte[]> e) when (KafkaErrors.Classify(e.Error.Code) == KafkaErrors.Kind.BadRecord)
+            {
+                // Refused locally before it was queued (e.g. larger than message.max.bytes): this record only.
+                acks.Refuse(index, e.Error);
             }
             catch
             {
@@ -90,11 +107,41 @@ internal sealed class KafkaSink : ISink
             }
         }
         await acks.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
-        if (acks.FirstError is { } error)
+        return Outcome(batch, topic, acks);
+    }
+
+    private SendResult Outcome(SinkBatch batch, string topic, BatchAcks acks)
+    {
+        List<RejectedRecord>? rejected = null;
+        Error? transient = null;
+        for (var i = 0; i < batch.Records.Count; i++)
         {
-            throw new InvalidOperationException($"Kafka did not acknowledge {topic}: {error.Code} {error.Reason}");
+            if (acks.ErrorOf(i) is not { } error)
+            {
+                continue;
+            }
+            switch (KafkaErrors.Classify(error.Code))
+            {
+                case KafkaErrors.Kind.Misconfigured:
+                    throw new SinkRejectedException($"Kafka refused {topic}: {error.Code} {error.Reason}");
+                case KafkaErrors.Kind.BadRecord:
+                    (rejected ??= []).Add(new RejectedRecord(batch.Records[i], $"Kafka {error.Code}: {error.Reason}"));
+                    break;
+                default:
+                    transient ??= error;
+                    break;
+            }
         }
-        return SendResult.Delivered;
+        if (transient is not null)
+        {
+            throw new InvalidOperationException($"Kafka did not acknowledge {topic}: {transient.Code} {transient.Reason}");
+        }
+        if (rejected is null || rejected.Count < batch.Records.Count)
+        {
+            // At least one message was acknowledged: the cluster is reachable.
+            _unreachable = null;
+        }
+        return rejected is null ? SendResult.Delivered : new SendResult(rejected);
     }
 
     private static async ValueTask ProduceAsync(IProducer<byte[]?, byte[]> producer, string topic, Message<byte[]?, byte[]> message, Action<DeliveryReport<byte[]?, byte[]>> onDelivery, CancellationToken cancellationToken)
@@ -114,23 +161,29 @@ internal sealed class KafkaSink : ISink
         }
     }
 
-    /// <summary>Counts the acks of one batch; thread-safe (delivery reports arrive on librdkafka's poll thread).</summary>
+    /// <summary>Counts the acks of one batch and keeps each message's error; thread-safe (delivery reports arrive on librdkafka's poll thread).</summary>
     private sealed class BatchAcks(int count)
     {
         private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly Error?[] _errors = new Error?[count];
         private int _remaining = count;
-        private Error? _firstError;
 
         public Task Task => _done.Task;
 
-        public Error? FirstError => Volatile.Read(ref _firstError);
+        public Error? ErrorOf(int index) => Volatile.Read(ref _errors[index]);
 
-        public void OnDelivery(DeliveryReport<byte[]?, byte[]> report)
+        public void OnDelivery(int index, DeliveryReport<byte[]?, byte[]> report)
         {
             if (report.Error.IsError)
             {
-                Interlocked.CompareExchange(ref _firstError, report.Error, null);
+                Volatile.Write(ref _errors[index], report.Error);
             }
+            Arrive(1);
+        }
+
+        public void Refuse(int index, Error error)
+        {
+            Volatile.Write(ref _errors[index], error);
             Arrive(1);
         }
 

@@ -6,6 +6,9 @@ namespace EdgeStream.Sinks.Kafka;
 /// <summary>Validated settings of a Kafka sink (keys documented in docs/forwarding.md). Immutable.</summary>
 internal sealed record KafkaSinkSettings(string BootstrapServers, string TopicTemplate, CompressionType Compression, IReadOnlyDictionary<string, string> Client)
 {
+    /// <summary>Producer <c>message.max.bytes</c> unless set under Client: 1 MiB of record plus 64 KiB for key, headers and framing.</summary>
+    public const int DefaultMessageMaxBytes = (1 << 20) + (64 << 10);
+
     public static KafkaSinkSettings From(SinkOptions options, string path)
     {
         var servers = options.Setting("BootstrapServers")
@@ -37,6 +40,10 @@ internal sealed record KafkaSinkSettings(string BootstrapServers, string TopicTe
             CompressionType = Compression,
             // The engine hands over whole batches, so librdkafka need not wait for more: linger only delays the ack of a batch tail.
             LingerMs = 1,
+            // Above librdkafka's 1000000-byte default so that any record the ingest accepts (HTTP ingest bodies up to
+            // 1 MiB) is at least offered to the broker; a broker with a lower limit answers MsgSizeTooLarge, and that
+            // record is dead-lettered. Client:message.max.bytes overrides it.
+            MessageMaxBytes = DefaultMessageMaxBytes,
         };
         // SASL/TLS and any other librdkafka property pass through unchanged (Forwarding:Sinks:N:Client).
         foreach (var (key, value) in Client)

@@ -11,17 +11,25 @@ namespace EdgeStream.Sinks.Mqtt;
 /// Publishes each record at QoS 1 over one MQTT 5 connection with a persistent session (clean start off, session
 /// expiry), with user property <c>edgestream-id</c> and the record's headers as further user properties. Messages of a
 /// batch are published one after the other, each awaiting its PUBACK, so a partition's order survives reconnects.
-/// Reconnects lazily before a batch. Thread-safe.
+/// Reconnects lazily before a batch. Errors are classified (docs/forwarding.md): a CONNACK refusing the client
+/// (not authorized, bad credentials, banned, …) and a PUBACK NotAuthorized, or TopicNameInvalid for the configured
+/// topic, are misconfiguration (<see cref="SinkRejectedException"/>, never dead-lettered); a PUBACK PacketTooLarge or
+/// PayloadFormatInvalid, or TopicNameInvalid for a record's own original topic, rejects that record (dead-lettered);
+/// anything else is retried. Thread-safe.
 /// </summary>
-internal sealed class MqttSink : ISink
+internal sealed class MqttSink : ISink, ISinkConnectivity
 {
     public const string IdProperty = "edgestream-id";
+
+    // MQTT 5 reason code 0x95; MQTTnet's enum has no name for it but passes the broker's value through.
+    private const MqttClientPublishReasonCode PacketTooLarge = (MqttClientPublishReasonCode)0x95;
 
     private readonly MqttSinkSettings _settings;
     private readonly ILogger _logger;
     private readonly IMqttClient _client;
     private readonly MqttClientOptions _options;
     private readonly SemaphoreSlim _connectLock = new(1, 1);
+    private volatile string? _unreachable;
 
     public MqttSink(MqttSinkSettings settings, ILoggerFactory loggerFactory)
     {
@@ -29,7 +37,15 @@ internal sealed class MqttSink : ISink
         _logger = loggerFactory.CreateLogger<MqttSink>();
         _client = new MqttClientFactory().CreateMqttClient();
         _options = BuildOptions(settings);
+        _client.DisconnectedAsync += e =>
+        {
+            _unreachable = $"disconnected from {settings.Host}:{settings.Port}: {e.Reason}";
+            return Task.CompletedTask;
+        };
     }
+
+    /// <inheritdoc />
+    public string? Unreachable => _client.IsConnected ? null : _unreachable;
 
     public async Task<SendResult> SendAsync(SinkBatch batch, CancellationToken cancellationToken)
     {
@@ -54,12 +70,19 @@ internal sealed class MqttSink : ISink
                 case MqttClientPublishReasonCode.Success:
                 case MqttClientPublishReasonCode.NoMatchingSubscribers:
                     break;
-                case MqttClientPublishReasonCode.TopicNameInvalid:
+                case PacketTooLarge:
                 case MqttClientPublishReasonCode.PayloadFormatInvalid:
-                case MqttClientPublishReasonCode.NotAuthorized:
                     // The broker refuses this message for good: dead-letter it rather than block the partition.
                     (rejected ??= []).Add(new RejectedRecord(r, $"PUBACK {result.ReasonCode}: {result.ReasonString}"));
                     break;
+                case MqttClientPublishReasonCode.TopicNameInvalid when original is not null:
+                    // The record's own MQTT topic is refused; other records of the partition may use valid ones.
+                    (rejected ??= []).Add(new RejectedRecord(r, $"PUBACK {result.ReasonCode} for topic {builder.Build().Topic}: {result.ReasonString}"));
+                    break;
+                case MqttClientPublishReasonCode.NotAuthorized:
+                case MqttClientPublishReasonCode.TopicNameInvalid:
+                    // Every record of the partition would get the same answer: the sink's ACL or topic template is wrong.
+                    throw new SinkRejectedException($"MQTT broker {_settings.Host}:{_settings.Port} answered PUBACK {result.ReasonCode}: {result.ReasonString}");
                 default:
                     throw new InvalidOperationException($"MQTT broker answered PUBACK {result.ReasonCode}: {result.ReasonString}");
             }
@@ -80,11 +103,22 @@ internal sealed class MqttSink : ISink
             {
                 return;
             }
-            var result = await _client.ConnectAsync(_options, cancellationToken).ConfigureAwait(false);
+            MqttClientConnectResult result;
+            try
+            {
+                result = await _client.ConnectAsync(_options, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                _unreachable = $"cannot connect to {_settings.Host}:{_settings.Port}: {e.Message}";
+                throw;
+            }
             if (result.ResultCode != MqttClientConnectResultCode.Success)
             {
-                throw new InvalidOperationException($"MQTT broker refused the connection: {result.ResultCode} {result.ReasonString}");
+                _unreachable = $"{_settings.Host}:{_settings.Port} refused the connection: {result.ResultCode}";
+                throw Refused(result.ResultCode, result.ReasonString, null);
             }
+            _unreachable = null;
             MqttLog.Connected(_logger, _settings.Host, _settings.Port, _settings.ClientId, result.IsSessionPresent);
         }
         finally
@@ -92,6 +126,30 @@ internal sealed class MqttSink : ISink
             _connectLock.Release();
         }
     }
+
+    private Exception Refused(MqttClientConnectResultCode code, string? reason, Exception? inner)
+    {
+        var message = $"MQTT broker {_settings.Host}:{_settings.Port} refused the connection: CONNACK {code} {reason}";
+        if (IsMisconfiguration(code))
+        {
+            return inner is null ? new SinkRejectedException(message) : new SinkRejectedException(message, inner);
+        }
+        return new InvalidOperationException(message, inner);
+    }
+
+    /// <summary>CONNACK codes that no retry fixes until the configuration (credentials, client id, ACL, address) changes.</summary>
+    internal static bool IsMisconfiguration(MqttClientConnectResultCode code) => code is
+        MqttClientConnectResultCode.NotAuthorized or
+        MqttClientConnectResultCode.BadUserNameOrPassword or
+        MqttClientConnectResultCode.Banned or
+        MqttClientConnectResultCode.ClientIdentifierNotValid or
+        MqttClientConnectResultCode.BadAuthenticationMethod or
+        MqttClientConnectResultCode.UnsupportedProtocolVersion or
+        MqttClientConnectResultCode.UseAnotherServer or
+        MqttClientConnectResultCode.ServerMoved or
+        MqttClientConnectResultCode.TopicNameInvalid or
+        MqttClientConnectResultCode.RetainNotSupported or
+        MqttClientConnectResultCode.QoSNotSupported;
 
     private static MqttClientOptions BuildOptions(MqttSinkSettings s)
     {

@@ -134,4 +134,52 @@ public sealed class HttpSinkTests
         Assert.Equal(0, status.SentRecords);
         Assert.All(status.Partitions, p => Assert.Equal(500, p.LagRecords));
     }
+
+    [Theory]
+    [InlineData(401)]
+    [InlineData(403)]
+    [InlineData(404)]
+    [InlineData(405)]
+    [InlineData(407)]
+    [InlineData(410)]
+    [InlineData(301)]
+    [InlineData(302)]
+    [InlineData(307)]
+    [InlineData(308)]
+    public async Task A_misconfigured_endpoint_marks_the_sink_rejected_dead_letters_nothing_and_delivers_once_fixed(int status)
+    {
+        await using var receiver = await HttpReceiver.StartAsync();
+        receiver.AnswerStatus = status;
+        await using var log = await TestLog.OpenAsync(partitions: 1);
+        await log.FillAsync("conf", 1, 20);
+
+        var sink = EngineRun.Sink("http1", "http", ("Url", receiver.Url));
+        await using var run = EngineRun.Start(log.Store, sink);
+        await Eventually.TrueAsync(() => run.Status("http1").State == SinkState.Rejected && receiver.Refused >= 2, Timeout, "sink rejected and retrying");
+
+        Assert.Null(log.Store.GetTopic("conf.dlq"));
+        Assert.Equal(0, receiver.Count);
+        Assert.Contains(status.ToString(System.Globalization.CultureInfo.InvariantCulture), run.Status("http1").LastError, StringComparison.Ordinal);
+        Assert.Equal(20, run.Status("http1").Partitions[0].LagRecords);
+
+        receiver.AnswerStatus = null;
+        await run.DrainedAsync("http1", 1, Timeout);
+        Assert.Equal(20, receiver.Count);
+        Assert.Equal(SinkState.Connected, run.Status("http1").State);
+        Assert.Null(log.Store.GetTopic("conf.dlq"));
+    }
+
+    [Theory]
+    [InlineData(400, "BadRecord")]
+    [InlineData(413, "BadRecord")]
+    [InlineData(422, "BadRecord")]
+    [InlineData(408, "Transient")]
+    [InlineData(429, "Transient")]
+    [InlineData(500, "Transient")]
+    [InlineData(503, "Transient")]
+    [InlineData(401, "Misconfigured")]
+    [InlineData(409, "Misconfigured")]
+    [InlineData(308, "Misconfigured")]
+    public void Http_statuses_are_classified_before_acting_on_them(int status, string expected)
+        => Assert.Equal(expected, EdgeStream.Sinks.Http.HttpSink.Classify(status).ToString());
 }

@@ -42,7 +42,8 @@ public sealed class MosquittoBroker : IAsyncDisposable
     /// <param name="user">When set, only this user/password may connect (password_file) instead of anonymous clients.</param>
     /// <param name="maxQueuedMessages"><c>max_queued_messages</c> (0 = unlimited).</param>
     /// <param name="maxInflightMessages"><c>max_inflight_messages</c> (0 = unlimited); Mosquitto's default when null.</param>
-    public static async Task<MosquittoBroker> StartAsync(int? port = null, bool persistence = false, (string Name, string Password)? user = null, int maxQueuedMessages = 100000, int? maxInflightMessages = null)
+    /// <param name="extraConfig">Further config lines (e.g. <c>acl_file</c>, <c>message_size_limit</c>).</param>
+    public static async Task<MosquittoBroker> StartAsync(int? port = null, bool persistence = false, (string Name, string Password)? user = null, int maxQueuedMessages = 100000, int? maxInflightMessages = null, IEnumerable<string>? extraConfig = null)
     {
         var executable = ExternalProcess.Find("mosquitto");
         var p = port ?? Ports.Free();
@@ -69,6 +70,7 @@ public sealed class MosquittoBroker : IAsyncDisposable
             {
                 lines.Add("user root");
             }
+            lines.AddRange(extraConfig ?? []);
             if (persistence)
             {
                 lines.Add("persistence true");

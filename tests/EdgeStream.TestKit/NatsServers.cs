@@ -22,11 +22,19 @@ public sealed class NatsServers : IAsyncDisposable
     public string Url => string.Join(",", Ports.Select(p => $"nats://127.0.0.1:{p}"));
 
     /// <summary>One JetStream server on a free port, with its store in a temp directory.</summary>
-    public static async Task<NatsServers> StartSingleAsync()
+    /// <param name="config">Optional nats-server config file content (e.g. <c>max_payload: 2048</c>, an authorization block).</param>
+    public static async Task<NatsServers> StartSingleAsync(string? config = null)
     {
         var dir = new TempDir("nats");
         var port = TestKit.Ports.Free();
-        var p = ExternalProcess.Start(ExternalProcess.Find("nats-server"), "-js", "-sd", dir.Path, "-a", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture));
+        string[] args = ["-js", "-sd", dir.Path, "-a", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture)];
+        if (config is not null)
+        {
+            var file = dir.Combine("nats.conf");
+            await File.WriteAllTextAsync(file, config);
+            args = ["-c", file, .. args];
+        }
+        var p = ExternalProcess.Start(ExternalProcess.Find("nats-server"), args);
         var servers = new NatsServers(dir, [p], [port]);
         await TestKit.Ports.WaitOpenAsync(port, TimeSpan.FromSeconds(10));
         return servers;

@@ -7,7 +7,7 @@ internal static class LogCommand
 {
     public static Command Create()
     {
-        var command = new Command("log", "Inspect the local log: topics, describe, dump, tail, verify, cursors.")
+        var command = new Command("log", "Inspect the local log: topics, describe, dump, tail, verify, cursors; list, requeue or purge dead letters.")
         {
             TopicsVerb.Create(),
             DescribeVerb.Create(),
@@ -15,6 +15,7 @@ internal static class LogCommand
             TailVerb.Create(),
             VerifyVerb.Create(),
             CursorsVerb.Create(),
+            DlqVerb.Create(),
         };
         return command;
     }

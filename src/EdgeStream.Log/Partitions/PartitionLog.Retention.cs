@@ -47,6 +47,13 @@ internal sealed partial class PartitionLog
     }
 
     /// <summary>
+    /// Dead-letter topics (<see cref="TopicSettings.IsDeadLetterTopic"/>) hold the only copy of records upstream refused;
+    /// no retention, age, size or disk-budget drop deletes them. Only <see cref="PurgeAsync"/> (an operator's
+    /// <c>log dlq purge|requeue</c>) does.
+    /// </summary>
+    private bool Protected => TopicSettings.IsDeadLetterTopic(Topic);
+
+    /// <summary>
     /// Applies the topic's age and size retention, keeping what <paramref name="protectFrom"/> (the lowest cursor) has
     /// not passed. A segment's age is that of its newest data measured on the monotonic clock (see
     /// <see cref="Segment.StartAgeClock"/>), so a wall-clock step does not wipe recent data. Returns the bytes that
@@ -55,6 +62,10 @@ internal sealed partial class PartitionLog
     public long ApplyRetention(long? protectFrom, bool budgetFull = false)
     {
         RollIfAged();
+        if (Protected)
+        {
+            return 0;
+        }
         var maxAge = Settings.RetentionAge;
         var sizeLimit = Settings.RetentionBytes;
         var keepFrom = Settings.KeepUnconsumed ? protectFrom : null;
@@ -97,6 +108,10 @@ internal sealed partial class PartitionLog
     /// <summary>Deletes the oldest segment to make room under the disk budget; false if none can go.</summary>
     public bool DropOldestForBudget()
     {
+        if (Protected)
+        {
+            return false;
+        }
         var (count, bytes, records) = DeleteOldest((_, _) => true, maxSegments: 1);
         if (count == 0)
         {
@@ -112,6 +127,10 @@ internal sealed partial class PartitionLog
     /// <summary>Max timestamp of the oldest deletable segment, or null (for picking which partition drops first).</summary>
     public long? OldestDeletableTimestamp()
     {
+        if (Protected)
+        {
+            return null;
+        }
         lock (_lock)
         {
             return _segments.Length > 1 && _segments[1].BaseOffset <= _durableOffset && !_sealedUnflushed.Contains(_segments[0])
@@ -144,6 +163,42 @@ internal sealed partial class PartitionLog
             remaining -= segment.Size;
         }
         return blocked;
+    }
+
+    /// <summary>
+    /// Deletes every record stored so far (an operator's purge): rolls a non-empty active segment, waits for the flush
+    /// that makes the roll durable, then deletes every sealed segment. Offsets are never reused: the partition then
+    /// starts (empty) at its old next offset, so cursors stay valid. Records appended meanwhile are kept.
+    /// Returns (segments, bytes, records) deleted.
+    /// </summary>
+    public async Task<(int Segments, long Bytes, long Records)> PurgeAsync(CancellationToken cancellationToken)
+    {
+        Task flushed;
+        lock (_lock)
+        {
+            if (_failure is not null)
+            {
+                throw _failure;
+            }
+            if (_segments[^1].Size > 0)
+            {
+                RollLocked();
+            }
+            // The next flush takes this signal and the rolled segment together.
+            flushed = _flushed.Task;
+        }
+        _wake.Release();
+        _urgent.Release();
+        await flushed.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var (count, bytes, records) = DeleteOldest((_, _) => true);
+        if (count > 0)
+        {
+            var tags = new TagList { { "topic", Topic }, { "reason", "purge" } };
+            _metrics.DroppedSegments.Add(count, tags);
+            _metrics.DroppedRecords.Add(records, tags);
+            LogEvents.RetentionDeleted(_logger, Topic, Id, count, bytes, StartOffset, "purged by the operator");
+        }
+        return (count, bytes, records);
     }
 
     /// <summary>Rolls an idle active segment past its maximum age so age retention can delete it later.</summary>

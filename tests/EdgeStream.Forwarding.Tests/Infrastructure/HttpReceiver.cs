@@ -20,11 +20,18 @@ public sealed class HttpReceiver : IAsyncDisposable
     private readonly List<string> _keys = [];
     private readonly HashSet<string> _seenKeys = [];
     private int _requests;
+    private int _refused;
 
     private HttpReceiver(WebApplication app) => _app = app;
 
     /// <summary>Answer this many first requests with 503 and Retry-After: 0.</summary>
     public int FailFirst { get; set; }
+
+    /// <summary>Answer every POST to /ingest with this status (a 3xx carries Location: /moved, which accepts); null: normal.</summary>
+    public int? AnswerStatus { get; set; }
+
+    /// <summary>Requests answered with <see cref="AnswerStatus"/>.</summary>
+    public int Refused => Volatile.Read(ref _refused);
 
     /// <summary>Answer 400 to any batch holding a record whose value contains this text.</summary>
     public string? RejectValuesContaining { get; set; }
@@ -74,12 +81,22 @@ public sealed class HttpReceiver : IAsyncDisposable
         var app = builder.Build();
         var receiver = new HttpReceiver(app);
         app.MapPost("/ingest", receiver.HandleAsync);
+        app.MapPost("/moved", receiver.HandleAsync);
         await app.StartAsync();
         return receiver;
     }
 
     private async Task<IResult> HandleAsync(HttpRequest request)
     {
+        if (AnswerStatus is { } answer && request.Path == "/ingest")
+        {
+            Interlocked.Increment(ref _refused);
+            if (answer is >= 300 and < 400)
+            {
+                request.HttpContext.Response.Headers.Location = $"{request.Scheme}://{request.Host}/moved";
+            }
+            return Results.StatusCode(answer);
+        }
         var n = Interlocked.Increment(ref _requests);
         if (n <= FailFirst)
         {

@@ -32,6 +32,9 @@ public sealed class KafkaMockCluster : IDisposable
 
     public void SetBrokerUp(int brokerId) => Check(Native.SetUp(Cluster(), brokerId));
 
+    /// <summary>Makes metadata requests for <paramref name="topic"/> answer <paramref name="error"/> (e.g. TopicAuthorizationFailed).</summary>
+    public void SetTopicError(string topic, ErrorCode error) => Native.TopicSetError(Cluster(), topic, (int)error);
+
     /// <summary>Reads every message of <paramref name="topic"/> (all 4 partitions) until <paramref name="until"/> holds or the timeout.</summary>
     public List<ConsumeResult<byte[]?, byte[]>> ConsumeAll(string topic, Func<List<ConsumeResult<byte[]?, byte[]>>, bool> until, TimeSpan timeout)
     {
@@ -88,8 +91,13 @@ public sealed class KafkaMockCluster : IDisposable
         public static readonly BrokerFn SetDown = Get<BrokerFn>("rd_kafka_mock_broker_set_down");
         public static readonly BrokerFn SetUp = Get<BrokerFn>("rd_kafka_mock_broker_set_up");
 
+        public static readonly TopicSetErrorFn TopicSetError = Get<TopicSetErrorFn>("rd_kafka_mock_topic_set_error");
+
         [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
         public delegate IntPtr HandleMockClusterFn(IntPtr rk);
+
+        [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
+        public delegate void TopicSetErrorFn(IntPtr cluster, [MarshalAs(UnmanagedType.LPUTF8Str)] string topic, int error);
 
         [UnmanagedFunctionPointer(CallingConvention.Cdecl)]
         public delegate int BrokerFn(IntPtr cluster, int brokerId);
