@@ -18,6 +18,8 @@ public sealed class LayeringTests
         ["EdgeStream.Ingest.Mqtt"] = ["EdgeStream.Log"],
         ["EdgeStream.Ingest.Sensors"] = ["EdgeStream.Log"],
         ["EdgeStream.Forwarding"] = ["EdgeStream.Log"],
+        // Rules read log topics and append derived ones: a client of the log like ingest and forwarding.
+        ["EdgeStream.Processing"] = ["EdgeStream.Log"],
         ["EdgeStream.Sinks.Kafka"] = ["EdgeStream.Forwarding", "EdgeStream.Log"],
         ["EdgeStream.Sinks.Mqtt"] = ["EdgeStream.Forwarding", "EdgeStream.Log"],
         ["EdgeStream.Sinks.Nats"] = ["EdgeStream.Forwarding", "EdgeStream.Log"],
@@ -32,7 +34,7 @@ public sealed class LayeringTests
         // Only the executable wires everything together.
         ["EdgeStream.Host"] =
         [
-            "EdgeStream.Log", "EdgeStream.Ingest.Mqtt", "EdgeStream.Ingest.Sensors", "EdgeStream.Forwarding",
+            "EdgeStream.Log", "EdgeStream.Ingest.Mqtt", "EdgeStream.Ingest.Sensors", "EdgeStream.Forwarding", "EdgeStream.Processing",
             "EdgeStream.Sinks.Kafka", "EdgeStream.Sinks.Mqtt", "EdgeStream.Sinks.Nats", "EdgeStream.Sinks.Http",
             "EdgeStream.Http", "EdgeStream.FirmwareSim.Chips", "EdgeStream.FirmwareSim.Fleet", "EdgeStream.Simulation.Sensors",
         ],
