@@ -61,6 +61,8 @@ internal sealed class Mqtt5Features : IDisposable
 
     internal SessionExpiry Expiry => _expiry;
 
+    internal WillDelay Wills => _wills;
+
     private Task ValidatedAsync(ValidatingConnectionEventArgs args)
     {
         if (args.ReasonCode == MqttConnectReasonCode.Success)

@@ -57,6 +57,9 @@ internal sealed class GuardedChannelAdapter : IMqttChannelAdapter
 
     public BrokerConnection Connection { get; }
 
+    /// <summary>What an MQTT 5 client asked of our publishes; <c>null</c> before CONNECT and for 3.1.1.</summary>
+    internal OutboundPublishes? Outbound => _outbound;
+
     public long BytesReceived => _inner.BytesReceived;
 
     public long BytesSent => _inner.BytesSent;

@@ -33,6 +33,18 @@ internal sealed class OutboundPublishes
         _maxWaiting = Math.Max(1, maxWaiting);
     }
 
+    /// <summary>QoS 1/2 publishes waiting for a free Receive Maximum slot.</summary>
+    public int Waiting
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _waiting.Count;
+            }
+        }
+    }
+
     /// <summary>The decision for one PUBLISH MQTTnet wants to send.</summary>
     public OutboundDecision Offer(MqttPublishPacket publish)
     {
