@@ -96,6 +96,15 @@ internal sealed class GuardedChannelAdapter : IMqttChannelAdapter
             await CloseAsync(e.IsConnect ? null : MqttDisconnectReasonCode.PacketTooLarge).ConfigureAwait(false);
             return null!; // MQTTnet ends the connection as if the peer had closed it
         }
+        catch (Exception thrown) when (!Connection.IsConnected && IsEmptyIdWithoutCleanSession(thrown))
+        {
+            // MQTT-3.1.3-8: answered with CONNACK 0x02 "identifier rejected", where MQTTnet's decoder just fails.
+            _metrics.Rejected("client-id-invalid");
+            _metrics.ConnectionClosed("client-id-invalid");
+            await TrySendBeforeCloseAsync(new MqttConnAckPacket { ReturnCode = MqttConnectReturnCode.ConnectionRefusedIdentifierRejected }).ConfigureAwait(false);
+            Connection.Abort();
+            return null!;
+        }
         switch (packet)
         {
             case MqttConnectPacket connect when string.IsNullOrEmpty(connect.ClientId) && connect.CleanSession
@@ -157,6 +166,35 @@ internal sealed class GuardedChannelAdapter : IMqttChannelAdapter
     }
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private static bool IsEmptyIdWithoutCleanSession(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is MQTTnet.Exceptions.MqttProtocolViolationException && e.Message.Contains("[MQTT-3.1.3-7]", StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Sends a last packet (CONNACK refusal, DISCONNECT), bounded in time; false when it could not go.</summary>
+    private async Task<bool> TrySendBeforeCloseAsync(MqttPacket packet)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(DisconnectSendTimeout);
+            await _inner.SendPacketAsync(packet, timeout.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The peer is gone or not reading: closing is all that is left.
+            MqttIngestLog.ConnectionFailed(_logger, Connection.Remote.ToString(), $"{packet.GetType().Name} not sent: " + e.Message);
+            return false;
+        }
+    }
 
     /// <summary>
     /// The size refusal, however MQTTnet's adapter passed it on: as is, or (when the read completed synchronously and
@@ -294,17 +332,10 @@ internal sealed class GuardedChannelAdapter : IMqttChannelAdapter
     {
         if (reason is { } code && IsV5 && Connection.IsConnected && !Connection.IsClosed)
         {
-            try
+            if (await TrySendBeforeCloseAsync(new MqttDisconnectPacket { ReasonCode = code }).ConfigureAwait(false))
             {
-                using var timeout = new CancellationTokenSource(DisconnectSendTimeout);
-                await _inner.SendPacketAsync(new MqttDisconnectPacket { ReasonCode = code }, timeout.Token).ConfigureAwait(false);
                 Connection.CloseAfterDisconnect(DisconnectSendTimeout);
                 return;
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                // The peer is gone or not reading: closing is all that is left.
-                MqttIngestLog.ConnectionFailed(_logger, Connection.Remote.ToString(), "DISCONNECT not sent: " + e.Message);
             }
         }
         Connection.Abort();
