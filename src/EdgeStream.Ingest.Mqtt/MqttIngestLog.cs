@@ -65,6 +65,12 @@ internal static partial class MqttIngestLog
     [LoggerMessage(4045, LogLevel.Warning, "MQTT listener: accepting a connection failed; still listening")]
     public static partial void AcceptFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(4046, LogLevel.Debug, "MQTT client {ClientId}: a message on {Topic} was not delivered ({Reason}); it counts as sent")]
+    public static partial void OutboundDropped(ILogger logger, string clientId, string topic, string reason);
+
+    [LoggerMessage(4047, LogLevel.Warning, "MQTT client {ClientId}: its will on {Topic} was not published: {Reason}")]
+    public static partial void DelayedWillNotSent(ILogger logger, string clientId, string topic, string reason);
+
     [LoggerMessage(4080, LogLevel.Information, "MQTT session {ClientId} expired; its subscriptions and queued messages were removed")]
     public static partial void SessionExpired(ILogger logger, string clientId);
 

@@ -48,8 +48,8 @@ public sealed class SessionStateTests
                 using var raw = await RawMqtt.OpenAsync(broker.Port);
                 var (packet, expected) = (i % 4) switch
                 {
-                    // 3.1.1, empty id, clean session 0: a protocol violation (MQTT-3.1.3-7), closed by MQTTnet's decoder.
-                    0 => (RawMqtt.Connect("", level: 4, clean: false, user: "alice", password: "wonderland"), (byte?)null),
+                    // 3.1.1, empty id, clean session 0: CONNACK 0x02 identifier rejected (MQTT-3.1.3-8).
+                    0 => (RawMqtt.Connect("", level: 4, clean: false, user: "alice", password: "wonderland"), (byte?)0x02),
                     1 => (RawMqtt.Connect("c" + i, user: "alice", password: "wrong"), (byte?)0x86), // bad password
                     2 => (RawMqtt.Connect("p" + i, level: 4, protocolName: "MQTX"), (byte?)null),    // not MQTT
                     // 3.1.1, empty id, clean session 1: once refused after registering an assigned id; now accepted, then dropped.

@@ -24,6 +24,9 @@ internal sealed class ExactlyOnceGuard
         return _unreleased.TryGetValue(clientId, out var ids) && ids.TryGetValue(packetId, out original);
     }
 
+    /// <summary>QoS 2 messages of <paramref name="clientId"/> appended and not yet released.</summary>
+    public int UnreleasedCount(string clientId) => _unreleased.TryGetValue(clientId, out var ids) ? ids.Count : 0;
+
     public void Appended(string clientId, ushort packetId, LogPosition position)
         => _unreleased.GetOrAdd(clientId, _ => new ConcurrentDictionary<ushort, LogPosition>())[packetId] = position;
 

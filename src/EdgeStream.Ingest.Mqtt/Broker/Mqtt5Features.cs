@@ -21,6 +21,7 @@ internal sealed class Mqtt5Features : IDisposable
     private readonly SessionExpiry _expiry;
     private readonly MessageExpiry _messageExpiry;
     private readonly ServerKeepAlive _keepAlive;
+    private readonly WillDelay _wills;
     private readonly ConcurrentDictionary<string, ConnectState> _connecting = new(StringComparer.Ordinal);
     // Shared filters of the SUBSCRIBE being processed, per client (its receive loop is sequential): inner filter → group.
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, string>> _pendingShares = new(StringComparer.Ordinal);
@@ -42,6 +43,9 @@ internal sealed class Mqtt5Features : IDisposable
         _expiry = new SessionExpiry(options.Sessions, time, async id => await (await server.GetSessionAsync(id)).DeleteAsync(), id => clients.Get(id) is not null, logger);
         _messageExpiry = new MessageExpiry(stamps, time);
         _keepAlive = new ServerKeepAlive(server, options.MaxKeepAlive, time);
+        _wills = new WillDelay(
+            (id, user, message) => server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = id, SenderUserName = user }),
+            id => clients.Get(id) is not null, time, logger);
         server.ValidatingConnectionAsync += ValidatedAsync;
         server.ClientConnectedAsync += ConnectedAsync;
         server.ClientDisconnectedAsync += DisconnectedAsync;
@@ -56,6 +60,8 @@ internal sealed class Mqtt5Features : IDisposable
     internal SubscriberDirectory Directory => _directory;
 
     internal SessionExpiry Expiry => _expiry;
+
+    internal WillDelay Wills => _wills;
 
     private Task ValidatedAsync(ValidatingConnectionEventArgs args)
     {
@@ -72,6 +78,7 @@ internal sealed class Mqtt5Features : IDisposable
 
     private Task ConnectedAsync(ClientConnectedEventArgs args)
     {
+        _wills.Connected(args.ClientId);
         var clean = _connecting.TryGetValue(args.ClientId, out var state) && state.CleanStart;
         _directory.Connected(args.ClientId, _clients.Get(args.ClientId)?.Acl, clean);
         if (clean)
@@ -81,15 +88,21 @@ internal sealed class Mqtt5Features : IDisposable
         return Task.CompletedTask;
     }
 
-    private Task DisconnectedAsync(ClientDisconnectedEventArgs args)
+    private async Task DisconnectedAsync(ClientDisconnectedEventArgs args)
     {
         if (args.DisconnectType != MqttClientDisconnectType.Takeover)
         {
             var version = _connecting.TryRemove(args.ClientId, out var state) ? state.Version : MqttProtocolVersion.V500;
-            _expiry.Disconnected(args.ClientId, version, args.SessionExpiryInterval);
             _keepAlive.Disconnected(args.ClientId);
+            // The event runs on the ending connection's flow; its DISCONNECT bytes say whether an interval was given.
+            var connection = Transport.BrokerConnection.Current;
+            if (connection is { Will: { } will, WillDue: true })
+            {
+                var interval = connection.DisconnectSessionExpiry ?? _expiry.IntervalOf(args.ClientId);
+                _wills.Disconnected(args.ClientId, connection.Client?.Username, will, connection.Client?.Acl, interval);
+            }
+            await _expiry.DisconnectedAsync(args.ClientId, version, connection?.DisconnectSessionExpiry);
         }
-        return Task.CompletedTask;
     }
 
     private Task SessionDeletedAsync(SessionDeletedEventArgs args)
@@ -259,6 +272,7 @@ internal sealed class Mqtt5Features : IDisposable
     {
         _expiry.Dispose();
         _keepAlive.Dispose();
+        _wills.Dispose();
     }
 
     private sealed record ConnectState(MqttProtocolVersion Version, bool CleanStart, uint? CappedExpiry, ushort? ServerKeepAlive);

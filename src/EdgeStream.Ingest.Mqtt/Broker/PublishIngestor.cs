@@ -1,3 +1,4 @@
+using MQTTnet.Packets;
 using EdgeStream.Ingest.Mqtt.Broker.Transport;
 using EdgeStream.Ingest.Mqtt.Limits;
 using EdgeStream.Ingest.Mqtt.Routing;
@@ -85,7 +86,7 @@ internal sealed class PublishIngestor
                 await RejectAsync(args, connection, packetId, "rate-limited", MqttPubAckReasonCode.QuotaExceeded, MqttDisconnectReasonCode.QuotaExceeded);
                 return;
             }
-            if (packetId != 0 && connection.InFlight >= _limits.MaxInFlightPerClient)
+            if (packetId != 0 && InFlight(connection, args.ClientId, packetId, packet) >= _limits.MaxInFlightPerClient)
             {
                 // The client ignored the Receive Maximum announced in CONNACK: a protocol error (MQTT-3.3.4-9), 0x93.
                 await RejectAsync(args, connection, packetId, "receive-maximum-exceeded", MqttPubAckReasonCode.QuotaExceeded,
@@ -161,6 +162,25 @@ internal sealed class PublishIngestor
     /// MQTT 3.1.1 (which has no reason codes) and violations without a PUBACK code are disconnected, and the
     /// acknowledgement MQTTnet would still queue is suppressed so nothing unstored is ever acknowledged.
     /// </summary>
+    /// <summary>
+    /// The client's QoS 1/2 publishes that count against the Receive Maximum: those appended but not acknowledged,
+    /// and QoS 2 ones acknowledged with PUBREC but not yet released by PUBREL (MQTT 5 §4.9); a retransmission of one
+    /// of the latter is not a new one.
+    /// </summary>
+    private int InFlight(ClientConnection connection, string clientId, ushort packetId, MqttPublishPacket? packet)
+    {
+        if (_exactlyOnce is not { } guard)
+        {
+            return connection.InFlight;
+        }
+        var unreleased = guard.UnreleasedCount(clientId);
+        if (packet is { Dup: true } && guard.TryGetUnreleased(clientId, packetId, out _))
+        {
+            unreleased--;
+        }
+        return connection.InFlight + unreleased;
+    }
+
     private async Task RejectAsync(InterceptingPublishEventArgs args, ClientConnection? connection, ushort packetId, string reason,
         MqttPubAckReasonCode code, MqttDisconnectReasonCode disconnectCode, bool disconnectAlways = false)
     {

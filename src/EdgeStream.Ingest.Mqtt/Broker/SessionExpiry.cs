@@ -49,22 +49,25 @@ internal sealed class SessionExpiry : IDisposable
         return granted;
     }
 
-    /// <summary>Starts the countdown of a session whose connection ended (not taken over).</summary>
-    public void Disconnected(string clientId, MqttProtocolVersion version, uint disconnectInterval)
+    /// <summary>
+    /// Starts the countdown of a session whose connection ended (not taken over). <paramref name="disconnectInterval"/>
+    /// is the MQTT 5 DISCONNECT's Session Expiry Interval, <c>null</c> when it had none; 0 there ends the session now.
+    /// </summary>
+    public Task DisconnectedAsync(string clientId, MqttProtocolVersion version, uint? disconnectInterval)
     {
-        if (!_intervals.TryGetValue(clientId, out var interval))
+        if (!_intervals.TryGetValue(clientId, out var connectInterval))
         {
-            return;
+            return Task.CompletedTask;
         }
-        if (version == MqttProtocolVersion.V500 && disconnectInterval != 0)
-        {
-            interval = Math.Min(disconnectInterval, Seconds(_options.MaxExpiry));
-        }
+        var interval = version == MqttProtocolVersion.V500 && disconnectInterval is { } requested
+            ? Math.Min(requested, Seconds(_options.MaxExpiry))
+            : connectInterval;
         if (interval == 0)
         {
-            // MQTTnet itself drops sessions whose interval is 0 (v5) or that used clean session (3.1.1).
             _intervals.TryRemove(clientId, out _);
-            return;
+            // MQTTnet itself drops sessions whose CONNECT interval was 0 (v5) or that used clean session (3.1.1); one
+            // that only the DISCONNECT set to 0 is ours to end, before the client can reconnect to it.
+            return connectInterval == 0 ? Task.CompletedTask : ExpireAsync(clientId);
         }
         var timer = _time.CreateTimer(static s => { var (self, id) = ((SessionExpiry, string))s!; _ = self.ExpireAsync(id); },
             (this, clientId), TimeSpan.FromSeconds(interval), Timeout.InfiniteTimeSpan);
@@ -73,7 +76,11 @@ internal sealed class SessionExpiry : IDisposable
             old.Dispose();
         }
         _countdowns[clientId] = timer;
+        return Task.CompletedTask;
     }
+
+    /// <summary>The interval granted to the client's current or last connection (seconds; 0 when none is known).</summary>
+    public uint IntervalOf(string clientId) => _intervals.TryGetValue(clientId, out var interval) ? interval : 0;
 
     /// <summary>Forgets a session deleted for any reason.</summary>
     public void Deleted(string clientId)

@@ -138,8 +138,9 @@ internal sealed class RawMqtt : IDisposable
         return [(byte)(b.Length >> 8), (byte)b.Length, .. b];
     }
 
-    /// <summary>CONNECT for protocol level 4 (3.1.1) or 5.</summary>
-    public static byte[] Connect(string clientId, int level = 5, bool clean = true, string? user = null, string? password = null, string protocolName = "MQTT")
+    /// <summary>CONNECT for protocol level 4 (3.1.1) or 5, with MQTT 5 <paramref name="properties"/> (encoded, without their length).</summary>
+    public static byte[] Connect(string clientId, int level = 5, bool clean = true, string? user = null, string? password = null, string protocolName = "MQTT",
+        byte[]? properties = null)
     {
         var flags = (byte)((clean ? 0x02 : 0) | (user is not null ? 0x80 : 0) | (password is not null ? 0x40 : 0));
         var body = new List<byte>();
@@ -149,7 +150,8 @@ internal sealed class RawMqtt : IDisposable
         body.AddRange([0, 60]);
         if (level == 5)
         {
-            body.Add(0); // no properties
+            body.AddRange(RemainingLength(properties?.Length ?? 0));
+            body.AddRange(properties ?? []);
         }
         body.AddRange(Str(clientId));
         if (user is not null)

@@ -68,6 +68,33 @@ public sealed class SessionExpiryTests
         Assert.True(await SessionExistsAsync(broker, "resume"));
     }
 
+    [Theory]
+    [InlineData(5u)]
+    [InlineData(0u)]
+    public async Task A_disconnect_session_expiry_replaces_the_connect_one_and_zero_ends_the_session_at_once(uint disconnectInterval)
+    {
+        var time = new FakeTimeProvider();
+        await using var broker = await TestBroker.StartAsync(time: time);
+        using (var raw = await RawMqtt.OpenAsync(broker.Port))
+        {
+            // CONNECT asks for 1 s; the DISCONNECT carries its own interval explicitly (MQTTnet's client leaves a 0 out).
+            Assert.True(await raw.TrySendAsync(RawMqtt.Connect("dexp", properties: [0x11, 0, 0, 0, 1])));
+            Assert.Equal((byte)0x20, (await raw.ReadPacketAsync())?.Type);
+            Assert.True(await raw.TrySendAsync(RawMqtt.Packet(0xE0, [0x00, 5, 0x11, 0, 0, 0, (byte)disconnectInterval])));
+            Assert.True(await raw.ClosedByBrokerAsync(TimeSpan.FromSeconds(10)));
+        }
+        if (disconnectInterval == 0)
+        {
+            await WaitUntilGoneAsync(broker, "dexp");
+            return;
+        }
+        await Poll.UntilAsync(() => Task.FromResult(broker.Broker.Features.Expiry.Countdowns == 1 ? "" : null));
+        time.Advance(TimeSpan.FromSeconds(3)); // past the CONNECT's interval, within the DISCONNECT's
+        Assert.True(await SessionExistsAsync(broker, "dexp"));
+        time.Advance(TimeSpan.FromSeconds(3));
+        await WaitUntilGoneAsync(broker, "dexp");
+    }
+
     [Fact]
     public async Task An_mqtt311_persistent_session_expires_after_the_default_expiry()
     {

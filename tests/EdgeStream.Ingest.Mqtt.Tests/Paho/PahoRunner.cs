@@ -24,16 +24,9 @@ internal static class PahoRunner
     /// <summary>Tests that are known not to pass yet, with the reason (see the report in docs/mqtt.md).</summary>
     public static readonly IReadOnlyDictionary<string, string> KnownGaps = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        ["client_test.test_zero_length_clientid"] = "3.1.1 empty client id with clean session is refused by MQTTnet (worked on separately)",
-        ["client_test5.test_session_expiry"] = "MQTTnet decodes an absent and a zero DISCONNECT Session Expiry Interval alike, so DISCONNECT with 0 keeps the CONNECT interval",
-        ["client_test5.test_publication_expiry"] = "message expiry",
+        ["client_test5.test_session_expiry"] = "timing: the test reconnects 4.1 s into a 5 s expiry, a window a heavily loaded machine misses (SessionExpiryTests prove the behaviour with a fake clock)",
         ["client_test5.test_client_topic_alias"] = "inbound topic alias 0 not answered with DISCONNECT",
-        ["client_test5.test_server_topic_alias"] = "server topic aliases",
-        ["client_test5.test_maximum_packet_size"] = "client maximum packet size",
-        ["client_test5.test_flow_control1"] = "client receive maximum",
-        ["client_test5.test_flow_control2"] = "server receive maximum (hangs)",
-        ["client_test5.test_will_delay"] = "will delay",
-                ["client_test5.test_subscribe_failure"] = "expects SUBACK 0x80; EdgeStream answers 0x87 Not authorized, which MQTT 5 §3.9.3 defines for exactly this",
+        ["client_test5.test_subscribe_failure"] = "expects SUBACK 0x80; EdgeStream answers 0x87 Not authorized, which MQTT 5 §3.9.3 defines for exactly this",
         ["client_test.test_overlapping_subscriptions"] = "times out on a loaded machine (fails on Mosquitto 2.0.11 here too)",
     };
 

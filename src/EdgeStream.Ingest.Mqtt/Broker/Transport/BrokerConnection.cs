@@ -19,6 +19,7 @@ internal sealed class BrokerConnection
     private readonly Action<BrokerConnection> _connectCompleted;
     private int _state; // 0 pending CONNECT, 1 connected, 2 closed
     private int _closed;
+    private int _draining;
 
     public BrokerConnection(Socket socket, IPEndPoint remote, bool tls, Action<BrokerConnection> connectCompleted)
     {
@@ -64,6 +65,57 @@ internal sealed class BrokerConnection
 
     /// <summary>Ends the pending phase without connecting (closed, refused or timed out); true the first time.</summary>
     public bool EndPending() => Interlocked.CompareExchange(ref _state, 2, 0) == 0;
+
+    /// <summary>
+    /// The Session Expiry Interval property of the client's DISCONNECT, read from its bytes: <c>null</c> when the
+    /// DISCONNECT had none (the CONNECT's interval stays) or none was received.
+    /// </summary>
+    public uint? DisconnectSessionExpiry { get; private set; }
+
+    /// <summary>The MQTT 5 will of this connection, kept here instead of in MQTTnet (see <see cref="WillDelay"/>).</summary>
+    public DeferredWill? Will { get; set; }
+
+    /// <summary>Whether the will is due: the connection ended without DISCONNECT, or with 0x04 "with will message".</summary>
+    public bool WillDue => !_disconnectReceived || _disconnectReason == DisconnectWithWillMessage;
+
+    private const byte DisconnectWithWillMessage = 0x04;
+    private volatile bool _disconnectReceived;
+    private byte _disconnectReason;
+
+    /// <summary>The client sent DISCONNECT, with its reason code and the Session Expiry Interval it carried, if any.</summary>
+    public void DisconnectReceived(byte reasonCode, uint? sessionExpiryInterval)
+    {
+        _disconnectReason = reasonCode;
+        DisconnectSessionExpiry = sessionExpiryInterval;
+        _disconnectReceived = true;
+    }
+
+    /// <summary>Set once a DISCONNECT went out: what the client still sends is read and discarded until it closes.</summary>
+    public bool IsDraining => Volatile.Read(ref _draining) == 1;
+
+    /// <summary>
+    /// After a DISCONNECT was sent: our side of the stream ends (FIN) while the client's is still read, so packets it
+    /// sent before it saw the DISCONNECT do not turn into a connection reset that destroys the DISCONNECT unread
+    /// (MQTT-3.14.4-1: nothing more is sent). The socket closes when the client closes, or after
+    /// <paramref name="linger"/> at the latest.
+    /// </summary>
+    public void CloseAfterDisconnect(TimeSpan linger)
+    {
+        if (Interlocked.Exchange(ref _draining, 1) == 1 || IsClosed)
+        {
+            return;
+        }
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            Abort();
+            return;
+        }
+        _ = Task.Delay(linger).ContinueWith(_ => Abort(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+    }
 
     /// <summary>
     /// Closes the socket at once. Reads pending in MQTTnet's receive loop end, and MQTTnet cleans the connection up as

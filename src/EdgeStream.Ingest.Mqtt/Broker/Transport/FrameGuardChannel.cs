@@ -21,19 +21,28 @@ internal sealed class FrameGuardChannel : IMqttChannel
 
     private readonly Stream _stream;
     private readonly Func<bool, int> _limit;
+    private readonly BrokerConnection? _connection;
     private int _lengthBytes = -1; // -1: expecting a packet type byte; 0-3: remaining-length bytes read so far
     private long _length;
     private long _multiplier;
     private long _bodyLeft;
     private long _packets;
+    private int _type;
+    private byte[]? _disconnect; // body of a DISCONNECT being read, to find its Session Expiry Interval
+
+    private const int DisconnectType = 14;
+    private const int MaxDisconnectCaptured = 1024;
 
     /// <param name="stream">The connection's stream; owned and disposed by this channel.</param>
     /// <param name="localEndPoint">The listener's end point.</param>
     /// <param name="remoteEndPoint">The peer.</param>
     /// <param name="clientCertificate">The TLS client certificate, if any.</param>
     /// <param name="limit">Maximum packet size in bytes (fixed header included); the argument is true for the first packet.</param>
-    public FrameGuardChannel(Stream stream, EndPoint localEndPoint, EndPoint remoteEndPoint, X509Certificate2? clientCertificate, Func<bool, int> limit)
+    /// <param name="connection">The connection, whose <see cref="BrokerConnection.IsDraining"/> turns reads into discarding.</param>
+    public FrameGuardChannel(Stream stream, EndPoint localEndPoint, EndPoint remoteEndPoint, X509Certificate2? clientCertificate, Func<bool, int> limit,
+        BrokerConnection? connection = null)
     {
+        _connection = connection;
         _stream = stream;
         _limit = limit;
         LocalEndPoint = localEndPoint;
@@ -67,6 +76,11 @@ internal sealed class FrameGuardChannel : IMqttChannel
         try
         {
             read = await _stream.ReadAsync(buffer.AsMemory(offset, count), cancellationToken).ConfigureAwait(false);
+            // After our DISCONNECT, MQTTnet must see nothing more: discard until the client closes (or the linger aborts).
+            while (read > 0 && _connection is { IsDraining: true })
+            {
+                read = await _stream.ReadAsync(buffer.AsMemory(offset, count), cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (ObjectDisposedException)
         {
@@ -115,8 +129,17 @@ internal sealed class FrameGuardChannel : IMqttChannel
             if (_bodyLeft > 0)
             {
                 var skip = (int)Math.Min(_bodyLeft, bytes.Length - i);
+                if (_disconnect is not null)
+                {
+                    bytes.Slice(i, skip).CopyTo(_disconnect.AsSpan(_disconnect.Length - (int)_bodyLeft));
+                }
                 _bodyLeft -= skip;
                 i += skip;
+                if (_bodyLeft == 0 && _disconnect is not null)
+                {
+                    _connection?.DisconnectReceived(_disconnect[0], DisconnectProperties.SessionExpiryInterval(_disconnect));
+                    _disconnect = null;
+                }
                 continue;
             }
             var b = bytes[i++];
@@ -126,6 +149,7 @@ internal sealed class FrameGuardChannel : IMqttChannel
                 {
                     throw new MqttProtocolViolationException("the first packet must be CONNECT [MQTT-3.1.0-1]");
                 }
+                _type = b >> 4;
                 _lengthBytes = 0;
                 _length = 0;
                 _multiplier = 1;
@@ -151,6 +175,18 @@ internal sealed class FrameGuardChannel : IMqttChannel
             }
             _bodyLeft = _length;
             _lengthBytes = -1;
+            if (_type == DisconnectType && _connection is not null)
+            {
+                // MQTTnet decodes an absent Session Expiry Interval and an explicit 0 alike; the raw bytes tell them apart.
+                if (_length <= MaxDisconnectCaptured && _length > 0)
+                {
+                    _disconnect = new byte[_length];
+                }
+                else
+                {
+                    _connection.DisconnectReceived(0, null); // no reason code: 0x00, normal disconnection
+                }
+            }
             Interlocked.Increment(ref _packets);
         }
     }

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
@@ -14,8 +15,10 @@ namespace EdgeStream.Ingest.Mqtt.Broker.Transport;
 /// with DISCONNECT 0x95 on MQTT 5 (just a close before CONNECT and on 3.1.1); a client→server topic alias out of range
 /// (0x94), unknown (0x82) or naming a too-long topic (0x90) ends it before MQTTnet stores the alias. A 3.1.1 CONNECT
 /// with an empty client id and clean session gets an assigned id (MQTTnet refuses it otherwise). A successful MQTT 5
-/// CONNACK announces Maximum Packet Size, Receive Maximum and Topic Alias Maximum. Receive loop and send loop call
-/// in concurrently, as MQTTnet's own adapter allows.
+/// CONNACK announces Maximum Packet Size, Receive Maximum and Topic Alias Maximum. What an MQTT 5 client asks of the
+/// server's publishes (Receive Maximum, Maximum Packet Size, Topic Alias Maximum) is applied by
+/// <see cref="OutboundPublishes"/> on the way out. Receive loop and send loop call in concurrently, as MQTTnet's own
+/// adapter allows.
 /// </summary>
 internal sealed class GuardedChannelAdapter : IMqttChannelAdapter
 {
@@ -26,9 +29,23 @@ internal sealed class GuardedChannelAdapter : IMqttChannelAdapter
     private readonly MqttIngestMetrics _metrics;
     private readonly ILogger _logger;
     private readonly bool[] _aliases;
+    private readonly int _maxWaitingOutbound;
 
-    public GuardedChannelAdapter(MqttChannelAdapter inner, BrokerConnection connection, MqttLimitsOptions limits, MqttIngestMetrics metrics, ILogger logger)
+    // Outbound publishes go out one at a time in the order decided, so an alias is always set before it is used and
+    // publishes released by an acknowledgement never overtake later ones.
+    private readonly SemaphoreSlim _transmit = new(1, 1);
+    private OutboundPublishes? _outbound;
+
+    // Acknowledgements this adapter hands MQTTnet for publishes it dropped, and the receive they must not wait behind.
+    private readonly ConcurrentQueue<MqttPacket> _synthetic = new();
+    private TaskCompletionSource _syntheticArrived = NewSignal();
+    private Task<MqttPacket>? _pendingReceive;
+    private volatile bool _dropped;
+
+    // maxWaitingOutbound: QoS 1/2 publishes that may wait for the client's Receive Maximum before new ones are dropped.
+    public GuardedChannelAdapter(MqttChannelAdapter inner, BrokerConnection connection, MqttLimitsOptions limits, MqttIngestMetrics metrics, ILogger logger, int maxWaitingOutbound)
     {
+        _maxWaitingOutbound = maxWaitingOutbound;
         _inner = inner;
         Connection = connection;
         _limits = limits;
@@ -39,6 +56,9 @@ internal sealed class GuardedChannelAdapter : IMqttChannelAdapter
     }
 
     public BrokerConnection Connection { get; }
+
+    /// <summary>What an MQTT 5 client asked of our publishes; <c>null</c> before CONNECT and for 3.1.1.</summary>
+    internal OutboundPublishes? Outbound => _outbound;
 
     public long BytesReceived => _inner.BytesReceived;
 
@@ -67,7 +87,7 @@ internal sealed class GuardedChannelAdapter : IMqttChannelAdapter
         MqttPacket packet;
         try
         {
-            packet = await _inner.ReceivePacketAsync(cancellationToken).ConfigureAwait(false);
+            packet = await NextPacketAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception thrown) when (TooLarge(thrown) is { } e)
         {
@@ -76,6 +96,15 @@ internal sealed class GuardedChannelAdapter : IMqttChannelAdapter
             await CloseAsync(e.IsConnect ? null : MqttDisconnectReasonCode.PacketTooLarge).ConfigureAwait(false);
             return null!; // MQTTnet ends the connection as if the peer had closed it
         }
+        catch (Exception thrown) when (!Connection.IsConnected && IsEmptyIdWithoutCleanSession(thrown))
+        {
+            // MQTT-3.1.3-8: answered with CONNACK 0x02 "identifier rejected", where MQTTnet's decoder just fails.
+            _metrics.Rejected("client-id-invalid");
+            _metrics.ConnectionClosed("client-id-invalid");
+            await TrySendBeforeCloseAsync(new MqttConnAckPacket { ReturnCode = MqttConnectReturnCode.ConnectionRefusedIdentifierRejected }).ConfigureAwait(false);
+            Connection.Abort();
+            return null!;
+        }
         switch (packet)
         {
             case MqttConnectPacket connect when string.IsNullOrEmpty(connect.ClientId) && connect.CleanSession
@@ -83,10 +112,88 @@ internal sealed class GuardedChannelAdapter : IMqttChannelAdapter
                 // MQTT-3.1.3-6: the server assigns a unique id. (MQTT 5 gets one through AssignedClientIdentifier.)
                 connect.ClientId = "auto-" + Guid.NewGuid().ToString("N");
                 break;
+            case MqttConnectPacket connect when IsV5:
+                _outbound = new OutboundPublishes(connect, _maxWaitingOutbound);
+                Connection.Will = WillDelay.TakeOver(connect);
+                break;
+            case MqttPubAckPacket ack:
+                await CompletedAsync(ack.PacketIdentifier, cancellationToken).ConfigureAwait(false);
+                break;
+            case MqttPubCompPacket comp:
+                await CompletedAsync(comp.PacketIdentifier, cancellationToken).ConfigureAwait(false);
+                break;
+            case MqttPubRecPacket rec when rec.ReasonCode >= MqttPubRecReasonCode.UnspecifiedError:
+                await CompletedAsync(rec.PacketIdentifier, cancellationToken).ConfigureAwait(false);
+                break;
             case MqttPublishPacket publish when publish.TopicAlias != 0 && !await CheckTopicAliasAsync(publish).ConfigureAwait(false):
                 return null!;
         }
         return packet;
+    }
+
+    /// <summary>
+    /// The next packet: an acknowledgement this adapter made up for a dropped publish, or else the next one from the
+    /// wire. A receive from the wire that loses the race to a made-up one stays pending for the next call.
+    /// </summary>
+    private async Task<MqttPacket> NextPacketAsync(CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var arrived = Volatile.Read(ref _syntheticArrived);
+            if (arrived.Task.IsCompleted)
+            {
+                Interlocked.CompareExchange(ref _syntheticArrived, NewSignal(), arrived);
+            }
+            if (_synthetic.TryDequeue(out var made))
+            {
+                return made;
+            }
+            var receive = _pendingReceive ?? _inner.ReceivePacketAsync(cancellationToken);
+            // Until a publish was dropped nothing can be made up, so the wire is awaited directly (no race to set up per
+            // packet); a drop during such a wait is acknowledged with the client's next packet.
+            if (receive.IsCompleted || !_dropped)
+            {
+                _pendingReceive = null;
+                return await receive.ConfigureAwait(false);
+            }
+            _pendingReceive = receive;
+            if (await Task.WhenAny(receive, Volatile.Read(ref _syntheticArrived).Task).ConfigureAwait(false) == receive)
+            {
+                _pendingReceive = null;
+                return await receive.ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private static bool IsEmptyIdWithoutCleanSession(Exception? e)
+    {
+        for (; e is not null; e = e.InnerException)
+        {
+            if (e is MQTTnet.Exceptions.MqttProtocolViolationException && e.Message.Contains("[MQTT-3.1.3-7]", StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Sends a last packet (CONNACK refusal, DISCONNECT), bounded in time; false when it could not go.</summary>
+    private async Task<bool> TrySendBeforeCloseAsync(MqttPacket packet)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(DisconnectSendTimeout);
+            await _inner.SendPacketAsync(packet, timeout.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The peer is gone or not reading: closing is all that is left.
+            MqttIngestLog.ConnectionFailed(_logger, Connection.Remote.ToString(), $"{packet.GetType().Name} not sent: " + e.Message);
+            return false;
+        }
     }
 
     /// <summary>
@@ -117,26 +224,118 @@ internal sealed class GuardedChannelAdapter : IMqttChannelAdapter
             }
             Connection.MarkConnected();
         }
-        return _inner.SendPacketAsync(packet, cancellationToken);
+        return packet is MqttPublishPacket publish && _outbound is { } outbound
+            ? SendPublishAsync(outbound, publish, cancellationToken)
+            : _inner.SendPacketAsync(packet, cancellationToken);
+    }
+
+    private async Task SendPublishAsync(OutboundPublishes outbound, MqttPublishPacket publish, CancellationToken cancellationToken)
+    {
+        await _transmit.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            switch (outbound.Offer(publish))
+            {
+                case OutboundDecision.Send:
+                    await TransmitAsync(outbound, publish, cancellationToken).ConfigureAwait(false);
+                    break;
+                case OutboundDecision.TooLarge:
+                    Dropped(publish, "client-maximum-packet-size");
+                    break;
+                case OutboundDecision.QueueFull:
+                    Dropped(publish, "client-receive-maximum-queue-full");
+                    break;
+            }
+        }
+        finally
+        {
+            _transmit.Release();
+        }
+    }
+
+    /// <summary>The client acknowledged one of our publishes: publishes waiting for its Receive Maximum may go.</summary>
+    private async Task CompletedAsync(ushort packetId, CancellationToken cancellationToken)
+    {
+        if (_outbound is not { } outbound)
+        {
+            return;
+        }
+        await _transmit.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            foreach (var next in outbound.Completed(packetId))
+            {
+                await TransmitAsync(outbound, next, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _transmit.Release();
+        }
+    }
+
+    /// <summary>Sends with a topic alias where the client allows one; the packet is restored afterwards because MQTTnet
+    /// keeps it for a retransmission, which may go out on another connection that knows no alias.</summary>
+    private async Task TransmitAsync(OutboundPublishes outbound, MqttPublishPacket publish, CancellationToken cancellationToken)
+    {
+        var (alias, omitTopic) = outbound.ApplyAlias(publish);
+        if (alias == 0)
+        {
+            await _inner.SendPacketAsync(publish, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        var topic = publish.Topic;
+        publish.TopicAlias = alias;
+        if (omitTopic)
+        {
+            publish.Topic = "";
+        }
+        try
+        {
+            await _inner.SendPacketAsync(publish, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            publish.Topic = topic;
+            publish.TopicAlias = 0;
+        }
+    }
+
+    /// <summary>
+    /// A publish the client must not receive is dropped "as if it had completed sending" (MQTT-3.1.2-25): MQTTnet's
+    /// session gets the acknowledgement the client will never send, so the message does not linger as in flight.
+    /// </summary>
+    private void Dropped(MqttPublishPacket publish, string reason)
+    {
+        _metrics.Rejected(reason);
+        MqttIngestLog.OutboundDropped(_logger, Connection.Client?.ClientId ?? "", publish.Topic ?? "", reason);
+        MqttPacket? ack = publish.QualityOfServiceLevel switch
+        {
+            MqttQualityOfServiceLevel.AtLeastOnce => new MqttPubAckPacket { PacketIdentifier = publish.PacketIdentifier },
+            MqttQualityOfServiceLevel.ExactlyOnce => new MqttPubCompPacket { PacketIdentifier = publish.PacketIdentifier },
+            _ => null,
+        };
+        if (ack is not null)
+        {
+            _dropped = true;
+            _synthetic.Enqueue(ack);
+            Volatile.Read(ref _syntheticArrived).TrySetResult();
+        }
     }
 
     /// <summary>
     /// Ends this connection (and only it — not whichever connection holds the client id now): MQTT 5 gets a DISCONNECT
-    /// with <paramref name="reason"/> first, when one is given; then the socket closes.
+    /// with <paramref name="reason"/> first, when one is given, and the socket closes once the client closed its side
+    /// (bounded), so the client reads the DISCONNECT instead of a reset; otherwise the socket closes at once.
     /// </summary>
     public async Task CloseAsync(MqttDisconnectReasonCode? reason)
     {
         if (reason is { } code && IsV5 && Connection.IsConnected && !Connection.IsClosed)
         {
-            try
+            if (await TrySendBeforeCloseAsync(new MqttDisconnectPacket { ReasonCode = code }).ConfigureAwait(false))
             {
-                using var timeout = new CancellationTokenSource(DisconnectSendTimeout);
-                await _inner.SendPacketAsync(new MqttDisconnectPacket { ReasonCode = code }, timeout.Token).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                // The peer is gone or not reading: closing is all that is left.
-                MqttIngestLog.ConnectionFailed(_logger, Connection.Remote.ToString(), "DISCONNECT not sent: " + e.Message);
+                Connection.CloseAfterDisconnect(DisconnectSendTimeout);
+                return;
             }
         }
         Connection.Abort();
@@ -175,5 +374,6 @@ internal sealed class GuardedChannelAdapter : IMqttChannelAdapter
         return false;
     }
 
+    // _transmit is not disposed: a send loop may still be waiting on it, and it holds no wait handle.
     public void Dispose() => _inner.Dispose();
 }

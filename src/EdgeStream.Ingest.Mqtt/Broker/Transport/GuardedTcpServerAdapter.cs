@@ -239,10 +239,10 @@ internal sealed class GuardedTcpServerAdapter : IMqttServerAdapter
                 return;
             }
             var channel = new FrameGuardChannel(stream, socket.LocalEndPoint!, connection.Remote, clientCertificate,
-                first => first ? _limits.MaxConnectPacketBytes : _limits.EffectiveMaxPacketBytes);
+                first => first ? _limits.MaxConnectPacketBytes : _limits.EffectiveMaxPacketBytes, connection);
             var formatter = new MqttPacketFormatterAdapter(new MqttBufferWriter(options.WriterBufferSize, options.WriterBufferSizeMax));
             using var inner = new MqttChannelAdapter(channel, formatter, mqttLogger) { AllowPacketFragmentation = endpoint.AllowPacketFragmentation };
-            using var adapter = new GuardedChannelAdapter(inner, connection, _limits, _metrics, _logger);
+            using var adapter = new GuardedChannelAdapter(inner, connection, _limits, _metrics, _logger, options.MaxPendingMessagesPerClient);
             await handler(adapter).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or SocketException or ObjectDisposedException or OperationCanceledException or System.Security.Authentication.AuthenticationException)
