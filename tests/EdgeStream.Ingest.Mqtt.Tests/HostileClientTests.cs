@@ -186,4 +186,21 @@ public sealed class HostileClientTests
         Assert.Equal((byte)MqttDisconnectReasonCode.ProtocolError, disconnect!.Value.Body[0]);
         Assert.Empty(await broker.ReadAllAsync("mqtt"));
     }
+
+    [Fact]
+    public async Task A_topic_alias_of_zero_gets_disconnect_0x94_and_nothing_is_stored()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        using var raw = await RawMqtt.OpenAsync(broker.Port);
+        await raw.TrySendAsync(RawMqtt.Connect("alias0"));
+        Assert.Equal((byte)0x20, (await raw.ReadPacketAsync())?.Type);
+        // QoS 1 PUBLISH "t/0", packet id 1, properties: User Property then Topic Alias 0 (MQTT-3.3.2-8).
+        byte[] properties = [0x26, .. RawMqtt.Str("k"), .. RawMqtt.Str("v"), 0x23, 0, 0];
+        await raw.TrySendAsync(RawMqtt.Packet(0x32, [.. RawMqtt.Str("t/0"), 0, 1, (byte)properties.Length, .. properties, 42]));
+        var disconnect = await raw.ReadPacketAsync();
+        Assert.Equal((byte)0xE0, disconnect?.Type);
+        Assert.Equal((byte)MqttDisconnectReasonCode.TopicAliasInvalid, disconnect!.Value.Body[0]);
+        Assert.True(await raw.ClosedByBrokerAsync(TimeSpan.FromSeconds(10)));
+        Assert.Empty(await broker.ReadAllAsync("mqtt"));
+    }
 }

@@ -31,6 +31,11 @@ internal sealed class FrameGuardChannel : IMqttChannel
     private byte[]? _disconnect; // body of a DISCONNECT being read, to find its Session Expiry Interval
 
     private const int DisconnectType = 14;
+    private const int PublishType = 3;
+    private int _qos;
+    private byte[]? _prefix; // start of the PUBLISH body being read, for its Topic Alias (one buffer per connection)
+    private int _prefixWanted;
+    private int _prefixHave;
     private const int MaxDisconnectCaptured = 1024;
 
     /// <param name="stream">The connection's stream; owned and disposed by this channel.</param>
@@ -129,6 +134,16 @@ internal sealed class FrameGuardChannel : IMqttChannel
             if (_bodyLeft > 0)
             {
                 var skip = (int)Math.Min(_bodyLeft, bytes.Length - i);
+                if (_prefixWanted > _prefixHave)
+                {
+                    var take = Math.Min(skip, _prefixWanted - _prefixHave);
+                    bytes.Slice(i, take).CopyTo(_prefix.AsSpan(_prefixHave));
+                    _prefixHave += take;
+                    if (_prefixHave == _prefixWanted && PublishPropertyScan.HasTopicAliasZero(_prefix.AsSpan(0, _prefixHave), _qos))
+                    {
+                        throw new TopicAliasZeroException();
+                    }
+                }
                 if (_disconnect is not null)
                 {
                     bytes.Slice(i, skip).CopyTo(_disconnect.AsSpan(_disconnect.Length - (int)_bodyLeft));
@@ -150,6 +165,7 @@ internal sealed class FrameGuardChannel : IMqttChannel
                     throw new MqttProtocolViolationException("the first packet must be CONNECT [MQTT-3.1.0-1]");
                 }
                 _type = b >> 4;
+                _qos = (b >> 1) & 3;
                 _lengthBytes = 0;
                 _length = 0;
                 _multiplier = 1;
@@ -175,6 +191,12 @@ internal sealed class FrameGuardChannel : IMqttChannel
             }
             _bodyLeft = _length;
             _lengthBytes = -1;
+            _prefixWanted = _prefixHave = 0;
+            if (_type == PublishType && _length > 0 && _connection?.Adapter is { IsV5: true })
+            {
+                _prefix ??= new byte[PublishPropertyScan.PrefixBytes];
+                _prefixWanted = (int)Math.Min(_length, PublishPropertyScan.PrefixBytes);
+            }
             if (_type == DisconnectType && _connection is not null)
             {
                 // MQTTnet decodes an absent Session Expiry Interval and an explicit 0 alike; the raw bytes tell them apart.

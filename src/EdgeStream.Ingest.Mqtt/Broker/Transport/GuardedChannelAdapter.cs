@@ -96,6 +96,13 @@ internal sealed class GuardedChannelAdapter : IMqttChannelAdapter
             await CloseAsync(e.IsConnect ? null : MqttDisconnectReasonCode.PacketTooLarge).ConfigureAwait(false);
             return null!; // MQTTnet ends the connection as if the peer had closed it
         }
+        catch (Exception thrown) when (Find<TopicAliasZeroException>(thrown) is not null)
+        {
+            _metrics.Rejected("topic-alias-invalid");
+            MqttIngestLog.PublishRejected(_logger, Connection.Client?.ClientId ?? "", "", "topic alias 0", (int)MqttDisconnectReasonCode.TopicAliasInvalid, ", disconnected");
+            await CloseAsync(MqttDisconnectReasonCode.TopicAliasInvalid).ConfigureAwait(false);
+            return null!;
+        }
         catch (Exception thrown) when (!Connection.IsConnected && IsEmptyIdWithoutCleanSession(thrown))
         {
             // MQTT-3.1.3-8: answered with CONNACK 0x02 "identifier rejected", where MQTTnet's decoder just fails.
@@ -200,13 +207,15 @@ internal sealed class GuardedChannelAdapter : IMqttChannelAdapter
     /// The size refusal, however MQTTnet's adapter passed it on: as is, or (when the read completed synchronously and
     /// it took the task's <c>Result</c>) inside an AggregateException inside a MqttCommunicationException.
     /// </summary>
-    private static PacketTooLargeException? TooLarge(Exception? e)
+    private static PacketTooLargeException? TooLarge(Exception? e) => Find<PacketTooLargeException>(e);
+
+    private static T? Find<T>(Exception? e) where T : Exception
     {
         for (; e is not null; e = e.InnerException)
         {
-            if (e is PacketTooLargeException tooLarge)
+            if (e is T found)
             {
-                return tooLarge;
+                return found;
             }
         }
         return null;
