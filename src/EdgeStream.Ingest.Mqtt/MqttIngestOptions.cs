@@ -180,6 +180,12 @@ internal sealed class MqttSessionOptions
 
     /// <summary>Messages queued per session for delivery (MQTTnet's MaxPendingMessagesPerClient; the oldest are dropped beyond it).</summary>
     public int MaxQueuedMessages { get; set; } = 1000;
+
+    /// <summary>
+    /// Messages queued for disconnected sessions, all together: beyond it, messages for a session whose client is not
+    /// connected are not queued (counted as <c>queue-total-full</c>), so many offline sessions cannot fill the memory.
+    /// </summary>
+    public int MaxQueuedMessagesTotal { get; set; } = 100_000;
 }
 
 /// <summary>One routing rule.</summary>

@@ -44,7 +44,7 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
         _server.InterceptingInboundPacketAsync += acks.InterceptInboundAsync;
         _server.InterceptingPublishAsync += ingestor.InterceptAsync;
         _server.InterceptingOutboundPacketAsync += acks.InterceptOutboundAsync;
-        Features = new Mqtt5Features(_server, options, Clients, time, logger, exactlyOnce, stamps, log);
+        Features = new Mqtt5Features(_server, options, Clients, time, logger, exactlyOnce, stamps, log, metrics);
     }
 
     /// <summary>Deny-at-delivery, shared subscriptions, session expiry (see <see cref="Mqtt5Features"/>).</summary>

@@ -22,6 +22,11 @@ internal sealed class Mqtt5Features : IDisposable
     private readonly MessageExpiry _messageExpiry;
     private readonly ServerKeepAlive _keepAlive;
     private readonly WillDelay _wills;
+    private readonly MqttServer _server;
+    private readonly MqttIngestMetrics? _metrics;
+    private readonly int _maxQueuedTotal;
+    private readonly ITimer _queueCount;
+    private int _queuedTotal; // recounted each second; raised by each message queued in between
     private readonly ConcurrentDictionary<string, ConnectState> _connecting = new(StringComparer.Ordinal);
     // Shared filters of the SUBSCRIBE being processed, per client (its receive loop is sequential): inner filter → group.
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, string>> _pendingShares = new(StringComparer.Ordinal);
@@ -32,7 +37,7 @@ internal sealed class Mqtt5Features : IDisposable
     private readonly bool _deliverAfterDurable;
 
     public Mqtt5Features(MqttServer server, MqttIngestOptions options, ClientRegistry clients, TimeProvider time, Microsoft.Extensions.Logging.ILogger logger,
-        ExactlyOnceGuard exactlyOnce, PayloadStamps stamps, IIngestLog log)
+        ExactlyOnceGuard exactlyOnce, PayloadStamps stamps, IIngestLog log, MqttIngestMetrics? metrics = null)
     {
         _exactlyOnce = exactlyOnce;
         _stamps = stamps;
@@ -43,6 +48,10 @@ internal sealed class Mqtt5Features : IDisposable
         _expiry = new SessionExpiry(options.Sessions, time, async id => await (await server.GetSessionAsync(id)).DeleteAsync(), id => clients.Get(id) is not null, logger);
         _messageExpiry = new MessageExpiry(stamps, time);
         _keepAlive = new ServerKeepAlive(server, options.MaxKeepAlive, time);
+        _metrics = metrics;
+        _maxQueuedTotal = options.Sessions.MaxQueuedMessagesTotal;
+        _server = server;
+        _queueCount = time.CreateTimer(static s => _ = ((Mqtt5Features)s!).RecountQueuedAsync(), this, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         _wills = new WillDelay(
             (id, user, message) => server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = id, SenderUserName = user }),
             id => clients.Get(id) is not null, time, logger);
@@ -179,12 +188,38 @@ internal sealed class Mqtt5Features : IDisposable
         return Task.CompletedTask;
     }
 
+    /// <summary>Messages queued for disconnected sessions, as last counted plus those queued since.</summary>
+    internal int QueuedForDisconnected => Volatile.Read(ref _queuedTotal);
+
+    private async Task RecountQueuedAsync()
+    {
+        try
+        {
+            var sessions = await _server.GetSessionsAsync();
+            Volatile.Write(ref _queuedTotal, sessions.Where(s => _clients.Get(s.Id) is null).Sum(s => (int)Math.Min(int.MaxValue, s.PendingApplicationMessagesCount)));
+        }
+        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
+        {
+            // The server is starting or stopping: the next tick counts again.
+        }
+    }
+
     private Task EnqueueAsync(InterceptingClientApplicationMessageEnqueueEventArgs args)
     {
         if (_messageExpiry.HasExpired(args.ApplicationMessage))
         {
             args.AcceptEnqueue = false;
             return Task.CompletedTask;
+        }
+        if (_clients.Get(args.ReceiverClientId) is null)
+        {
+            if (Volatile.Read(ref _queuedTotal) >= _maxQueuedTotal)
+            {
+                args.AcceptEnqueue = false;
+                _metrics?.Rejected("queue-total-full");
+                return Task.CompletedTask;
+            }
+            Interlocked.Increment(ref _queuedTotal);
         }
         // Sender "" is a retained message being sent on SUBSCRIBE.
         if (!_directory.MayDeliver(args.ReceiverClientId, args.ApplicationMessage, retainedOnSubscribe: args.SenderClientId.Length == 0))
@@ -273,6 +308,7 @@ internal sealed class Mqtt5Features : IDisposable
         _expiry.Dispose();
         _keepAlive.Dispose();
         _wills.Dispose();
+        _queueCount.Dispose();
     }
 
     private sealed record ConnectState(MqttProtocolVersion Version, bool CleanStart, uint? CappedExpiry, ushort? ServerKeepAlive);

@@ -85,6 +85,7 @@ internal sealed class MqttIngestOptionsValidator : IValidateOptions<MqttIngestOp
             errors.Add($"{S}:Sessions:MaxExpiry: must be positive and at most {uint.MaxValue} seconds.");
         }
         CheckPositive(errors, $"{S}:Sessions:MaxQueuedMessages", sessions.MaxQueuedMessages);
+        CheckPositive(errors, $"{S}:Sessions:MaxQueuedMessagesTotal", sessions.MaxQueuedMessagesTotal);
         if (o.MaxKeepAlive < TimeSpan.Zero || o.MaxKeepAlive.TotalSeconds > ushort.MaxValue || (o.MaxKeepAlive > TimeSpan.Zero && o.MaxKeepAlive < TimeSpan.FromSeconds(1)))
         {
             errors.Add($"{S}:MaxKeepAlive: must be 0 (off) or 1 to {ushort.MaxValue} seconds.");

@@ -137,13 +137,40 @@ public sealed class SessionExpiryTests
     }
 
     [Fact]
+    public async Task Messages_for_disconnected_sessions_stop_being_queued_at_the_total_cap()
+    {
+        var time = new FakeTimeProvider();
+        await using var broker = await TestBroker.StartAsync(o => { o.Sessions.MaxQueuedMessages = 10; o.Sessions.MaxQueuedMessagesTotal = 12; }, time: time);
+        foreach (var id in (string[])["off1", "off2"])
+        {
+            var client = await ConnectPersistentAsync(broker, id, 600);
+            await client.SubscribeAsync("q/#", MqttQualityOfServiceLevel.AtLeastOnce, Ct);
+            await client.DisconnectAsync(cancellationToken: Ct);
+            client.Dispose();
+        }
+        await Poll.UntilAsync(() => Task.FromResult(broker.Broker.Clients.Count == 0 ? "" : null));
+        using var publisher = await broker.ConnectAsync("pub");
+        for (var i = 0; i < 10; i++)
+        {
+            await publisher.PublishAsync(new MqttApplicationMessageBuilder().WithTopic($"q/{i}").WithPayload("x").WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), Ct);
+        }
+
+        // Ten messages for two offline sessions: 20 within the per-session cap, but only 12 in total.
+        var sessions = await broker.Broker.Server.GetSessionsAsync();
+        Assert.Equal(12, sessions.Where(s => s.Id.StartsWith("off", StringComparison.Ordinal)).Sum(s => s.PendingApplicationMessagesCount));
+        Assert.Equal(10, (await broker.ReadAllAsync("mqtt")).Count); // every message is still stored in the log
+    }
+
+    [Fact]
     public void Session_settings_are_validated_with_their_keys()
     {
         var o = new MqttIngestOptions();
         o.Sessions.DefaultExpiry = TimeSpan.Zero;
         o.Sessions.MaxQueuedMessages = 0;
+        o.Sessions.MaxQueuedMessagesTotal = 0;
         var errors = new MqttIngestOptionsValidator().Validate(null, o).Failures ?? [];
         Assert.Contains(errors, e => e.StartsWith("Mqtt:Sessions:DefaultExpiry", StringComparison.Ordinal));
-        Assert.Contains(errors, e => e.StartsWith("Mqtt:Sessions:MaxQueuedMessages", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Mqtt:Sessions:MaxQueuedMessages:", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Mqtt:Sessions:MaxQueuedMessagesTotal", StringComparison.Ordinal));
     }
 }
