@@ -63,7 +63,8 @@ public sealed class WillDelayTests
         await Poll.UntilAsync(() => Task.FromResult(broker.Broker.Features.Wills.Pending == 1 ? "" : null));
         time.Advance(TimeSpan.FromSeconds(10));
         using var back = await broker.ConnectAsync("d2", configure: b => b.WithCleanStart(false).WithSessionExpiryInterval(600));
-        Assert.Equal(0, broker.Broker.Features.Wills.Pending);
+        // MQTTnet raises "connected" after CONNACK has gone out, so the cancellation is awaited, not assumed.
+        await Poll.UntilAsync(() => Task.FromResult(broker.Broker.Features.Wills.Pending == 0 ? "" : null));
         time.Advance(TimeSpan.FromSeconds(60));
 
         // A marker published after the delay passed arrives alone: the will never went out.
