@@ -56,7 +56,7 @@ internal static class PahoRunner
     private static async Task<(int ExitCode, string Output)> RunOnceAsync(string directory, string module, string test, TimeSpan bound)
     {
         await using var broker = await TestBroker.StartAsync(Configure);
-        var run = await Processes.RunAsync(Python, [Path.Combine(directory, "run_one.py"), module, test, "127.0.0.1", broker.Port.ToString(CultureInfo.InvariantCulture)], bound);
+        var run = await ExternalProcess.RunAsync(Python, [Path.Combine(directory, "run_one.py"), module, test, "127.0.0.1", broker.Port.ToString(CultureInfo.InvariantCulture)], bound);
         return (run.ExitCode, run.Stdout + run.Stderr);
     }
 
