@@ -6,6 +6,7 @@ using EdgeStream.Log;
 namespace EdgeStream.Forwarding.Tests;
 
 /// <summary>librdkafka's mock cluster: what the Kafka sink's state and dead-lettering make of its errors.</summary>
+[Trait("Category", "Slow")]
 public sealed class KafkaErrorClassificationTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);

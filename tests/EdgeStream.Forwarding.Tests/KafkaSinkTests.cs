@@ -5,6 +5,7 @@ using EdgeStream.Log;
 
 namespace EdgeStream.Forwarding.Tests;
 
+[Trait("Category", "Slow")]
 public sealed class KafkaSinkTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
