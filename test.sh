@@ -39,5 +39,7 @@ for a in "$@"; do
   fi
 done
 
-dotnet build EdgeStream.sln -c Release --nologo -v q
+# Locked mode: restore exactly what the committed packages.lock.json files say, or fail (CONTRIBUTING.md: updating them).
+dotnet restore EdgeStream.sln --locked-mode
+dotnet build EdgeStream.sln -c Release --nologo -v q --no-restore
 dotnet test --solution EdgeStream.sln -c Release --no-build "${args[@]}"
