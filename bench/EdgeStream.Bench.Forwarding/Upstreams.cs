@@ -1,8 +1,5 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using Confluent.Kafka;
+using EdgeStream.FirmwareSim.Brokers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -13,8 +10,8 @@ namespace EdgeStream.Bench.Forwarding;
 /// <summary>Real upstreams on loopback for the benchmark; every process is killed on dispose.</summary>
 internal sealed class Upstreams : IAsyncDisposable
 {
-    private readonly List<Process> _processes = [];
-    private readonly List<string> _dirs = [];
+    private NatsServers? _nats;
+    private MosquittoBroker? _mosquitto;
     private IProducer<byte[], byte[]>? _kafkaOwner;
     private WebApplication? _http;
 
@@ -37,23 +34,14 @@ internal sealed class Upstreams : IAsyncDisposable
 
     public async Task StartNatsAsync()
     {
-        var dir = Directory.CreateTempSubdirectory("bench-nats-").FullName;
-        _dirs.Add(dir);
-        var port = FreePort();
-        Start(Find("nats-server"), "-js", "-sd", dir, "-a", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture));
-        await WaitOpenAsync(port);
-        NatsUrl = $"nats://127.0.0.1:{port}";
+        _nats = await NatsServers.StartSingleAsync();
+        NatsUrl = _nats.Url;
     }
 
     public async Task StartMosquittoAsync()
     {
-        var dir = Directory.CreateTempSubdirectory("bench-mosq-").FullName;
-        _dirs.Add(dir);
-        MqttPort = FreePort();
-        var conf = Path.Combine(dir, "m.conf");
-        await File.WriteAllTextAsync(conf, $"listener {MqttPort} 127.0.0.1\nallow_anonymous true\nmax_queued_messages 0\n{(Environment.UserName == "root" ? "user root\n" : "")}");
-        Start(Find("mosquitto"), "-c", conf);
-        await WaitOpenAsync(MqttPort);
+        _mosquitto = await MosquittoBroker.StartAsync(maxQueuedMessages: 0);
+        MqttPort = _mosquitto.Port;
     }
 
     public async Task StartHttpAsync()
@@ -75,60 +63,15 @@ internal sealed class Upstreams : IAsyncDisposable
         HttpUrl = _http.Urls.First() + "/ingest";
     }
 
-    private void Start(string file, params string[] args)
-    {
-        var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-        var p = Process.Start(psi)!;
-        p.OutputDataReceived += (_, _) => { };
-        p.ErrorDataReceived += (_, _) => { };
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        _processes.Add(p);
-    }
-
-    private static string Find(string name)
-        => new[] { "/usr/sbin", "/usr/bin", "/usr/local/bin" }.Select(d => Path.Combine(d, name)).FirstOrDefault(File.Exists)
-           ?? throw new InvalidOperationException($"{name} is not installed");
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
-
-    private static async Task WaitOpenAsync(int port)
-    {
-        for (var i = 0; i < 200; i++)
-        {
-            try
-            {
-                using var c = new TcpClient();
-                await c.ConnectAsync(IPAddress.Loopback, port);
-                return;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(50);
-            }
-        }
-        throw new TimeoutException($"port {port} did not open");
-    }
-
     public async ValueTask DisposeAsync()
     {
-        foreach (var p in _processes)
+        if (_nats is not null)
         {
-            if (!p.HasExited)
-            {
-                p.Kill(entireProcessTree: true);
-                await p.WaitForExitAsync();
-            }
-            p.Dispose();
+            await _nats.DisposeAsync();
+        }
+        if (_mosquitto is not null)
+        {
+            await _mosquitto.DisposeAsync();
         }
         if (_http is not null)
         {
@@ -136,9 +79,5 @@ internal sealed class Upstreams : IAsyncDisposable
             await _http.DisposeAsync();
         }
         _kafkaOwner?.Dispose();
-        foreach (var d in _dirs)
-        {
-            Directory.Delete(d, recursive: true);
-        }
     }
 }

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using EdgeStream.TestKit;
+using EdgeStream.FirmwareSim.Brokers;
 
 namespace EdgeStream.Bench.Mqtt;
 

@@ -1,6 +1,7 @@
 namespace EdgeStream.Deploy.Tests;
 
 /// <summary>deploy/install.sh into a temporary root (<c>--prefix</c>) from a fake publish output (<c>--from</c>).</summary>
+[Trait("Category", "Slow")]
 public sealed class InstallScriptTests : IDisposable
 {
     private static readonly string Script = Path.Combine(Repo.Deploy, "install.sh");
@@ -52,7 +53,7 @@ public sealed class InstallScriptTests : IDisposable
 
         var second = await InstallAsync();
 
-        Assert.Contains("kept existing", second.StdOut, StringComparison.Ordinal);
+        Assert.Contains("kept existing", second.Stdout, StringComparison.Ordinal);
         Assert.Equal("""{ "Log": { "DataDirectory": "/srv/mine" } }""", File.ReadAllText(config));
         Assert.Equal("v2", File.ReadAllText(Path.Combine(_root, "opt/edgestream/new.dll")));
         Assert.False(File.Exists(Path.Combine(_root, "opt/edgestream/edgestream.dll")), "a file of the previous version lingered");
@@ -95,7 +96,7 @@ public sealed class InstallScriptTests : IDisposable
         var result = await RunAsync("--prefix", _root, "--from", _build);
 
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Contains("no executable 'edgestream'", result.StdErr, StringComparison.Ordinal);
+        Assert.Contains("no executable 'edgestream'", result.Stderr, StringComparison.Ordinal);
         Assert.False(Directory.Exists(Path.Combine(_root, "opt/edgestream")));
     }
 
@@ -126,20 +127,20 @@ public sealed class InstallScriptTests : IDisposable
     [Fact]
     public async Task Install_script_is_shellcheck_clean()
     {
-        var shellcheck = Shell.Which("shellcheck")
+        var shellcheck = ExternalProcess.Which("shellcheck")
             ?? throw new InvalidOperationException("shellcheck not found: install the Debian package 'shellcheck'.");
 
-        var result = await Shell.RunAsync(shellcheck, [Script]);
+        var result = await ExternalProcess.RunAsync(shellcheck, [Script], TimeSpan.FromMinutes(2));
 
         Assert.True(result.ExitCode == 0, result.Output);
     }
 
-    private async Task<Shell.Result> InstallAsync()
+    private async Task<ToolResult> InstallAsync()
     {
         var result = await RunAsync("--prefix", _root, "--from", _build);
         Assert.True(result.ExitCode == 0, result.Output);
         return result;
     }
 
-    private static Task<Shell.Result> RunAsync(params string[] args) => Shell.RunAsync("/bin/bash", [Script, .. args]);
+    private static Task<ToolResult> RunAsync(params string[] args) => ExternalProcess.RunAsync("/bin/bash", [Script, .. args], TimeSpan.FromMinutes(2));
 }

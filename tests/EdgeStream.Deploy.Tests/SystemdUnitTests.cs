@@ -1,6 +1,7 @@
 namespace EdgeStream.Deploy.Tests;
 
 /// <summary>deploy/systemd/edgestream.service parses cleanly and carries the settings the service relies on.</summary>
+[Trait("Category", "Slow")]
 public sealed class SystemdUnitTests
 {
     private static readonly string UnitPath = Path.Combine(Repo.Deploy, "systemd", "edgestream.service");
@@ -71,9 +72,9 @@ public sealed class SystemdUnitTests
     }
 
     /// <summary>Runs verify on a copy whose ExecStart names a real executable, since /opt/edgestream is not installed here.</summary>
-    private static async Task<Shell.Result> VerifyAsync(TempDir tmp, string unitText)
+    private static async Task<ToolResult> VerifyAsync(TempDir tmp, string unitText)
     {
-        var analyze = Shell.Which("systemd-analyze")
+        var analyze = ExternalProcess.Which("systemd-analyze")
             ?? throw new InvalidOperationException("systemd-analyze not found: install the Debian package 'systemd'.");
         var exe = tmp.Combine("opt", "edgestream", "edgestream");
         Directory.CreateDirectory(Path.GetDirectoryName(exe)!);
@@ -81,10 +82,10 @@ public sealed class SystemdUnitTests
         File.SetUnixFileMode(exe, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         var unit = tmp.Combine("edgestream.service");
         File.WriteAllText(unit, unitText.Replace("ExecStart=/opt/edgestream/", "ExecStart=" + tmp.Combine("opt", "edgestream") + "/", StringComparison.Ordinal));
-        return await Shell.RunAsync(analyze, ["verify", "--man=no", unit]);
+        return await ExternalProcess.RunAsync(analyze, ["verify", "--man=no", unit], TimeSpan.FromMinutes(2));
     }
 
     /// <summary>verify also comments on the host's own units; only lines about ours count.</summary>
-    private static IEnumerable<string> UnitLines(Shell.Result result) =>
+    private static IEnumerable<string> UnitLines(ToolResult result) =>
         result.Output.Split('\n').Where(l => l.Contains("edgestream", StringComparison.Ordinal));
 }

@@ -4,6 +4,7 @@ namespace EdgeStream.FirmwareSim.Chaos.Tests;
 /// The short version of the chaos run in the suite: the real edgestream process for 30 s under kill -9, an upstream
 /// cut and black-hole, a disk-full episode and hostile clients; every check of the program must hold.
 /// </summary>
+[Trait("Category", "Slow")]
 public class ShortChaosRunTests
 {
     [Fact]

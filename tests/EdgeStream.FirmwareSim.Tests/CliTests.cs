@@ -3,6 +3,7 @@ using System.Diagnostics;
 namespace EdgeStream.FirmwareSim.Tests;
 
 /// <summary>The edgestream-sim program, run as a process.</summary>
+[Trait("Category", "Slow")]
 public sealed class CliTests
 {
     [Theory]

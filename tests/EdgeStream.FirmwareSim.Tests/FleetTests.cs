@@ -3,6 +3,7 @@ using EdgeStream.FirmwareSim.Fleet;
 namespace EdgeStream.FirmwareSim.Tests;
 
 /// <summary>The fleet against a real Mosquitto, checked by what a subscriber receives.</summary>
+[Trait("Category", "Slow")]
 public sealed class FleetTests
 {
     private static FleetOptions Options(int port, int devices, long messages, double rate = 50) => new()

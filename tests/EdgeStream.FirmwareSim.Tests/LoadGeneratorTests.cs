@@ -3,6 +3,7 @@ using EdgeStream.FirmwareSim.Fleet;
 namespace EdgeStream.FirmwareSim.Tests;
 
 /// <summary>The load mode against a real Mosquitto.</summary>
+[Trait("Category", "Slow")]
 public sealed class LoadGeneratorTests
 {
     [Fact]

@@ -37,11 +37,7 @@ internal sealed class Subscriber : IAsyncDisposable
     /// <summary>Waits (bounded) until at least <paramref name="count"/> messages arrived; returns them.</summary>
     public async Task<IReadOnlyList<Received>> WaitForAsync(long count, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(15));
-        while (_received.Count < count && DateTime.UtcNow < deadline)
-        {
-            await Task.Delay(20);
-        }
+        await Poll.UntilAsync(() => _received.Count >= count, timeout ?? TimeSpan.FromSeconds(15), $"{count} messages (have {_received.Count})");
         return Messages;
     }
 

@@ -4,6 +4,7 @@ using EdgeStream.Forwarding.Tests.Infrastructure;
 
 namespace EdgeStream.Forwarding.Tests;
 
+[Trait("Category", "Slow")]
 public sealed class FaultProxyTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
@@ -21,17 +22,21 @@ public sealed class FaultProxyTests
         sink.BandwidthBytesPerSecond = 2_000_000;
         await using (var run = EngineRun.Start(log.Store, sink))
         {
-            await Eventually.TrueAsync(() => run.Status("http1").SentRecords > 15_000, Timeout, "first part sent");
+            await Poll.UntilAsync(() => run.Status("http1").SentRecords > 15_000, Timeout, "first part sent");
             proxy.Cut = true;
-            await Eventually.TrueAsync(() => run.Status("http1").LastError is not null, Timeout, "the cut is noticed");
-            await Task.Delay(1500, TestContext.Current.CancellationToken);
+            await Poll.UntilAsync(() => run.Status("http1").LastError is not null, Timeout, "the cut is noticed");
+            // The link stays cut until a retry has failed on it too (not for a fixed while).
+            var firstCutError = run.Status("http1").LastErrorAt;
+            await Poll.UntilAsync(() => run.Status("http1").LastErrorAt > firstCutError, Timeout, "a retry fails on the cut link");
             proxy.Cut = false;
-            await Eventually.TrueAsync(() => run.Status("http1").SentRecords > 35_000, Timeout, "sending again after the cut");
+            await Poll.UntilAsync(() => run.Status("http1").SentRecords > 35_000, Timeout, "sending again after the cut");
+            var beforeBlackHole = run.Status("http1").LastErrorAt;
             proxy.BlackHole = true;
-            await Task.Delay(2500, TestContext.Current.CancellationToken);
+            // The black hole lasts until a send has timed out in it (TimeoutMs), which is what it is there to cause.
+            await Poll.UntilAsync(() => run.Status("http1").LastErrorAt > beforeBlackHole, Timeout, "a send times out in the black hole");
             proxy.BlackHole = false;
             // Kill the engine mid-drain, in-flight batches abandoned, as a process kill would.
-            await Eventually.TrueAsync(() => run.Status("http1").SentRecords > 50_000, Timeout, "sending again after the black hole");
+            await Poll.UntilAsync(() => run.Status("http1").SentRecords > 50_000, Timeout, "sending again after the black hole");
             await run.StopAsync();
             Assert.True(run.Status("http1").Partitions.Sum(p => p.LagRecords) > 0, "stopped mid-drain");
         }

@@ -60,7 +60,7 @@ public sealed class HostingAndMetricsTests
         });
         await host.StartAsync(TestContext.Current.CancellationToken);
         var engine = host.Services.GetRequiredService<ForwardingEngine>();
-        await Eventually.TrueAsync(() => receiver.Count == 200, Timeout, "drained through the hosted service");
+        await Poll.UntilAsync(() => receiver.Count == 200, Timeout, "drained through the hosted service");
         await host.StopAsync(TestContext.Current.CancellationToken);
 
         Delivered.AssertCompleteInOrder(receiver.Ids, "pi-7", "hosted", 2, 100);
@@ -121,7 +121,7 @@ public sealed class HostingAndMetricsTests
 
         await using var run = EngineRun.Start(log.Store, sink, paused);
         await run.DrainedAsync("metrics-sink", 2, Timeout);
-        await Eventually.TrueAsync(() => run.Status("metrics-paused").Partitions.Count == 2, Timeout, "paused sink discovered partitions");
+        await Poll.UntilAsync(() => run.Status("metrics-paused").Partitions.Count == 2, Timeout, "paused sink discovered partitions");
         listener.RecordObservableInstruments();
 
         List<(string Name, long Value, Dictionary<string, object?> Tags)> l;

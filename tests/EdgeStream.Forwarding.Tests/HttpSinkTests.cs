@@ -67,7 +67,7 @@ public sealed class HttpSinkTests
         var sink = EngineRun.Sink("http1", "http", ("Url", receiver.Url));
         sink.Start = "latest";
         await using var run = EngineRun.Start(log.Store, sink);
-        await Eventually.TrueAsync(() => log.Store.GetCursor("http1", "late", 0) == 50, Timeout, "start committed at latest");
+        await Poll.UntilAsync(() => log.Store.GetCursor("http1", "late", 0) == 50, Timeout, "start committed at latest");
         await log.FillAsync("late", 1, 10, startIndex: 50);
         await run.DrainedAsync("http1", 1, Timeout);
 
@@ -102,7 +102,7 @@ public sealed class HttpSinkTests
         sink.Paused = true;
         await using var run = EngineRun.Start(log.Store, sink);
         await log.FillAsync("p", 1, 20);
-        await Eventually.TrueAsync(() => run.Status("http1").Partitions.Count == 1, Timeout, "partition discovered");
+        await Poll.UntilAsync(() => run.Status("http1").Partitions.Count == 1, Timeout, "partition discovered");
 
         Assert.Equal(SinkState.Paused, run.Status("http1").State);
         Assert.Equal(20, run.Status("http1").Partitions[0].LagRecords);
@@ -126,7 +126,7 @@ public sealed class HttpSinkTests
         var dead = EngineRun.Sink("dead", "http", ("Url", $"http://127.0.0.1:{Ports.Free()}/nowhere"), ("TimeoutMs", "1000"));
         await using var run = EngineRun.Start(log.Store, live, dead);
         await run.DrainedAsync("live", 2, Timeout);
-        await Eventually.TrueAsync(() => run.Status("dead").LastError is not null, Timeout, "dead sink reports its error");
+        await Poll.UntilAsync(() => run.Status("dead").LastError is not null, Timeout, "dead sink reports its error");
 
         Assert.Equal(1000, receiver.Count);
         var status = run.Status("dead");
@@ -155,7 +155,7 @@ public sealed class HttpSinkTests
 
         var sink = EngineRun.Sink("http1", "http", ("Url", receiver.Url));
         await using var run = EngineRun.Start(log.Store, sink);
-        await Eventually.TrueAsync(() => run.Status("http1").State == SinkState.Rejected && receiver.Refused >= 2, Timeout, "sink rejected and retrying");
+        await Poll.UntilAsync(() => run.Status("http1").State == SinkState.Rejected && receiver.Refused >= 2, Timeout, "sink rejected and retrying");
 
         Assert.Null(log.Store.GetTopic("conf.dlq"));
         Assert.Equal(0, receiver.Count);

@@ -6,6 +6,7 @@ using EdgeStream.Log;
 namespace EdgeStream.Forwarding.Tests;
 
 /// <summary>librdkafka's mock cluster: what the Kafka sink's state and dead-lettering make of its errors.</summary>
+[Trait("Category", "Slow")]
 public sealed class KafkaErrorClassificationTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
@@ -25,7 +26,7 @@ public sealed class KafkaErrorClassificationTests
         {
             kafka.SetBrokerDown(b);
         }
-        await Eventually.TrueAsync(() => run.Status("kafka1").State == SinkState.Disconnected, Timeout, "state follows librdkafka's all-brokers-down");
+        await Poll.UntilAsync(() => run.Status("kafka1").State == SinkState.Disconnected, Timeout, "state follows librdkafka's all-brokers-down");
 
         foreach (var b in kafka.BrokerIds)
         {
@@ -74,7 +75,7 @@ public sealed class KafkaErrorClassificationTests
         sink.Client["message.timeout.ms"] = "15000";
 
         await using var run = EngineRun.Start(log.Store, sink);
-        await Eventually.TrueAsync(() => run.Status("kafka1").State == SinkState.Rejected, TimeSpan.FromSeconds(120), "sink rejected");
+        await Poll.UntilAsync(() => run.Status("kafka1").State == SinkState.Rejected, TimeSpan.FromSeconds(120), "sink rejected");
 
         Assert.Contains("TopicAuthorizationFailed", run.Status("kafka1").LastError, StringComparison.Ordinal);
         Assert.Equal(10, run.Status("kafka1").Partitions[0].LagRecords);

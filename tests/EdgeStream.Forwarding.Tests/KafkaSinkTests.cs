@@ -5,6 +5,7 @@ using EdgeStream.Log;
 
 namespace EdgeStream.Forwarding.Tests;
 
+[Trait("Category", "Slow")]
 public sealed class KafkaSinkTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
@@ -57,12 +58,12 @@ public sealed class KafkaSinkTests
         sink.BandwidthBytesPerSecond = 400_000;
         await using (var run = EngineRun.Start(log.Store, sink))
         {
-            await Eventually.TrueAsync(() => run.Status("kafka1").SentRecords > 1000, Timeout, "some records sent");
+            await Poll.UntilAsync(() => run.Status("kafka1").SentRecords > 1000, Timeout, "some records sent");
             foreach (var b in kafka.BrokerIds)
             {
                 kafka.SetBrokerDown(b);
             }
-            await Eventually.TrueAsync(() => run.Status("kafka1").LastError is not null, Timeout, "the outage is reported");
+            await Poll.UntilAsync(() => run.Status("kafka1").LastError is not null, Timeout, "the outage is reported");
             Assert.NotEqual(SinkState.Connected, run.Status("kafka1").State);
             foreach (var b in kafka.BrokerIds)
             {
@@ -88,7 +89,7 @@ public sealed class KafkaSinkTests
         long committedAtStop;
         await using (var run = EngineRun.Start(log.Store, sink))
         {
-            await Eventually.TrueAsync(() => run.Status("kafka1").SentRecords > 2000, Timeout, "a part was sent");
+            await Poll.UntilAsync(() => run.Status("kafka1").SentRecords > 2000, Timeout, "a part was sent");
             await run.StopAsync();
         }
         committedAtStop = Enumerable.Range(0, 4).Sum(p => log.Store.GetCursor("kafka1", "events", p) ?? 0);

@@ -33,12 +33,12 @@ public sealed class LoopFaultTests
 
         var sink = EngineRun.Sink("http1", "http", ("Url", receiver.Url), ("Gzip", "false"));
         await using var run = EngineRun.Start(log.Store, sink);
-        await Eventually.TrueAsync(
+        await Poll.UntilAsync(
             () => run.Status("http1").Partitions.Any(p => p.Topic == longTopic && p.Faults >= 2),
             Timeout,
             "the long topic's loop faulted and retried");
         await log.FillAsync("good", 1, 50, startIndex: 50);
-        await Eventually.TrueAsync(() => run.Status("http1").Partitions.Single(p => p.Topic == "good").LagRecords == 0, Timeout, "good drained");
+        await Poll.UntilAsync(() => run.Status("http1").Partitions.Single(p => p.Topic == "good").LagRecords == 0, Timeout, "good drained");
 
         run.ThrowIfFailed();
         var bad = run.Status("http1").Partitions.Single(p => p.Topic == longTopic);
@@ -71,7 +71,7 @@ public sealed class LoopFaultTests
         receiver.RejectValuesContaining = "BAD";
 
         await using var run = EngineRun.Start(store, EngineRun.Sink("http1", "http", ("Url", receiver.Url)));
-        await Eventually.TrueAsync(
+        await Poll.UntilAsync(
             () => run.Status("http1").Partitions.Any(p => p.Partition == 0 && p.Faults >= 2)
                   && run.Status("http1").Partitions.Any(p => p.Partition == 1 && p.LagRecords == 0),
             Timeout,
@@ -97,7 +97,7 @@ public sealed class LoopFaultTests
         using var cts = new CancellationTokenSource();
         var running = engine.RunAsync(cts.Token);
 
-        await Eventually.TrueAsync(
+        await Poll.UntilAsync(
             () => engine.GetStatus().Sinks[0].Partitions.Any(p => p.Topic == "bug" && p.Faults >= 3)
                   && engine.GetStatus().Sinks[0].Partitions.Any(p => p.Topic == "fine" && p.LagRecords == 0),
             Timeout,
@@ -106,7 +106,7 @@ public sealed class LoopFaultTests
         Assert.Contains("NullReferenceException", engine.GetStatus().Sinks[0].Partitions.Single(p => p.Topic == "bug").Fault, StringComparison.Ordinal);
 
         factory.Fixed = true;
-        await Eventually.TrueAsync(
+        await Poll.UntilAsync(
             () => engine.GetStatus().Sinks[0].Partitions.Single(p => p.Topic == "bug") is { Faulted: false, LagRecords: 0 },
             Timeout,
             "bug loop recovered and drained");

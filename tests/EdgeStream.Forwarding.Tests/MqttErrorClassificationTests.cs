@@ -6,6 +6,7 @@ using EdgeStream.Log;
 namespace EdgeStream.Forwarding.Tests;
 
 /// <summary>Real Mosquitto refusing the sink (credentials, ACL) versus refusing one record (size limit).</summary>
+[Trait("Category", "Slow")]
 public sealed class MqttErrorClassificationTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
@@ -27,7 +28,7 @@ public sealed class MqttErrorClassificationTests
         await log.FillAsync("t", 1, 10);
 
         await using var run = EngineRun.Start(log.Store, Sink(broker, "edge", "wrong"));
-        await Eventually.TrueAsync(() => run.Status("mqtt1").State == SinkState.Rejected, Timeout, "sink rejected");
+        await Poll.UntilAsync(() => run.Status("mqtt1").State == SinkState.Rejected, Timeout, "sink rejected");
 
         var status = run.Status("mqtt1");
         Assert.Contains("CONNACK", status.LastError, StringComparison.Ordinal);
@@ -46,7 +47,7 @@ public sealed class MqttErrorClassificationTests
         await log.FillAsync("t", 1, 10);
 
         await using var run = EngineRun.Start(log.Store, Sink(broker, "edge", "right"));
-        await Eventually.TrueAsync(() => run.Status("mqtt1").State == SinkState.Rejected, Timeout, "sink rejected");
+        await Poll.UntilAsync(() => run.Status("mqtt1").State == SinkState.Rejected, Timeout, "sink rejected");
 
         Assert.Contains("NotAuthorized", run.Status("mqtt1").LastError, StringComparison.Ordinal);
         Assert.Equal(10, run.Status("mqtt1").Partitions[0].LagRecords);

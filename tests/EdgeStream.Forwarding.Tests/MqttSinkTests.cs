@@ -7,6 +7,7 @@ using MQTTnet.Protocol;
 
 namespace EdgeStream.Forwarding.Tests;
 
+[Trait("Category", "Slow")]
 public sealed class MqttSinkTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
@@ -78,15 +79,15 @@ public sealed class MqttSinkTests
         sink.BandwidthBytesPerSecond = 30_000;
         await using (var run = EngineRun.Start(log.Store, sink))
         {
-            await Eventually.TrueAsync(() => run.Status("mqtt1").SentRecords > 1500, Timeout, "part of the backlog sent");
+            await Poll.UntilAsync(() => run.Status("mqtt1").SentRecords > 1500, Timeout, "part of the backlog sent");
             await broker.StopAsync();
             Assert.True(run.Status("mqtt1").Partitions.Sum(p => p.LagRecords) > 0, "the broker stopped mid-drain");
-            await Eventually.TrueAsync(() => run.Status("mqtt1").LastError is not null, Timeout, "the outage is reported");
+            await Poll.UntilAsync(() => run.Status("mqtt1").LastError is not null, Timeout, "the outage is reported");
             await broker.RestartAsync();
             await subscriber.ConnectAsync(subscribe: false);
             await run.DrainedAsync("mqtt1", 2, Timeout);
         }
-        await Eventually.TrueAsync(() => subscriber.Got.Select(g => g.Id).Distinct().Count() >= 6000, Timeout, "subscriber received everything");
+        await Poll.UntilAsync(() => subscriber.Got.Select(g => g.Id).Distinct().Count() >= 6000, Timeout, "subscriber received everything");
 
         var got = subscriber.Got;
         Delivered.AssertCompleteInOrder(got.Select(g => g.Id), "node1", "sensors", 2, 3000);

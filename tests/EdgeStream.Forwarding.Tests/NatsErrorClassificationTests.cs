@@ -7,6 +7,7 @@ using NATS.Client.JetStream;
 namespace EdgeStream.Forwarding.Tests;
 
 /// <summary>Debian nats-server: max_payload, authorization and header names the server refuses.</summary>
+[Trait("Category", "Slow")]
 public sealed class NatsErrorClassificationTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
@@ -48,7 +49,7 @@ public sealed class NatsErrorClassificationTests
         await log.FillAsync("t", 1, 10);
 
         await using var run = EngineRun.Start(log.Store, Sink(nats.Url, ("Username", "edge"), ("Password", "wrong")));
-        await Eventually.TrueAsync(() => run.Status("nats1").State == SinkState.Rejected, Timeout, "sink rejected");
+        await Poll.UntilAsync(() => run.Status("nats1").State == SinkState.Rejected, Timeout, "sink rejected");
 
         Assert.Equal(10, run.Status("nats1").Partitions[0].LagRecords);
         Assert.Null(log.Store.GetTopic("t.dlq"));

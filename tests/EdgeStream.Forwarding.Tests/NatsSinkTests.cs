@@ -4,6 +4,7 @@ using NATS.Client.JetStream;
 
 namespace EdgeStream.Forwarding.Tests;
 
+[Trait("Category", "Slow")]
 public sealed class NatsSinkTests
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(90);
@@ -57,7 +58,7 @@ public sealed class NatsSinkTests
         var sink = EngineRun.Sink("nats1", "nats", ("Url", nats.Url), ("Stream", "ALARMS"), ("SubjectTemplate", "alarms.{partition}"), ("CreateStream", "true"), ("Replicas", "3"), ("AckTimeoutMs", "2000"));
         await using (var run = EngineRun.Start(log.Store, sink))
         {
-            await Eventually.TrueAsync(() => run.Status("nats1").SentRecords > 1500, Timeout, "part of the backlog sent");
+            await Poll.UntilAsync(() => run.Status("nats1").SentRecords > 1500, Timeout, "part of the backlog sent");
             await nats.KillAsync(0);
             await run.DrainedAsync("nats1", 2, Timeout);
         }

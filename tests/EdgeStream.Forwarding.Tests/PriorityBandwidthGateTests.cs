@@ -90,20 +90,12 @@ public sealed class PriorityBandwidthGateTests
         }
     }
 
-    private static async Task WhenOneMoreAsync(List<string> order, int count)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (true)
+    private static Task WhenOneMoreAsync(List<string> order, int count)
+        => Poll.UntilAsync(() =>
         {
             lock (order)
             {
-                if (order.Count >= count)
-                {
-                    return;
-                }
+                return order.Count >= count;
             }
-            Assert.True(DateTime.UtcNow < deadline, "waiter did not proceed");
-            await Task.Delay(10);
-        }
-    }
+        }, TimeSpan.FromSeconds(10), "the waiter to proceed");
 }

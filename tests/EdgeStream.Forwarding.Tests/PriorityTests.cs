@@ -16,7 +16,7 @@ public sealed class PriorityTests
         sink.BandwidthBytesPerSecond = 50_000;
         sink.Batch.MaxRecords = 50;
         await using var run = EngineRun.Start(log.Store, o => o.TopicPriorities["alarms"] = 10, sink);
-        await Eventually.TrueAsync(
+        await Poll.UntilAsync(
             () => run.Status("capped").Partitions.Any(p => p.Topic == "alarms" && p.LagRecords == 0),
             TimeSpan.FromSeconds(60),
             "alarms drained");

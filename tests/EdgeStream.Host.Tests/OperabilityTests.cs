@@ -1,12 +1,10 @@
-using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 
 namespace EdgeStream.Host.Tests;
 
 /// <summary>What an operator sees of the real <c>edgestream run</c> process: its /metrics and its console log format.</summary>
+[Trait("Category", "Slow")]
 public class OperabilityTests
 {
     [Fact]
@@ -15,10 +13,10 @@ public class OperabilityTests
         var dir = Directory.CreateTempSubdirectory("edgestream-metrics-");
         try
         {
-            var port = FreePort();
+            var port = Ports.Free();
             // A sink whose upstream is down: its state and lag series must show too.
             using var service = new RunProcess(new Dictionary<string, string>(), null, "run", "--data", Path.Combine(dir.FullName, "data"),
-                "--mqtt-port", FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture), "--http-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--sink", "http://127.0.0.1:9/ingest");
+                "--mqtt-port", Ports.Free().ToString(System.Globalization.CultureInfo.InvariantCulture), "--http-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--sink", "http://127.0.0.1:9/ingest");
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
             var idle = await MetricsWhenAsync(http, service, t => t.Contains("edgestream_forwarding_sink_state{", StringComparison.Ordinal));
 
@@ -58,14 +56,13 @@ public class OperabilityTests
         {
             var environment = new Dictionary<string, string> { ["EDGESTREAM__Logging__Console__FormatterName"] = "json" };
             using var service = new RunProcess(environment, dir.FullName, "run", "--data", Path.Combine(dir.FullName, "data"), "--mqtt-port", "0", "--http-port", "0");
-            var deadline = Stopwatch.StartNew();
             JsonElement? started = null;
-            while (started is null && deadline.Elapsed < TimeSpan.FromSeconds(60))
+            await Poll.UntilAsync(() =>
             {
                 started = service.Output.Split('\n').Where(l => l.StartsWith('{')).Select(Parse)
                     .FirstOrDefault(e => e?.GetProperty("Category").GetString() == "Microsoft.Hosting.Lifetime");
-                await Task.Delay(100);
-            }
+                return started is not null;
+            }, TimeSpan.FromSeconds(60), "a JSON line from Microsoft.Hosting.Lifetime: " + service.Output);
             Assert.True(started is not null, service.Output);
             Assert.Equal("Information", started.Value.GetProperty("LogLevel").GetString());
             Assert.True(started.Value.TryGetProperty("EventId", out _));
@@ -93,49 +90,34 @@ public class OperabilityTests
     private static async Task<string> MetricsWhenAsync(HttpClient http, RunProcess service, Func<string, bool> ready)
     {
         var last = "";
-        var deadline = Stopwatch.StartNew();
-        while (deadline.Elapsed < TimeSpan.FromSeconds(60))
+        try
         {
-            try
+            return await Poll.UntilAsync(async () =>
             {
-                last = await http.GetStringAsync("metrics");
-                if (ready(last))
+                try
                 {
-                    return last;
+                    last = await http.GetStringAsync("metrics");
+                    return ready(last) ? last : null;
                 }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            await Task.Delay(100);
+                catch (HttpRequestException)
+                {
+                    return null;
+                }
+            }, TimeSpan.FromSeconds(60), "the expected series in /metrics");
         }
-        Assert.Fail("metrics never showed the expected series:\n" + last + "\n" + service.Output);
-        return last;
+        catch (TimeoutException)
+        {
+            Assert.Fail("metrics never showed the expected series:\n" + last + "\n" + service.Output);
+            throw;
+        }
     }
 
     /// <summary>Prometheus' own linter (Debian package prometheus): exit 0 and no complaint.</summary>
     private static async Task PromtoolAsync(string metrics, string dir, string name)
     {
-        var start = new ProcessStartInfo("promtool", ["check", "metrics"])
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        using var promtool = Process.Start(start)!;
-        await promtool.StandardInput.WriteAsync(metrics);
-        promtool.StandardInput.Close();
-        var output = await promtool.StandardOutput.ReadToEndAsync() + await promtool.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await promtool.WaitForExitAsync(timeout.Token);
+        var promtool = await ExternalProcess.RunAsync("promtool", ["check", "metrics"], TimeSpan.FromSeconds(30), stdin: metrics);
+        var output = promtool.Output;
         await File.WriteAllTextAsync(Path.Combine(dir, name + ".prom"), metrics);
         Assert.True(promtool.ExitCode == 0 && output.Trim().Length == 0, $"promtool on the {name} service: {output}\n{metrics}");
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }

@@ -64,6 +64,24 @@ internal sealed class RunProcess : IDisposable
     public string ServicePid => Output.Split('\n').FirstOrDefault(l => l.StartsWith("edgestream-pid ", StringComparison.Ordinal))?[15..]
         ?? _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>Waits (up to a minute: start-up on a loaded machine is slow) until the output contains <paramref name="text"/>.</summary>
+    public Task WaitForOutputAsync(string text)
+        => Poll.UntilAsync(() => Output.Contains(text, StringComparison.Ordinal), TimeSpan.FromSeconds(60), $"'{text}' in the output of edgestream:\n{Output}");
+
+    /// <summary>Waits (up to 30 s) until <c>/readyz</c> on <paramref name="http"/> answers 2xx.</summary>
+    public Task WaitReadyAsync(HttpClient http)
+        => Poll.UntilAsync(async () =>
+        {
+            try
+            {
+                return (await http.GetAsync("readyz")).IsSuccessStatusCode;
+            }
+            catch (HttpRequestException)
+            {
+                return false;
+            }
+        }, TimeSpan.FromSeconds(30), "the service to become ready: " + Output);
+
     public async Task<int> StopAsync(TimeSpan timeout)
     {
         // SIGTERM, as systemd stops a service.

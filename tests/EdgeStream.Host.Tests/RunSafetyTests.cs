@@ -1,9 +1,8 @@
-using System.Net;
-using System.Net.Sockets;
 
 namespace EdgeStream.Host.Tests;
 
 /// <summary><c>edgestream run</c> refuses unsafe or broken settings with exit code 2 and says why, without leaking credentials.</summary>
+[Trait("Category", "Slow")]
 public class RunSafetyTests
 {
     [Fact]
@@ -14,7 +13,7 @@ public class RunSafetyTests
         {
             // TEST-NET-1 is no address of this machine: even a service that accepted it could not listen there.
             using var service = new RunProcess(new Dictionary<string, string> { ["EDGESTREAM__Http__Address"] = "192.0.2.1" }, null,
-                "run", "--data", Path.Combine(dir.FullName, "data"), "--mqtt-port", "0", "--http-port", FreePort().ToString());
+                "run", "--data", Path.Combine(dir.FullName, "data"), "--mqtt-port", "0", "--http-port", Ports.Free().ToString());
 
             var code = await service.WaitAsync(TimeSpan.FromSeconds(60));
 
@@ -39,10 +38,4 @@ public class RunSafetyTests
         Assert.DoesNotContain("pa55word-7c", service.Output, StringComparison.Ordinal);
     }
 
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
 }

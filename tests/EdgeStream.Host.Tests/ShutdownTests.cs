@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using EdgeStream.Log;
@@ -7,6 +6,7 @@ using EdgeStream.Log;
 namespace EdgeStream.Host.Tests;
 
 /// <summary>SIGTERM as systemd sends it: a bounded, clean stop, and a restart that needs no recovery scan.</summary>
+[Trait("Category", "Slow")]
 public class ShutdownTests
 {
     private const string SinkPassword = "pa55word-9f";
@@ -19,7 +19,7 @@ public class ShutdownTests
         {
             var data = Path.Combine(dir.FullName, "data");
             await using var upstream = await SlowUpstream.StartAsync(TimeSpan.FromSeconds(4));
-            var port = FreePort();
+            var port = Ports.Free();
             var sink = $"http://edge:{SinkPassword}@127.0.0.1:{upstream.Address.Port}/ingest";
             var environment = new Dictionary<string, string> { ["EDGESTREAM__shutdownTimeoutSeconds"] = "20" };
             var acknowledged = new HashSet<string>();
@@ -27,7 +27,7 @@ public class ShutdownTests
             using (var service = new RunProcess(environment, null, "run", "--data", data, "--mqtt-port", "0", "--http-port", port.ToString(), "--sink", sink))
             {
                 using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(60) };
-                await WaitReadyAsync(http, service);
+                await service.WaitReadyAsync(http);
                 (await http.PostAsync("api/v1/topics/idle/records", Lines(["idle"]))).EnsureSuccessStatusCode();
                 using var stopLoad = new CancellationTokenSource(TimeSpan.FromSeconds(90));
                 var load = LoadAsync(http, acknowledged, stopLoad.Token);
@@ -118,53 +118,14 @@ public class ShutdownTests
         }
     }
 
-    private static async Task<string> WaitForSinkErrorAsync(HttpClient http)
-    {
-        for (var i = 0; i < 300; i++)
+    private static Task<string> WaitForSinkErrorAsync(HttpClient http)
+        => Poll.UntilAsync(async () =>
         {
             var status = await http.GetStringAsync("api/status");
             using var json = JsonDocument.Parse(status);
-            if (json.RootElement.GetProperty("sinks")[0].GetProperty("lastError").ValueKind == JsonValueKind.String)
-            {
-                return status;
-            }
-            await Task.Delay(100);
-        }
-        throw new TimeoutException("the sink never reported its error");
-    }
+            return json.RootElement.GetProperty("sinks")[0].GetProperty("lastError").ValueKind == JsonValueKind.String ? status : null;
+        }, TimeSpan.FromSeconds(30), "the sink to report its error");
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string what, RunProcess? process = null)
-    {
-        for (var i = 0; i < 600 && !condition(); i++)
-        {
-            await Task.Delay(100);
-        }
-        Assert.True(condition(), $"timed out waiting for {what}: {process?.Output}");
-    }
-
-    private static async Task WaitReadyAsync(HttpClient http, RunProcess service)
-    {
-        for (var i = 0; i < 300; i++)
-        {
-            try
-            {
-                if ((await http.GetAsync("readyz")).IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-            }
-            await Task.Delay(100);
-        }
-        Assert.Fail("the service never became ready: " + service.Output);
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
+    private static Task WaitUntilAsync(Func<bool> condition, string what, RunProcess? process = null)
+        => Poll.UntilAsync(condition, TimeSpan.FromSeconds(60), $"{what}: {process?.Output}");
 }

@@ -58,6 +58,7 @@ internal sealed class SlowUpstream : IAsyncDisposable
         }
         _slowSendInFlight.TrySetResult();
         // The upstream's slowness is what is simulated here, not a wait for something in the test.
+        // The slowness under test (an upstream that answers late), not synchronisation.
         await Task.Delay(_delay, cancellationToken);
         return Results.Ok();
     }

@@ -7,6 +7,7 @@ namespace EdgeStream.Host.Tests;
 /// Runs the real service under a fake systemd: a parent process named systemd, a Unix datagram socket named by
 /// NOTIFY_SOCKET, as systemd provides for Type=notify units, and WATCHDOG_USEC as systemd sets it for WatchdogSec.
 /// </summary>
+[Trait("Category", "Slow")]
 public class SystemdNotifyTests
 {
     [Fact]

@@ -14,7 +14,7 @@ public sealed class AuthTests
     [Fact]
     public async Task A_non_loopback_address_without_a_token_refuses_to_start_unless_explicitly_allowed()
     {
-        using var directory = new TempDirectory();
+        using var directory = new TempDir();
         await using var store = await LogStore.OpenAsync(new LogOptions { DataDirectory = directory.Path });
         // TEST-NET-1: not loopback, and not an address of this machine, so nothing is ever bound by this test.
         using var host = AdminServer.BuildHost(store, new() { ["Http:Address"] = "192.0.2.1", ["Http:Port"] = "8080" }, null);

@@ -2,7 +2,6 @@ using System.Net;
 using System.Text.Json;
 using EdgeStream.Http.Tests.Infrastructure;
 using EdgeStream.Log;
-using EdgeStream.Log.Tests;
 
 namespace EdgeStream.Http.Tests;
 

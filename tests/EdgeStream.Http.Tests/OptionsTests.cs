@@ -16,7 +16,7 @@ public sealed class OptionsTests
     [InlineData("Http:Token", "two words", "Http:Token")]
     public async Task A_bad_setting_stops_the_start_naming_the_key(string key, string value, string named)
     {
-        using var directory = new TempDirectory();
+        using var directory = new TempDir();
         await using var store = await LogStore.OpenAsync(new LogOptions { DataDirectory = directory.Path });
         using var host = AdminServer.BuildHost(store, new() { [key] = value }, null);
 
@@ -28,7 +28,7 @@ public sealed class OptionsTests
     [Fact]
     public async Task Port_zero_disables_the_server_and_readiness_says_so()
     {
-        using var directory = new TempDirectory();
+        using var directory = new TempDir();
         await using var store = await LogStore.OpenAsync(new LogOptions { DataDirectory = directory.Path });
         using var host = AdminServer.BuildHost(store, new() { ["Http:Port"] = "0" },
             s => s.Configure<HttpOptions>(o => o.ListenOnFreePort = false));

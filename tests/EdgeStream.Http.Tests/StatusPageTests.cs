@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeStream.Http.Tests;
 
+[Trait("Category", "Slow")]
 public sealed class StatusPageTests
 {
     private sealed record SinkPartition(string Topic, int Partition, long CommittedOffset, long EndOffset);
@@ -43,7 +44,7 @@ public sealed class StatusPageTests
         {
             Assert.Skip("chromium is not installed (apt-get install chromium)");
         }
-        using var work = new TempDirectory();
+        using var work = new TempDir();
         // The sensors are the real sensor ingest on simulated chips, wired into the status as the Host wires them.
         var sensorConfig = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -62,10 +63,7 @@ public sealed class StatusPageTests
         });
         // Wait until the sensors have reported, as they have in the demo by the time anyone opens the page.
         var board = server.Services.GetRequiredService<SensorStatusBoard>();
-        for (var i = 0; i < 300 && !board.Snapshot().Any(x => x.Records > 0); i++)
-        {
-            await Task.Delay(50);
-        }
+        await Poll.UntilAsync(() => board.Snapshot().Any(x => x.Records > 0), what: "a sensor reading on the status board");
         await server.AppendAsync("telemetry.temp", 40, partition: 0);
         await server.AppendAsync("telemetry.temp", 25, partition: 1);
         await server.AppendAsync("alarms", 3);
@@ -123,6 +121,7 @@ public sealed class StatusPageTests
                 var cursor = store.GetCursor("cloud-kafka", "telemetry.temp", 0) ?? 0;
                 var end = store.GetTopic("telemetry.temp")!.Partitions[0].DurableOffset;
                 await store.CommitCursorAsync("cloud-kafka", "telemetry.temp", 0, Math.Min(end, cursor + 1), stop);
+                // Pacing of the background traffic (a load generator), not synchronisation.
                 await Task.Delay(20, stop);
             }
         }

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace EdgeStream.Ingest.Mqtt.Tests;
 
 /// <summary>Client mode against a real Mosquitto started on a free loopback port.</summary>
+[Trait("Category", "Slow")]
 public sealed class ClientModeTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -58,8 +59,8 @@ public sealed class ClientModeTests
         return new Harness { Log = log, Subscriber = subscriber };
     }
 
-    private static Task<(int ExitCode, string Stdout, string Stderr)> PublishAsync(MosquittoBroker mosquitto, string topic, string message, params string[] extra)
-        => Processes.RunAsync("mosquitto_pub", ["-h", "127.0.0.1", "-p", mosquitto.Port.ToString(CultureInfo.InvariantCulture), "-t", topic, "-q", "1", "-m", message, .. extra], TimeSpan.FromSeconds(20));
+    private static Task<ToolResult> PublishAsync(MosquittoBroker mosquitto, string topic, string message, params string[] extra)
+        => ExternalProcess.RunAsync("mosquitto_pub", ["-h", "127.0.0.1", "-p", mosquitto.Port.ToString(CultureInfo.InvariantCulture), "-t", topic, "-q", "1", "-m", message, .. extra], TimeSpan.FromSeconds(20));
 
     [Fact]
     public async Task An_upstream_with_credentials_over_mqtt311_subscribes_and_stores()

@@ -12,6 +12,7 @@ namespace EdgeStream.Ingest.Mqtt.Tests;
 /// End to end: `edgestream run` is killed with SIGKILL and restarted while a publisher sends numbered QoS 1 messages;
 /// every message whose PUBACK arrived must be in the log afterwards, in per-client order.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class CrashTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -74,17 +75,7 @@ public sealed class CrashTests
                 using var process = StartHost(host!, dataDir, port);
                 try
                 {
-                    IMqttClient? client = null;
-                    var deadline = DateTime.UtcNow.AddSeconds(30);
-                    while (client is null && DateTime.UtcNow < deadline)
-                    {
-                        client = await TryConnectAsync(port);
-                        if (client is null)
-                        {
-                            await Task.Delay(100, Ct);
-                        }
-                    }
-                    Assert.NotNull(client);
+                    var client = await Poll.UntilAsync(() => TryConnectAsync(port), TimeSpan.FromSeconds(30), "the restarted host to accept a client", Ct);
                     using (client)
                     {
                         // Resend what was never acknowledged (at least once), then continue with new numbers.

@@ -6,6 +6,7 @@ using EdgeStream.Ingest.Mqtt.Tests.Infrastructure;
 namespace EdgeStream.Ingest.Mqtt.Tests;
 
 /// <summary>The embedded broker with Debian's mosquitto_pub / mosquitto_sub, both protocol versions.</summary>
+[Trait("Category", "Slow")]
 public sealed class MosquittoClientTests
 {
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(20);
@@ -26,11 +27,11 @@ public sealed class MosquittoClientTests
             return Task.CompletedTask;
         };
         // -C 3: exit after three messages; -W: hard time limit so the test is bounded.
-        var sub = Processes.RunAsync("mosquitto_sub", [.. Common(broker.Port, version), "-i", "sub-" + version, "-t", "plant/#", "-q", "1", "-C", "3", "-W", "20", "-v"], Limit);
+        var sub = ExternalProcess.RunAsync("mosquitto_sub", [.. Common(broker.Port, version), "-i", "sub-" + version, "-t", "plant/#", "-q", "1", "-C", "3", "-W", "20", "-v"], Limit);
         await subscribed.Task.WaitAsync(Limit, TestContext.Current.CancellationToken);
         for (var i = 0; i < 3; i++)
         {
-            var pub = await Processes.RunAsync("mosquitto_pub", [.. Common(broker.Port, version), "-i", "pub-" + version, "-t", $"plant/line{i}", "-q", "1", "-m", $"reading {i}"], Limit);
+            var pub = await ExternalProcess.RunAsync("mosquitto_pub", [.. Common(broker.Port, version), "-i", "pub-" + version, "-t", $"plant/line{i}", "-q", "1", "-m", $"reading {i}"], Limit);
             Assert.True(pub.ExitCode == 0, pub.Stderr);
         }
         var (code, stdout, stderr) = await sub;
@@ -50,9 +51,9 @@ public sealed class MosquittoClientTests
             o.AllowAnonymous = false;
             o.Users = [new() { Username = "dev", PasswordHash = PasswordHasher.Hash("right", 1000) }];
         });
-        var bad = await Processes.RunAsync("mosquitto_pub", [.. Common(broker.Port, "mqttv5"), "-u", "dev", "-P", "wrong", "-t", "x", "-q", "1", "-m", "no"], Limit);
+        var bad = await ExternalProcess.RunAsync("mosquitto_pub", [.. Common(broker.Port, "mqttv5"), "-u", "dev", "-P", "wrong", "-t", "x", "-q", "1", "-m", "no"], Limit);
         Assert.NotEqual(0, bad.ExitCode);
-        var good = await Processes.RunAsync("mosquitto_pub", [.. Common(broker.Port, "mqttv5"), "-u", "dev", "-P", "right", "-t", "x", "-q", "1", "-m", "yes"], Limit);
+        var good = await ExternalProcess.RunAsync("mosquitto_pub", [.. Common(broker.Port, "mqttv5"), "-u", "dev", "-P", "right", "-t", "x", "-q", "1", "-m", "yes"], Limit);
         Assert.True(good.ExitCode == 0, good.Stderr);
         Assert.Equal(["yes"], (await broker.ReadAllAsync("mqtt")).Select(r => Encoding.UTF8.GetString(r.Value.Span)));
     }

@@ -32,6 +32,7 @@ public sealed class SessionStateTests
     private static string Password(string user) => user == "alice" ? "wonderland" : "builder";
 
     [Fact]
+    [Trait("Category", "Slow")]
     public async Task Ten_thousand_refused_connects_leave_no_state_and_the_broker_accepts_new_clients()
     {
         await using var broker = await TestBroker.StartAsync(o =>

@@ -6,6 +6,7 @@ using MQTTnet;
 namespace EdgeStream.Ingest.Mqtt.Tests;
 
 /// <summary>The TLS listener with a generated PEM certificate, and client-certificate authentication.</summary>
+[Trait("Category", "Slow")]
 public sealed class TlsTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -47,7 +48,7 @@ public sealed class TlsTests
         {
             o.Tls = new() { Port = Ports.Free(), CertificateFile = certs.ServerCertFile, KeyFile = certs.ServerKeyFile };
         });
-        var pub = await Processes.RunAsync("mosquitto_pub",
+        var pub = await ExternalProcess.RunAsync("mosquitto_pub",
             ["-h", "127.0.0.1", "-p", broker.Options.Tls.Port.ToString(CultureInfo.InvariantCulture), "--cafile", certs.CaFile, "-i", "mosq-tls", "-t", "t", "-q", "1", "-m", "over tls"],
             TimeSpan.FromSeconds(20));
         Assert.True(pub.ExitCode == 0, pub.Stderr);

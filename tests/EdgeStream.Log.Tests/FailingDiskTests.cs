@@ -121,14 +121,14 @@ public class FailingDiskTests
     }
 
     /// <summary>Moves the fake clock in small steps until <paramref name="done"/> holds; fails after 20 s of real time.</summary>
-    internal static async Task AdvanceUntilAsync(FakeTimeProvider time, Func<bool> done)
-    {
-        using var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        while (!done())
+    internal static Task AdvanceUntilAsync(FakeTimeProvider time, Func<bool> done)
+        => Poll.UntilAsync(() =>
         {
-            Assert.False(deadline.IsCancellationRequested, "condition not reached before the deadline");
+            if (done())
+            {
+                return true;
+            }
             time.Advance(TimeSpan.FromMilliseconds(100));
-            await Task.Delay(5, TestContext.Current.CancellationToken);
-        }
-    }
+            return false;
+        }, what: "the condition while the fake clock advances", cancellationToken: TestContext.Current.CancellationToken);
 }

@@ -8,6 +8,7 @@ namespace EdgeStream.Log.Tests;
 /// and power cuts (<see cref="PowerCutDisk"/>), each followed by a restart with recovery. Seeded: a failure names its
 /// seed; <c>EDGESTREAM_POWERCUT_SEED=n</c> replays (thread timing still varies, so a replay may need a few runs).
 /// </summary>
+[Trait("Category", "Slow")]
 public class PowerCutTests
 {
     private const string Topic = "t";

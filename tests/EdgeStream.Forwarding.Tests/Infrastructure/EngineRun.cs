@@ -62,7 +62,7 @@ public sealed class EngineRun : IAsyncDisposable
     }
 
     private Task DrainedCoreAsync(string sink, int expectedPartitions, TimeSpan timeout)
-        => Eventually.TrueAsync(
+        => Poll.UntilAsync(
             () =>
             {
                 ThrowIfFailed();

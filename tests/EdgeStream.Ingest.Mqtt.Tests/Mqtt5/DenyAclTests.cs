@@ -6,6 +6,7 @@ using MQTTnet.Protocol;
 namespace EdgeStream.Ingest.Mqtt.Tests.Mqtt5;
 
 /// <summary>Deny entries in ACLs (like Mosquitto's <c>topic deny</c>), checked before the allow lists.</summary>
+[Trait("Category", "Slow")]
 public sealed class DenyAclTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -58,7 +59,7 @@ public sealed class DenyAclTests
             return Task.CompletedTask;
         };
         var port = broker.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var sub = Processes.RunAsync("mosquitto_sub", ["-h", "127.0.0.1", "-p", port, "-V", "mqttv5", "-t", "#", "-q", "1", "-C", "1", "-W", "20", "-v"], TimeSpan.FromSeconds(25));
+        var sub = ExternalProcess.RunAsync("mosquitto_sub", ["-h", "127.0.0.1", "-p", port, "-V", "mqttv5", "-t", "#", "-q", "1", "-C", "1", "-W", "20", "-v"], TimeSpan.FromSeconds(25));
         await subscribed.Task.WaitAsync(TimeSpan.FromSeconds(20), Ct);
         using var publisher = await broker.ConnectAsync("pub");
         await publisher.PublishAsync(Message("test/nosubscribe"), Ct);

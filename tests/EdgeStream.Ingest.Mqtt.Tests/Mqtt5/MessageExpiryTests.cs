@@ -8,6 +8,7 @@ using MQTTnet.Protocol;
 namespace EdgeStream.Ingest.Mqtt.Tests.Mqtt5;
 
 /// <summary>Message Expiry Interval: queued and retained copies expire; delivered copies carry what is left.</summary>
+[Trait("Category", "Slow")]
 public sealed class MessageExpiryTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -74,7 +75,7 @@ public sealed class MessageExpiryTests
         using var subscriber = await broker.ConnectAsync("live");
         var received = new MessageCollector(subscriber);
         await subscriber.SubscribeAsync("m", MqttQualityOfServiceLevel.AtLeastOnce, Ct);
-        var pub = await Processes.RunAsync("mosquitto_pub", ["-h", "127.0.0.1", "-p", broker.Port.ToString(CultureInfo.InvariantCulture), "-V", "mqttv5",
+        var pub = await ExternalProcess.RunAsync("mosquitto_pub", ["-h", "127.0.0.1", "-p", broker.Port.ToString(CultureInfo.InvariantCulture), "-V", "mqttv5",
             "-t", "m", "-q", "1", "-m", "hello", "-D", "publish", "message-expiry-interval", "300"], TimeSpan.FromSeconds(20));
         Assert.True(pub.ExitCode == 0, pub.Stderr);
         await received.WaitForTopicAsync("m");

@@ -9,6 +9,7 @@ using MQTTnet.Protocol;
 namespace EdgeStream.Ingest.Mqtt.Tests.Mqtt5;
 
 /// <summary>Session Expiry: sessions and their queued messages go when their interval has passed while disconnected.</summary>
+[Trait("Category", "Slow")]
 public sealed class SessionExpiryTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -127,7 +128,7 @@ public sealed class SessionExpiryTests
         var time = new FakeTimeProvider();
         await using var broker = await TestBroker.StartAsync(time: time);
         // -E: exit right after subscribing; the session outlives the connection by its expiry interval.
-        var sub = await Processes.RunAsync("mosquitto_sub", ["-h", "127.0.0.1", "-p", broker.Port.ToString(CultureInfo.InvariantCulture), "-V", "mqttv5", "-i", "mosq-exp",
+        var sub = await ExternalProcess.RunAsync("mosquitto_sub", ["-h", "127.0.0.1", "-p", broker.Port.ToString(CultureInfo.InvariantCulture), "-V", "mqttv5", "-i", "mosq-exp",
             "-D", "connect", "session-expiry-interval", "30", "-t", "t", "-q", "1", "-E"], TimeSpan.FromSeconds(20));
         Assert.True(sub.ExitCode == 0, sub.Stderr);
         await Poll.UntilAsync(() => Task.FromResult(broker.Broker.Features.Expiry.Countdowns == 1 ? "" : null));

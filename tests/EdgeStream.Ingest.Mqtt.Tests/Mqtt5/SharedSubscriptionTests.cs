@@ -6,6 +6,7 @@ using MQTTnet.Protocol;
 namespace EdgeStream.Ingest.Mqtt.Tests.Mqtt5;
 
 /// <summary>Shared subscriptions <c>$share/{group}/{filter}</c>: each message goes to one member of the group.</summary>
+[Trait("Category", "Slow")]
 public sealed class SharedSubscriptionTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -100,7 +101,7 @@ public sealed class SharedSubscriptionTests
             subscribed.TrySetResult();
             return Task.CompletedTask;
         };
-        var sub = Processes.RunAsync("mosquitto_sub", ["-h", "127.0.0.1", "-p", broker.Port.ToString(CultureInfo.InvariantCulture), "-V", "mqttv5",
+        var sub = ExternalProcess.RunAsync("mosquitto_sub", ["-h", "127.0.0.1", "-p", broker.Port.ToString(CultureInfo.InvariantCulture), "-V", "mqttv5",
             "-t", "$share/grp/plant/+", "-q", "1", "-C", "2", "-W", "20", "-v"], TimeSpan.FromSeconds(25));
         await subscribed.Task.WaitAsync(TimeSpan.FromSeconds(20), Ct);
         using var publisher = await broker.ConnectAsync("pub");

@@ -5,6 +5,7 @@ namespace EdgeStream.Ingest.Mqtt.Tests.Paho;
 /// A test listed in <see cref="PahoRunner.KnownGaps"/> that fails is reported as skipped with its reason, so the
 /// passed/skipped split is the Paho score.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class PahoInteropV311Tests
 {
     public static TheoryData<string> Tests =>
@@ -19,6 +20,7 @@ public sealed class PahoInteropV311Tests
 }
 
 /// <summary>The Eclipse Paho MQTT 5.0 interoperability client tests (client_test5.py), each alone against a fresh broker.</summary>
+[Trait("Category", "Slow")]
 public sealed class PahoInteropV5Tests
 {
     public static TheoryData<string> Tests =>

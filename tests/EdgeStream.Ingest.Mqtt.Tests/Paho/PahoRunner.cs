@@ -55,8 +55,16 @@ internal static class PahoRunner
     private static async Task<(int ExitCode, string Output)> RunOnceAsync(string directory, string module, string test, TimeSpan bound)
     {
         await using var broker = await TestBroker.StartAsync(Configure);
-        var run = await Processes.RunAsync(Python, [Path.Combine(directory, "run_one.py"), module, test, "127.0.0.1", broker.Port.ToString(CultureInfo.InvariantCulture)], bound);
-        return (run.ExitCode, run.Stdout + run.Stderr);
+        try
+        {
+            var run = await ExternalProcess.RunAsync(Python, [Path.Combine(directory, "run_one.py"), module, test, "127.0.0.1", broker.Port.ToString(CultureInfo.InvariantCulture)], bound);
+            return (run.ExitCode, run.Output);
+        }
+        catch (TimeoutException e)
+        {
+            // A hang is a failure like any other (a known gap may be one), with what the client printed so far.
+            return (-1, e.Message);
+        }
     }
 
     private static string Tail(string output) => output.Length <= 4000 ? output : output[^4000..];

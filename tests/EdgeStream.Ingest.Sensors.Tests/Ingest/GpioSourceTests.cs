@@ -8,14 +8,13 @@ using EdgeStream.Ingest.Sensors.Readings;
 using EdgeStream.Ingest.Sensors.Tests.Support;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeStream.Ingest.Sensors.Tests.Ingest;
 
 public sealed class GpioSourceTests : IDisposable
 {
     private static readonly DateTimeOffset T0 = new(2026, 5, 1, 12, 0, 0, TimeSpan.Zero);
-    private readonly FakeTimeProvider _time = new(T0);
+    private readonly CountingTimeProvider _time = new(T0);
     private readonly SimulatedGpioDriver _driver = new();
     private readonly GpioController _controller;
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
@@ -47,14 +46,18 @@ public sealed class GpioSourceTests : IDisposable
         return list;
     }
 
-    private async Task<List<SensorReading>> WaitForAsync(int count)
+    /// <summary>
+    /// Waits until <paramref name="count"/> readings have arrived and the source has created <paramref name="timers"/>
+    /// timers on the clock in all (its debounce timer, then one per parked delay), i.e. has gone back to sleep.
+    /// </summary>
+    private async Task<List<SensorReading>> WaitForAsync(int count, int timers = 0)
     {
         var seen = new List<SensorReading>();
-        await Eventually.HoldsAsync(() =>
+        await Poll.UntilAsync(() =>
         {
             seen.AddRange(Drain());
-            return seen.Count >= count;
-        }, TestContext.Current.CancellationToken);
+            return seen.Count >= count && _time.TimersCreated >= timers;
+        }, what: $"{count} readings and {timers} timers", cancellationToken: TestContext.Current.CancellationToken);
         seen.AddRange(Drain());
         return seen;
     }
@@ -70,7 +73,8 @@ public sealed class GpioSourceTests : IDisposable
         });
         var source = new GpioInputSource(options, _controller, _queue.Writer, _metrics, NullLogger.Instance, _time);
         var run = source.RunAsync(_stop.Token);
-        var initial = Assert.Single(await WaitForAsync(1));
+        // Timers: the debounce timer, then the first wait of the silence loop.
+        var initial = Assert.Single(await WaitForAsync(1, timers: 2));
         Assert.Equal(1, initial.Quantities[0].Value);
 
         _time.Advance(TimeSpan.FromSeconds(1));
@@ -103,7 +107,7 @@ public sealed class GpioSourceTests : IDisposable
         });
         var source = new GpioInputSource(options, _controller, _queue.Writer, _metrics, NullLogger.Instance, _time);
         var run = source.RunAsync(_stop.Token);
-        await WaitForAsync(1);
+        await WaitForAsync(1, timers: 2);
 
         _driver.SetInput(4, PinValue.Low);
         _time.Advance(TimeSpan.FromMilliseconds(10));
@@ -115,7 +119,7 @@ public sealed class GpioSourceTests : IDisposable
         // The unchanged state is republished once MaxSilence has passed.
         for (int i = 0; i < 6; i++)
         {
-            _time.Advance(TimeSpan.FromSeconds(10));
+            await _time.AdvanceAndWaitParkedAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
         }
         var heartbeat = Assert.Single(await WaitForAsync(1));
         Assert.Equal(1, heartbeat.Quantities[0].Value);
@@ -135,7 +139,7 @@ public sealed class GpioSourceTests : IDisposable
         });
         var source = new PulseCounterSource(options, _controller, _queue.Writer, _metrics, _time);
         var run = source.RunAsync(_stop.Token);
-        await WaitForAsync(1);
+        await WaitForAsync(1, timers: 1);
 
         // 50 pulses 200 ms apart (5 Hz), each followed by a 1 ms glitch pulse the debounce must ignore.
         for (int i = 0; i < 50; i++)
@@ -145,16 +149,15 @@ public sealed class GpioSourceTests : IDisposable
             _driver.Pulse(22);
             _time.Advance(TimeSpan.FromMilliseconds(199));
         }
-        var window = Assert.Single(await WaitForAsync(1));
+        var window = Assert.Single(await WaitForAsync(1, timers: 2));
         Assert.Equal(50, window.Quantities[0].Value);
         Assert.Equal(("rate", "Hz"), (window.Quantities[1].Name, window.Quantities[1].Unit));
         Assert.Equal(5.0, window.Quantities[1].Value, 6);
 
-        // No pulses: nothing until MaxSilence (30 s) has passed, then the unchanged count with rate 0.
-        _time.Advance(TimeSpan.FromSeconds(10));
-        await Task.Delay(30, TestContext.Current.CancellationToken);
-        _time.Advance(TimeSpan.FromSeconds(10));
-        await Task.Delay(30, TestContext.Current.CancellationToken);
+        // No pulses: nothing until MaxSilence (30 s) has passed, then the unchanged count with rate 0. The source wakes
+        // twice and goes back to sleep (a new timer each time) without publishing: a positive proof that it stayed silent.
+        await _time.AdvanceAndWaitParkedAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
+        await _time.AdvanceAndWaitParkedAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken);
         Assert.Empty(Drain());
         _time.Advance(TimeSpan.FromSeconds(10));
         var periodic = Assert.Single(await WaitForAsync(1));

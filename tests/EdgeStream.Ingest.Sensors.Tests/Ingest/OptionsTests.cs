@@ -1,6 +1,5 @@
 using EdgeStream.Ingest.Sensors.Options;
 using EdgeStream.Ingest.Sensors.Runtime;
-using EdgeStream.Ingest.Sensors.Tests.Support;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -66,7 +65,7 @@ public sealed class OptionsTests
     public void The_simulated_example_config_binds_and_validates()
     {
         var configuration = new ConfigurationBuilder()
-            .AddJsonFile(Path.Combine(RepoPaths.Root(), "deploy", "examples", "simulated-sensors.json"))
+            .AddJsonFile(Path.Combine(Repo.Root, "deploy", "examples", "simulated-sensors.json"))
             .Build();
         var options = new SensorIngestOptions();
         configuration.GetSection("Sensors").Bind(options.Sensors);

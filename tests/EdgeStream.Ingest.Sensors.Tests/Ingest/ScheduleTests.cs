@@ -29,7 +29,7 @@ public sealed class ScheduleTests
     public async Task Slow_reads_do_not_make_the_schedule_drift()
     {
         var ct = TestContext.Current.CancellationToken;
-        var time = new FakeTimeProvider(T0);
+        var time = new CountingTimeProvider(T0);
         var sensor = new ScriptedSensor(time) { FakeCost = TimeSpan.FromSeconds(3) };
         using var h = new Harness(Harness.Config("s", "bme280"), sensor, time);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -37,10 +37,10 @@ public sealed class ScheduleTests
 
         for (int i = 1; i <= 4; i++)
         {
-            await Eventually.HoldsAsync(() => sensor.Reads == i, ct);
+            await ParkedAfterReadAsync(time, sensor, i, ct);
             time.Advance(TimeSpan.FromSeconds(7));
         }
-        await Eventually.HoldsAsync(() => sensor.Reads == 5, ct);
+        await ParkedAfterReadAsync(time, sensor, 5, ct);
         await stop.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => loop);
 
@@ -53,19 +53,19 @@ public sealed class ScheduleTests
     public async Task Failed_reads_are_retried_with_backoff_then_the_sensor_rejoins_its_grid()
     {
         var ct = TestContext.Current.CancellationToken;
-        var time = new FakeTimeProvider(T0);
+        var time = new CountingTimeProvider(T0);
         var sensor = new ScriptedSensor(time) { FailuresLeft = 3 };
         using var h = new Harness(Harness.Config("s", "bme280"), sensor, time);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var loop = h.Runner.RunAsync(stop.Token);
 
         int expected = 1;
-        await Eventually.HoldsAsync(() => sensor.Reads == expected, ct);
+        await ParkedAfterReadAsync(time, sensor, expected, ct);
         foreach (int step in new[] { 1, 2, 4, 3, 10 })
         {
             time.Advance(TimeSpan.FromSeconds(step));
             expected++;
-            await Eventually.HoldsAsync(() => sensor.Reads == expected, ct);
+            await ParkedAfterReadAsync(time, sensor, expected, ct);
         }
         await stop.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => loop);
@@ -105,4 +105,11 @@ public sealed class ScheduleTests
         // Sensors on different buses do overlap, which shows the probe would have seen an overlap on one bus.
         Assert.Equal(2, otherBuses.Max);
     }
+
+    /// <summary>
+    /// Waits until the runner has made read number <paramref name="reads"/> and parked on its next delay (each read is
+    /// followed by one <c>Task.Delay</c> on the clock, i.e. one timer), so the next <c>Advance</c> is the one it sees.
+    /// </summary>
+    private static Task ParkedAfterReadAsync(CountingTimeProvider time, ScriptedSensor sensor, int reads, CancellationToken ct)
+        => Poll.UntilAsync(() => sensor.Reads == reads && time.TimersCreated >= reads, what: $"read {reads} and the runner parked", cancellationToken: ct);
 }

@@ -33,6 +33,7 @@ internal sealed class ScriptedSensor(FakeTimeProvider time, ConcurrencyProbe? pr
         {
             if (RealCost > TimeSpan.Zero)
             {
+                // Simulated work (a read that takes real time, so overlapping reads can be seen), not synchronisation.
                 await Task.Delay(RealCost, cancellationToken);
             }
             if (FakeCost > TimeSpan.Zero)

@@ -1,4 +1,4 @@
-namespace EdgeStream.TestKit;
+namespace EdgeStream.FirmwareSim.Brokers;
 
 /// <summary>A fresh directory under the system temp directory, deleted (best effort) on dispose.</summary>
 public sealed class TempDir : IDisposable

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace EdgeStream.TestKit;
+namespace EdgeStream.FirmwareSim.Brokers;
 
 /// <summary>Debian's nats-server with JetStream on loopback: one server or a 3-node cluster. Always killed on dispose.</summary>
 public sealed class NatsServers : IAsyncDisposable
@@ -26,7 +26,7 @@ public sealed class NatsServers : IAsyncDisposable
     public static async Task<NatsServers> StartSingleAsync(string? config = null)
     {
         var dir = new TempDir("nats");
-        var port = TestKit.Ports.Free();
+        var port = Brokers.Ports.Free();
         string[] args = ["-js", "-sd", dir.Path, "-a", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture)];
         if (config is not null)
         {
@@ -36,7 +36,7 @@ public sealed class NatsServers : IAsyncDisposable
         }
         var p = ExternalProcess.Start(ExternalProcess.Find("nats-server"), args);
         var servers = new NatsServers(dir, [p], [port]);
-        await TestKit.Ports.WaitOpenAsync(port, TimeSpan.FromSeconds(10));
+        await Brokers.Ports.WaitOpenAsync(port, TimeSpan.FromSeconds(10));
         return servers;
     }
 
@@ -44,8 +44,8 @@ public sealed class NatsServers : IAsyncDisposable
     public static async Task<NatsServers> StartClusterAsync()
     {
         var dir = new TempDir("natsc");
-        var client = Enumerable.Range(0, 3).Select(_ => TestKit.Ports.Free()).ToArray();
-        var route = Enumerable.Range(0, 3).Select(_ => TestKit.Ports.Free()).ToArray();
+        var client = Enumerable.Range(0, 3).Select(_ => Brokers.Ports.Free()).ToArray();
+        var route = Enumerable.Range(0, 3).Select(_ => Brokers.Ports.Free()).ToArray();
         var processes = new List<ExternalProcess>();
         var servers = new NatsServers(dir, processes, client);
         for (var i = 0; i < 3; i++)
@@ -64,7 +64,7 @@ public sealed class NatsServers : IAsyncDisposable
         }
         foreach (var p in client)
         {
-            await TestKit.Ports.WaitOpenAsync(p, TimeSpan.FromSeconds(10));
+            await Brokers.Ports.WaitOpenAsync(p, TimeSpan.FromSeconds(10));
         }
         return servers;
     }

@@ -1,6 +1,6 @@
 using EdgeStream.Log.Storage;
 
-namespace EdgeStream.Log.Tests;
+namespace EdgeStream.TestKit;
 
 /// <summary>
 /// A directory tree that forgets, at a simulated power cut, everything that was not made durable — under the strict

@@ -1,7 +1,6 @@
-using System.Diagnostics;
 using System.Globalization;
 
-namespace EdgeStream.TestKit;
+namespace EdgeStream.FirmwareSim.Brokers;
 
 /// <summary>
 /// A real Mosquitto on a free 127.0.0.1 port with a generated config in a temp directory; always killed and the
@@ -134,29 +133,10 @@ public sealed class MosquittoBroker : IAsyncDisposable
 
     private static async Task CreatePasswordFileAsync(string file, string name, string password)
     {
-        var psi = new ProcessStartInfo(ExternalProcess.Find("mosquitto_passwd")) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-c", "-b", file, name, password })
+        var result = await ExternalProcess.RunAsync(ExternalProcess.Find("mosquitto_passwd"), ["-c", "-b", file, name, password], TimeSpan.FromSeconds(20));
+        if (result.ExitCode != 0)
         {
-            psi.ArgumentList.Add(a);
-        }
-        using var process = Process.Start(psi) ?? throw new InvalidOperationException("mosquitto_passwd did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync(CancellationToken.None);
-            throw new InvalidOperationException("mosquitto_passwd did not finish within 20 s");
-        }
-        await stdout;
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException("mosquitto_passwd failed: " + await stderr);
+            throw new InvalidOperationException("mosquitto_passwd failed: " + result.Stderr);
         }
     }
 

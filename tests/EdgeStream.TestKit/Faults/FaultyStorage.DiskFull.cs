@@ -1,6 +1,6 @@
 using EdgeStream.Log.Storage;
 
-namespace EdgeStream.Log.Tests;
+namespace EdgeStream.TestKit;
 
 /// <summary>A full volume as Linux reports it: writes stop part-way and fail with ENOSPC (HResult 28, as .NET raises it).</summary>
 internal sealed partial class FaultyStorage

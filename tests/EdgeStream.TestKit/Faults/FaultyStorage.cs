@@ -1,6 +1,6 @@
 using EdgeStream.Log.Storage;
 
-namespace EdgeStream.Log.Tests;
+namespace EdgeStream.TestKit;
 
 /// <summary>
 /// The real file system with faults on demand, as an SD card produces them: failed writes, short (torn) writes,

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace EdgeStream.TestKit;
+namespace EdgeStream.FirmwareSim.Brokers;
 
 /// <summary>Free TCP ports on 127.0.0.1, from the OS, and waiting for a listener to appear.</summary>
 public static class Ports
