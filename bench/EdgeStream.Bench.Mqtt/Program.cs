@@ -1,6 +1,8 @@
 // MQTT ingest benchmark: EdgeStream's embedded broker with durable acks (group commit) against a Mosquitto baseline
 // (in memory, no durability), same load, same run. Usage:
-//   dotnet run -c Release --project bench/EdgeStream.Bench.Mqtt -- [--seconds 10] [--window 16] [--connections 10,100] [--diagnose]
+//   dotnet run -c Release --project bench/EdgeStream.Bench.Mqtt -- [--seconds 10] [--window 16] [--connections 10,100] [--qos 1,0] [--diagnose]
+// --qos 0 adds the QoS 0 case (stored, not acknowledged): publishers push QoS 0 for the duration, then one QoS 1 publish
+// per connection as a barrier; the rate counts QoS 0 messages up to the last barrier's PUBACK (see LoadGenerator).
 // --diagnose adds EdgeStream's broker with a log that stores nothing, to separate broker cost from log cost.
 // The EdgeStream broker runs in a child process (this program with "serve") so its RSS is measured alone.
 // --hostile [--attackers 100] [--stream-mib 2] [--seconds 10]: the unauthenticated 256 MiB CONNECT attack instead
@@ -22,32 +24,47 @@ var window = IntArg(args, "--window", 16);
 var connections = (StringArg(args, "--connections") ?? "10,100").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
 var payload = 64;
 var diagnose = args.Contains("--diagnose");
+var qosLevels = (StringArg(args, "--qos") ?? "1,0").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+if (args.Contains("--help"))
+{
+    Console.WriteLine("Usage: EdgeStream.Bench.Mqtt [--seconds 10] [--window 16] [--connections 10,100] [--qos 1,0] [--diagnose] | --hostile [--attackers 100] [--stream-mib 2]");
+    return 0;
+}
 
-Console.WriteLine($"MQTT ingest benchmark: {payload}-byte QoS 1 publishes, {window} in flight per connection, {seconds} s per case, {Environment.ProcessorCount} CPUs");
+Console.WriteLine($"MQTT ingest benchmark: {payload}-byte publishes (QoS {string.Join(" and ", qosLevels)}), {window} in flight per connection, {seconds} s per case, {Environment.ProcessorCount} CPUs");
 var rows = new List<string[]>();
 var notes = new List<string>();
-foreach (var n in connections)
+foreach (var qos in qosLevels)
 {
-    var edge = await ChildBroker.StartEdgeStreamAsync();
-    await using (edge)
+    foreach (var n in connections)
     {
-        var r = await LoadGenerator.RunAsync(edge.Port, n, window, payload, TimeSpan.FromSeconds(seconds));
-        rows.Add(Row("EdgeStream (durable, group commit)", n, r, edge.RssMiB()));
-    }
-    notes.Add($"EdgeStream, {n} connections, log: {edge.Stats?.Replace("STATS ", "", StringComparison.Ordinal)}");
-    if (diagnose)
-    {
-        await using var bare = await ChildBroker.StartEdgeStreamAsync(withoutLog: true);
-        var r = await LoadGenerator.RunAsync(bare.Port, n, window, payload, TimeSpan.FromSeconds(seconds));
-        rows.Add(Row("EdgeStream broker, no log (diagnostic)", n, r, bare.RssMiB()));
-    }
-    await using (var mosquitto = await ChildBroker.StartMosquittoAsync())
-    {
-        var r = await LoadGenerator.RunAsync(mosquitto.Port, n, window, payload, TimeSpan.FromSeconds(seconds));
-        rows.Add(Row("Mosquitto (memory, baseline)", n, r, mosquitto.RssMiB()));
+        Task<LoadResult> Load(int port) => qos == 0
+            ? LoadGenerator.RunQos0Async(port, n, window, payload, TimeSpan.FromSeconds(seconds))
+            : LoadGenerator.RunAsync(port, n, window, payload, TimeSpan.FromSeconds(seconds));
+        var edge = await ChildBroker.StartEdgeStreamAsync();
+        await using (edge)
+        {
+            var r = await Load(edge.Port);
+            rows.Add(Row($"EdgeStream (durable, group commit)", qos, n, r, edge.RssMiB()));
+        }
+        notes.Add($"EdgeStream, QoS {qos}, {n} connections, log: {edge.Stats?.Replace("STATS ", "", StringComparison.Ordinal)}");
+        if (diagnose)
+        {
+            await using var bare = await ChildBroker.StartEdgeStreamAsync(withoutLog: true);
+            var r = await Load(bare.Port);
+            rows.Add(Row("EdgeStream broker, no log (diagnostic)", qos, n, r, bare.RssMiB()));
+        }
+        await using (var mosquitto = await ChildBroker.StartMosquittoAsync())
+        {
+            var r = await Load(mosquitto.Port);
+            rows.Add(Row("Mosquitto (memory, baseline)", qos, n, r, mosquitto.RssMiB()));
+        }
+        // Side by side: EdgeStream's rate over Mosquitto's, same case, same run.
+        var ratio = double.Parse(rows[rows.Count - (diagnose ? 3 : 2)][3], CultureInfo.InvariantCulture) / Math.Max(1, double.Parse(rows[^1][3], CultureInfo.InvariantCulture));
+        notes.Add(string.Create(CultureInfo.InvariantCulture, $"QoS {qos}, {n} connections: EdgeStream / Mosquitto = {ratio:F2}x"));
     }
 }
-string[] header = ["broker", "conns", "acked msg/s", "p50 ms", "p99 ms", "errors", "broker RSS MiB (peak)"];
+string[] header = ["broker", "qos", "conns", "msg/s", "p50 ms", "p99 ms", "errors", "broker RSS MiB (peak)"];
 var widths = header.Select((h, i) => Math.Max(h.Length, rows.Max(r => r[i].Length))).ToArray();
 Console.WriteLine(string.Join("  ", header.Select((h, i) => h.PadRight(widths[i]))));
 foreach (var r in rows)
@@ -60,9 +77,9 @@ foreach (var note in notes)
 }
 return 0;
 
-static string[] Row(string name, int n, LoadResult r, string rss) =>
+static string[] Row(string name, int qos, int n, LoadResult r, string rss) =>
 [
-    name, n.ToString(CultureInfo.InvariantCulture), r.MessagesPerSecond.ToString("F0", CultureInfo.InvariantCulture),
+    name, qos.ToString(CultureInfo.InvariantCulture), n.ToString(CultureInfo.InvariantCulture), r.MessagesPerSecond.ToString("F0", CultureInfo.InvariantCulture),
     r.P50Ms.ToString("F2", CultureInfo.InvariantCulture), r.P99Ms.ToString("F2", CultureInfo.InvariantCulture),
     r.Errors.ToString(CultureInfo.InvariantCulture), rss,
 ];

@@ -7,9 +7,9 @@ internal static class EdgeStreamLogBench
 {
     private const string Topic = "bench";
 
-    public static async Task<Measurement> DurableBatchesAsync(string directory, string commitPolicy, Workload w, CancellationToken ct)
+    public static async Task<Measurement> DurableBatchesAsync(string directory, string commitPolicy, Workload w, CancellationToken ct, bool preallocate = true)
     {
-        await using var store = await OpenAsync(directory, commitPolicy, ct);
+        await using var store = await OpenAsync(directory, commitPolicy, ct, preallocate);
         var payload = w.Payload();
         var batch = Enumerable.Range(0, w.BatchSize).Select(_ => new LogRecord(payload)).ToArray();
         var (records, elapsed) = await Appenders.RunAsync(w.Appenders, w.Duration, async (_, token) =>
@@ -18,26 +18,30 @@ internal static class EdgeStreamLogBench
             await store.WaitForDurableAsync(Topic, 0, result.LastOffset, token);
             return result.Count;
         }, ct);
-        return new Measurement("EdgeStream", commitPolicy, w, records, elapsed);
+        return new Measurement("EdgeStream", preallocate ? commitPolicy : commitPolicy + ", no prealloc", w, records, elapsed);
     }
 
     /// <summary>"always": each single-record append returns only once durable; concurrent appenders share fsyncs.</summary>
-    public static async Task<Measurement> AlwaysSingleAsync(string directory, Workload w, CancellationToken ct)
+    public static async Task<Measurement> AlwaysSingleAsync(string directory, Workload w, CancellationToken ct, bool preallocate = true)
     {
-        await using var store = await OpenAsync(directory, "always", ct);
+        await using var store = await OpenAsync(directory, "always", ct, preallocate);
         var record = new LogRecord(w.Payload());
         var (records, elapsed) = await Appenders.RunAsync(w.Appenders, w.Duration, async (_, token) =>
         {
             await store.AppendAsync(Topic, record, token);
             return 1;
         }, ct);
-        return new Measurement("EdgeStream", "always, single", w, records, elapsed);
+        return new Measurement("EdgeStream", preallocate ? "always, single" : "always, single, no prealloc", w, records, elapsed);
     }
 
-    private static async Task<LogStore> OpenAsync(string directory, string commitPolicy, CancellationToken ct)
+    private static async Task<LogStore> OpenAsync(string directory, string commitPolicy, CancellationToken ct, bool preallocate)
     {
         // One partition, so every system writes one sequential file; the disk budget is off so only I/O is measured.
         var options = new LogOptions { DataDirectory = directory, CommitPolicy = commitPolicy, MinFreeBytes = 0, MinFreePercent = 0 };
+        if (!preallocate)
+        {
+            options.SegmentPreallocationBytes = 0;
+        }
         options.Topics[Topic] = new TopicSettings { Partitions = 1, SegmentBytes = 256L << 20, RetentionAge = null };
         var store = await LogStore.OpenAsync(options, cancellationToken: ct);
         store.EnsureTopic(Topic);

@@ -37,6 +37,11 @@ try
                 batchWorkloads.Add(w);
                 report.Add(await EdgeStreamLogBench.DurableBatchesAsync(Fresh(), "interval:5ms", w, cancel.Token));
                 report.Add(await EdgeStreamLogBench.DurableBatchesAsync(Fresh(), "group", w, cancel.Token));
+                if (appenders == 1)
+                {
+                    // Back-to-back commits of one appender: what segment preallocation buys (Log:SegmentPreallocationBytes).
+                    report.Add(await EdgeStreamLogBench.DurableBatchesAsync(Fresh(), "group", w, cancel.Token, preallocate: false));
+                }
                 report.Add(await FasterLogBench.DurableBatchesAsync(Fresh(), TimeSpan.FromMilliseconds(5), w, cancel.Token));
                 report.Add(await SqliteBench.DurableBatchesAsync(Fresh(), w, cancel.Token));
             }
@@ -47,6 +52,9 @@ try
     var always = new Workload(100, 16, 1, duration);
     report.Add(DiskBaseline.FsyncRate(Fresh(), always with { Appenders = 1 }));
     report.Add(await EdgeStreamLogBench.AlwaysSingleAsync(Fresh(), always, cancel.Token));
+    // Small writes committed back to back by one appender (an SD card's worst case), with and without preallocation.
+    report.Add(await EdgeStreamLogBench.AlwaysSingleAsync(Fresh(), always with { Appenders = 1 }, cancel.Token));
+    report.Add(await EdgeStreamLogBench.AlwaysSingleAsync(Fresh(), always with { Appenders = 1 }, cancel.Token, preallocate: false));
     report.WriteTargets(new Workload(1024, 16, 1024, duration), new Workload(100, 16, 1024, duration), batchWorkloads, always);
     return 0;
 }

@@ -34,11 +34,24 @@ internal sealed class Report(TextWriter output)
                 $"{es.RecordsPerSecond:N0} vs {faster.RecordsPerSecond:N0} rec/s");
             Target($"≥ 10× SQLite, {Label(w)}", es.RecordsPerSecond / sqlite.RecordsPerSecond, 10.0,
                 $"{es.RecordsPerSecond:N0} vs {sqlite.RecordsPerSecond:N0} rec/s");
+            if (w.Appenders == 1)
+            {
+                var group = Find("EdgeStream", "group", w);
+                Target($"one appender, group ≥ SQLite WAL, {Label(w)}", group.RecordsPerSecond / sqlite.RecordsPerSecond, 1.0,
+                    $"{group.RecordsPerSecond:N0} vs {sqlite.RecordsPerSecond:N0} rec/s");
+                var plain = Find("EdgeStream", "group, no prealloc", w);
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  info  preallocation, group, {Label(w)}: {group.RecordsPerSecond:N0} vs {plain.RecordsPerSecond:N0} rec/s without = {group.RecordsPerSecond / plain.RecordsPerSecond:0.00}×"));
+            }
         }
         var alwaysEs = Find("EdgeStream", "always, single", always);
         var fsync = Find("disk", "write+fdatasync loop", always with { Appenders = 1 });
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  info  'always' commits/s vs raw fdatasync rate: {alwaysEs.RecordsPerSecond:N0} vs {fsync.RecordsPerSecond:N0} = {alwaysEs.RecordsPerSecond / fsync.RecordsPerSecond:0.00}×"));
+        var single = Find("EdgeStream", "always, single", always with { Appenders = 1 });
+        var singlePlain = Find("EdgeStream", "always, single, no prealloc", always with { Appenders = 1 });
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  info  preallocation, 100 B committed back to back by 1 appender: {single.RecordsPerSecond:N0} vs {singlePlain.RecordsPerSecond:N0} commits/s without = {single.RecordsPerSecond / singlePlain.RecordsPerSecond:0.00}×"));
     }
 
     public static string Label(Workload w) => string.Create(CultureInfo.InvariantCulture,

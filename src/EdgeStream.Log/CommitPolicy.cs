@@ -3,8 +3,8 @@ using System.Globalization;
 namespace EdgeStream.Log;
 
 /// <summary>
-/// When the log fsyncs. Appends always return offsets as soon as the bytes are written to the file;
-/// this policy decides when they become durable.
+/// When the log fsyncs. Appends always return offsets at once (their bytes reach the file no later than the fsync
+/// that makes them durable, see <see cref="LogOptions.SegmentPreallocationBytes"/>); this policy decides when.
 /// <list type="bullet">
 /// <item><c>always</c>: every append is durable before it returns; concurrent appenders share one fsync.</item>
 /// <item><c>group</c>: appends return at once; a flusher fsyncs as soon as the previous fsync finished whenever

@@ -368,6 +368,7 @@ public sealed partial class LogStore : IAsyncDisposable
     private TopicLog OpenTopic(string name, bool create)
     {
         var settings = _options.SettingsFor(name).Clone();
+        settings.PreallocationStep = Math.Min(_options.SegmentPreallocationBytes, settings.SegmentBytes);
         var directory = TopicName.DirectoryFor(_topicsRoot, name);
         var stored = TopicLog.ReadPartitionCount(_storage, directory);
         var count = Math.Max(stored ?? 0, settings.Partitions);

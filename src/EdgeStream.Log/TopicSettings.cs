@@ -46,6 +46,9 @@ public sealed class TopicSettings
     /// </summary>
     public static bool IsDeadLetterTopic(string topic) => topic.EndsWith(DeadLetterSuffix, StringComparison.Ordinal);
 
+    /// <summary>The active segment's allocation step (<see cref="LogOptions.SegmentPreallocationBytes"/>, at most a segment); 0: off.</summary>
+    internal long PreallocationStep { get; set; }
+
     /// <summary>Returns a copy (the log keeps its own).</summary>
     public TopicSettings Clone() => (TopicSettings)MemberwiseClone();
 

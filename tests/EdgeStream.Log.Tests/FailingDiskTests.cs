@@ -64,7 +64,10 @@ public class FailingDiskTests
         using var dir = new TempDir();
         var storage = new FaultyStorage();
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
-        await using var store = await LogStore.OpenAsync(LogTestKit.Options(dir.Path), storage, null, time, default);
+        // Without preallocation appends write through, so the write (and its failure) happens in the append.
+        var options = LogTestKit.Options(dir.Path);
+        options.SegmentPreallocationBytes = 0;
+        await using var store = await LogStore.OpenAsync(options, storage, null, time, default);
         var first = await store.AppendAsync("t", LogTestKit.Text("kept-0"));
         await store.WaitForDurableAsync("t", 0, first.LastOffset);
         storage.FailNextSegmentWriteAfter = 7;
@@ -82,7 +85,10 @@ public class FailingDiskTests
     {
         using var dir = new TempDir();
         var storage = new FaultyStorage();
-        await using (var store = await LogStore.OpenAsync(LogTestKit.Options(dir.Path, "always"), storage, null, null, default))
+        // Without preallocation every append writes and may meet ENOSPC (PreallocationTests covers the allocating path).
+        var options = LogTestKit.Options(dir.Path, "always");
+        options.SegmentPreallocationBytes = 0;
+        await using (var store = await LogStore.OpenAsync(options, storage, null, null, default))
         {
             await store.AppendAsync("t", LogTestKit.Text("stored-0"));
             storage.VolumeFull = true;

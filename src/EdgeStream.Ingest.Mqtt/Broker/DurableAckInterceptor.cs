@@ -41,12 +41,16 @@ internal sealed class DurableAckInterceptor
 
     public Task InterceptOutboundAsync(InterceptingPacketEventArgs args) => args.Packet switch
     {
-        MqttPubAckPacket ack => HoldAsync(args, ack.PacketIdentifier, v5Failure: () => ack.ReasonCode = MqttPubAckReasonCode.UnspecifiedError),
-        MqttPubRecPacket rec => HoldAsync(args, rec.PacketIdentifier, v5Failure: () => rec.ReasonCode = MqttPubRecReasonCode.UnspecifiedError),
+        MqttPubAckPacket ack => Hold(args, ack.PacketIdentifier),
+        MqttPubRecPacket rec => Hold(args, rec.PacketIdentifier),
         _ => Task.CompletedTask,
     };
 
-    private async Task HoldAsync(InterceptingPacketEventArgs args, ushort packetId, Action v5Failure)
+    /// <summary>
+    /// Synchronous unless the record is not durable yet: then one state machine per held acknowledgement, and no
+    /// closure (the failure code is set by packet type, see <see cref="MarkFailed"/>).
+    /// </summary>
+    private Task Hold(InterceptingPacketEventArgs args, ushort packetId)
     {
         var current = BrokerConnection.Current?.Client;
         if (!SessionAcks.For(args.SessionItems).TryTake(packetId, out var pending))
@@ -54,9 +58,10 @@ internal sealed class DurableAckInterceptor
             // Nobody recorded this publish on this session: never acknowledge what was not seen stored.
             args.ProcessPacket = false;
             _metrics.Rejected("ack-unmatched");
-            return;
+            return Task.CompletedTask;
         }
         var connection = pending.Owner;
+        ValueTask wait;
         try
         {
             if (!ReferenceEquals(connection, current) || pending.Action == AckAction.Suppress)
@@ -64,22 +69,66 @@ internal sealed class DurableAckInterceptor
                 // Another connection's acknowledgement (its client was taken over and resends after reconnecting), or a
                 // refusal by disconnect.
                 args.ProcessPacket = false;
-                return;
+                connection.AckReleased();
+                return Task.CompletedTask;
             }
             if (pending.Action == AckAction.Release)
             {
-                return;
+                connection.AckReleased();
+                return Task.CompletedTask;
             }
-            await _log.WaitForDurableAsync(pending.Topic!, pending.Partition, pending.Offset, args.CancellationToken);
+            wait = _log.WaitForDurableAsync(pending.Topic!, pending.Partition, pending.Offset, args.CancellationToken);
+            if (wait.IsCompletedSuccessfully)
+            {
+                wait.GetAwaiter().GetResult();
+                _metrics.Acked("broker", _time.GetElapsedTime(pending.ReceivedAt));
+                connection.AckReleased();
+                return Task.CompletedTask;
+            }
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return FailAsync(args, pending, e);
+        }
+        catch
+        {
+            connection.AckReleased();
+            throw;
+        }
+        return AwaitDurableAsync(args, pending, wait);
+    }
+
+    private async Task AwaitDurableAsync(InterceptingPacketEventArgs args, PendingAck pending, ValueTask wait)
+    {
+        try
+        {
+            await wait;
             _metrics.Acked("broker", _time.GetElapsedTime(pending.ReceivedAt));
         }
         catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await FailAsync(args, pending, e);
+            return;
+        }
+        catch
+        {
+            pending.Owner.AckReleased();
+            throw;
+        }
+        pending.Owner.AckReleased();
+    }
+
+    /// <summary>A failed durability wait never becomes a success: MQTT 5 gets 0x80, MQTT 3.1.1 is disconnected.</summary>
+    private async Task FailAsync(InterceptingPacketEventArgs args, PendingAck pending, Exception e)
+    {
+        var connection = pending.Owner;
+        try
         {
             MqttIngestLog.DurabilityFailed(_logger, e, args.ClientId, pending.Topic!, pending.Partition, pending.Offset);
             _metrics.Rejected("durability-failed");
             if (connection.IsV5)
             {
-                v5Failure();
+                MarkFailed(args.Packet);
             }
             else
             {
@@ -90,6 +139,19 @@ internal sealed class DurableAckInterceptor
         finally
         {
             connection.AckReleased();
+        }
+    }
+
+    private static void MarkFailed(MqttPacket packet)
+    {
+        switch (packet)
+        {
+            case MqttPubAckPacket ack:
+                ack.ReasonCode = MqttPubAckReasonCode.UnspecifiedError;
+                break;
+            case MqttPubRecPacket rec:
+                rec.ReasonCode = MqttPubRecReasonCode.UnspecifiedError;
+                break;
         }
     }
 }

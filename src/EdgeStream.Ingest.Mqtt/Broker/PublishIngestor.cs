@@ -117,7 +117,11 @@ internal sealed class PublishIngestor
             return;
         }
 
-        var record = MqttRecordFactory.Create(message, args.ClientId, decision, _time.GetUtcNow(), qos2PacketId: qos2 ? packetId : (ushort)0);
+        // Mqtt:DeliverAfterDurable: local subscribers' copies wait for this position (see Mqtt5Features). The stamp
+        // gives the message a payload array of its own, which the record then shares instead of copying it again.
+        var stamp = _durableStamps?.For(message);
+        var record = MqttRecordFactory.Create(message, args.ClientId, decision, _time.GetUtcNow(), qos2PacketId: qos2 ? packetId : (ushort)0,
+            ownedPayload: stamp is null ? null : message.Payload.First);
         AppendResult appended;
         try
         {
@@ -135,10 +139,8 @@ internal sealed class PublishIngestor
             return;
         }
 
-        if (_durableStamps is not null)
+        if (stamp is not null)
         {
-            // Mqtt:DeliverAfterDurable: local subscribers' copies wait for this position (see Mqtt5Features).
-            var stamp = _durableStamps.For(message);
             (stamp.LogTopic, stamp.Partition, stamp.Offset) = (decision.LogTopic, appended.Partition, appended.LastOffset);
         }
         if (packetId != 0)

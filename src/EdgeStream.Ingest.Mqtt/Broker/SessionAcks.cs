@@ -15,7 +15,10 @@ internal sealed class SessionAcks
 {
     private static readonly object Key = new();
 
-    private readonly Dictionary<ushort, Queue<PendingAck>> _byPacketId = [];
+    // The oldest entry per packet identifier; later ones with the same identifier (only after a takeover) queue in
+    // _more. One dictionary slot per acknowledgement in the common case: no allocation per publish.
+    private readonly Dictionary<ushort, PendingAck> _oldest = [];
+    private readonly Dictionary<ushort, Queue<PendingAck>> _more = [];
 
     /// <summary>The session's table, created on first use.</summary>
     public static SessionAcks For(IDictionary sessionItems)
@@ -39,9 +42,9 @@ internal sealed class SessionAcks
     {
         get
         {
-            lock (_byPacketId)
+            lock (_oldest)
             {
-                return _byPacketId.Values.Sum(q => q.Count);
+                return _oldest.Count + _more.Values.Sum(q => q.Count);
             }
         }
     }
@@ -49,11 +52,15 @@ internal sealed class SessionAcks
     public void Add(ushort packetId, PendingAck pending)
     {
         pending.Owner.AckRegistered();
-        lock (_byPacketId)
+        lock (_oldest)
         {
-            if (!_byPacketId.TryGetValue(packetId, out var queue))
+            if (_oldest.TryAdd(packetId, pending))
             {
-                _byPacketId[packetId] = queue = new Queue<PendingAck>(1);
+                return;
+            }
+            if (!_more.TryGetValue(packetId, out var queue))
+            {
+                _more[packetId] = queue = new Queue<PendingAck>(1);
             }
             queue.Enqueue(pending);
         }
@@ -65,18 +72,23 @@ internal sealed class SessionAcks
     /// </summary>
     public void ForgetOtherConnections(ClientConnection current)
     {
-        lock (_byPacketId)
+        lock (_oldest)
         {
-            foreach (var (packetId, queue) in _byPacketId.ToList())
+            var all = _oldest.Select(e => (e.Key, Entries: _more.TryGetValue(e.Key, out var q) ? q.Prepend(e.Value) : [e.Value])).ToList();
+            _oldest.Clear();
+            _more.Clear();
+            foreach (var (packetId, entries) in all)
             {
-                var kept = new Queue<PendingAck>(queue.Where(p => ReferenceEquals(p.Owner, current)));
-                if (kept.Count == 0)
+                foreach (var pending in entries.Where(p => ReferenceEquals(p.Owner, current)))
                 {
-                    _byPacketId.Remove(packetId);
-                }
-                else
-                {
-                    _byPacketId[packetId] = kept;
+                    if (!_oldest.TryAdd(packetId, pending))
+                    {
+                        if (!_more.TryGetValue(packetId, out var queue))
+                        {
+                            _more[packetId] = queue = new Queue<PendingAck>(1);
+                        }
+                        queue.Enqueue(pending);
+                    }
                 }
             }
         }
@@ -85,18 +97,21 @@ internal sealed class SessionAcks
     /// <summary>Takes the oldest entry for <paramref name="packetId"/>; the caller must call <c>Owner.AckReleased()</c>.</summary>
     public bool TryTake(ushort packetId, out PendingAck pending)
     {
-        lock (_byPacketId)
+        lock (_oldest)
         {
-            if (_byPacketId.TryGetValue(packetId, out var queue) && queue.TryDequeue(out pending))
+            if (!_oldest.Remove(packetId, out pending))
             {
+                return false;
+            }
+            if (_more.TryGetValue(packetId, out var queue))
+            {
+                _oldest[packetId] = queue.Dequeue();
                 if (queue.Count == 0)
                 {
-                    _byPacketId.Remove(packetId);
+                    _more.Remove(packetId);
                 }
-                return true;
             }
+            return true;
         }
-        pending = default;
-        return false;
     }
 }

@@ -33,7 +33,15 @@ internal static class MqttRecordFactory
     private static readonly byte[] False = "0"u8.ToArray();
     private static readonly byte[][] Qos = ["0"u8.ToArray(), "1"u8.ToArray(), "2"u8.ToArray()];
 
-    public static LogRecord Create(MqttApplicationMessage message, string clientId, in RouteDecision decision, DateTimeOffset receivedAt, string? upstream = null, ushort qos2PacketId = 0)
+    private static readonly byte[][] SmallNumbers = [.. Enumerable.Range(0, 16).Select(i => Encoding.UTF8.GetBytes(i.ToString(CultureInfo.InvariantCulture)))];
+
+    /// <summary>
+    /// The record for <paramref name="message"/>. <paramref name="ownedPayload"/>, when given, is the payload in an
+    /// array owned by this message alone (never reused by MQTTnet), stored without another copy; otherwise the payload
+    /// is copied out of MQTTnet's receive buffer.
+    /// </summary>
+    public static LogRecord Create(MqttApplicationMessage message, string clientId, in RouteDecision decision, DateTimeOffset receivedAt, string? upstream = null, ushort qos2PacketId = 0,
+        ReadOnlyMemory<byte>? ownedPayload = null)
     {
         var headers = new List<RecordHeader>(6 + (message.UserProperties?.Count ?? 0))
         {
@@ -61,13 +69,15 @@ internal static class MqttRecordFactory
                 headers.Add(new(UserPropertyPrefix + p.Name, p.ValueBuffer.ToArray()));
             }
         }
-        headers.Add(new(PriorityHeader, Encoding.UTF8.GetBytes(decision.Priority.ToString(CultureInfo.InvariantCulture))));
+        headers.Add(new(PriorityHeader, (uint)decision.Priority < (uint)SmallNumbers.Length
+            ? SmallNumbers[decision.Priority]
+            : Encoding.UTF8.GetBytes(decision.Priority.ToString(CultureInfo.InvariantCulture))));
         if (upstream is not null)
         {
             headers.Add(new(UpstreamHeader, Encoding.UTF8.GetBytes(upstream)));
         }
         // The payload sequence belongs to MQTTnet's receive buffer and is reused after the handler returns: copy it.
-        var payload = message.Payload.IsEmpty ? Array.Empty<byte>() : message.Payload.ToArray();
+        var payload = ownedPayload ?? (message.Payload.IsEmpty ? Array.Empty<byte>() : message.Payload.ToArray());
         return new LogRecord(payload, decision.Key, receivedAt, headers);
     }
 }

@@ -44,6 +44,9 @@ internal static partial class LogEvents
     [LoggerMessage(1021, LogLevel.Warning, "Could not write the recovery checkpoint of {Topic}/{Partition}; the next recovery scans more")]
     public static partial void CheckpointFailed(ILogger logger, Exception exception, string topic, int partition);
 
+    [LoggerMessage(1022, LogLevel.Warning, "Could not trim the preallocated tail of {Topic}/{Partition} at close; the next open treats it as the clean end")]
+    public static partial void TrimFailed(ILogger logger, Exception exception, string topic, int partition);
+
     [LoggerMessage(1040, LogLevel.Warning, "Partition {Topic}/{Partition} reopened from disk after {FailedFor} failed ({Error}); appends resume at offset {NextOffset}")]
     public static partial void PartitionReopened(ILogger logger, string topic, int partition, long nextOffset, TimeSpan failedFor, string error);
 

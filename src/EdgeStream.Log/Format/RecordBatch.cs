@@ -35,6 +35,8 @@ namespace EdgeStream.Log.Format;
 /// Crash behaviour: a batch is written with one positional write and becomes durable with the segment's fsync. A torn
 /// batch (power cut mid-write) fails the length or CRC check; recovery truncates the segment at the first such batch.
 /// The baseOffset is not covered by the CRC: readers and recovery check it equals the expected next offset.
+/// A segment may end in zeros (preallocated, never written): no header is all zeros (batchLength &gt;= 32), so a zero
+/// header followed only by zeros is the clean end, and followed by data a torn write (see SegmentScanner).
 /// </summary>
 internal static class RecordBatch
 {

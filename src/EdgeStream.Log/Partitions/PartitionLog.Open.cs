@@ -35,7 +35,7 @@ internal sealed partial class PartitionLog
         var segments = new List<Segment>();
         if (bases.Count == 0)
         {
-            segments.Add(Segment.Create(storage, directory, 0, settings.IndexIntervalBytes));
+            segments.Add(Segment.Create(storage, directory, 0, settings.IndexIntervalBytes, settings.PreallocationStep));
             storage.SyncDirectory(directory);
             // The partition directory's own entry lives in the topic directory.
             storage.SyncDirectory(Path.GetDirectoryName(directory)!);
@@ -66,7 +66,7 @@ internal sealed partial class PartitionLog
         for (var i = 0; i < bases.Count; i++)
         {
             var path = SegmentFiles.LogPath(directory, bases[i]);
-            var segment = Segment.Open(storage, path, bases[i], settings.IndexIntervalBytes);
+            var segment = Segment.Open(storage, path, bases[i], settings.IndexIntervalBytes, settings.PreallocationStep);
             if (i < firstToScan)
             {
                 if (segment.LoadTrusted(bases[i + 1]) is { } problem)
@@ -85,6 +85,11 @@ internal sealed partial class PartitionLog
                 LogEvents.RecoveryKeptAfterDamage(logger, topic, id, Path.GetFileName(path), position, resume, reason);
             }
             scanned += result.ValidEnd - result.Start;
+            if (i + 1 < bases.Count)
+            {
+                // Rolled, but the crash came before its trim was fsynced: a sealed segment keeps no zero tail.
+                segment.TrimToSize();
+            }
             segments.Add(segment);
             segment.FlushAll();
             var expectedNext = i + 1 < bases.Count ? bases[i + 1] : (long?)null;

@@ -195,6 +195,10 @@ internal sealed partial class PartitionLog
         {
             FlushNow(forceCheckpoint: true);
         }
+        if (_failure is null)
+        {
+            TrimActiveOnClose();
+        }
         foreach (var segment in Volatile.Read(ref _segments))
         {
             segment.Close();
@@ -309,6 +313,29 @@ internal sealed partial class PartitionLog
             rolled = _sealedUnflushed.Count > 0;
             // Held references keep retention from closing a segment while it is being fsynced.
             work = [.. _sealedUnflushed.Append(_segments[^1]).Where(s => s.TryAcquire()).Select(s => (s, s.Size))];
+            try
+            {
+                // One positional write per segment for every batch appended since the last flush (coalesced under
+                // this lock, so offsets and bytes stay in order); a rolled segment also loses its preallocated tail.
+                foreach (var (segment, _) in work)
+                {
+                    segment.WritePending();
+                    if (!ReferenceEquals(segment, _segments[^1]))
+                    {
+                        segment.TrimToSize();
+                    }
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
+            {
+                foreach (var (segment, _) in work)
+                {
+                    segment.Release();
+                }
+                // Appends already returned for those bytes: their waiters get the failure, the partition reopens.
+                flushed.TrySetException(FailLocked(e));
+                return;
+            }
             _sealedUnflushed = [];
             _unflushedBytes = 0;
             syncDirectory = _directoryDirty;
@@ -379,6 +406,25 @@ internal sealed partial class PartitionLog
         }
     }
 
+    /// <summary>A cleanly closed log has no preallocated tail: its files are exactly its data.</summary>
+    private void TrimActiveOnClose()
+    {
+        var active = Volatile.Read(ref _segments)[^1];
+        try
+        {
+            lock (_lock)
+            {
+                active.TrimToSize();
+            }
+            active.Flush(active.Size);
+        }
+        catch (IOException e)
+        {
+            // Harmless: recovery treats the zero tail as the clean end.
+            LogEvents.TrimFailed(_logger, e, Topic, Id);
+        }
+    }
+
     private void WriteCheckpoint(long offset)
     {
         if (offset == _checkpointedOffset)
@@ -403,7 +449,7 @@ internal sealed partial class PartitionLog
         var old = _segments[^1];
         old.Seal();
         _sealedUnflushed.Add(old);
-        var segment = Segment.Create(_storage, Directory, _nextOffset, Settings.IndexIntervalBytes);
+        var segment = Segment.Create(_storage, Directory, _nextOffset, Settings.IndexIntervalBytes, Settings.PreallocationStep);
         _segments = [.. _segments, segment];
         _directoryDirty = true;
         return segment;

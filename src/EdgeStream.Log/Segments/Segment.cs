@@ -5,14 +5,26 @@ namespace EdgeStream.Log.Segments;
 
 /// <summary>
 /// One segment: <c>{baseOffset:D20}.log</c> with its <see cref="OffsetIndex"/> and <see cref="TimeIndex"/>.
-/// The log file is a plain sequence of record batches (see <see cref="RecordBatch"/>).
+/// The log file is a plain sequence of record batches (see <see cref="RecordBatch"/>), optionally followed by a
+/// preallocated tail of zeros (see <see cref="LogOptions.SegmentPreallocationBytes"/>) that recovery, readers and
+/// <c>log verify</c> treat as the clean end and that rolling and closing trim away.
+/// Appended batches are coalesced in memory and written with one positional write per flush
+/// (<see cref="WritePending"/>), so a group commit of many single-record appends costs one write and one fdatasync.
 /// Threading: appends, flushes and truncation are serialized by the owning partition; reads are positional and may
 /// run concurrently with appends, bounded by <see cref="DurableSize"/>. Reference-counted so a segment deleted by
 /// retention is closed only after its last reader is done.
 /// </summary>
 internal sealed class Segment
 {
+    /// <summary>Most bytes coalesced in memory before an append writes them itself (bounds memory per segment).</summary>
+    internal const int MaxPendingBytes = 256 << 10;
+
     private readonly ILogStorage _storage;
+    private readonly long _preallocate;
+    private long _allocated;
+    private byte[]? _pending;
+    private long _pendingStart;
+    private int _pendingLength;
     private readonly ILogFile _log;
     private readonly int _indexInterval;
     private long _size;
@@ -27,9 +39,10 @@ internal sealed class Segment
     private long _firstAppendAt = long.MinValue;
     private int _deleted;
 
-    private Segment(ILogStorage storage, string path, long baseOffset, int indexInterval)
+    private Segment(ILogStorage storage, string path, long baseOffset, int indexInterval, long preallocate)
     {
         _storage = storage;
+        _preallocate = preallocate;
         LogPath = path;
         BaseOffset = baseOffset;
         _indexInterval = indexInterval;
@@ -37,6 +50,7 @@ internal sealed class Segment
         Offsets = OffsetIndex.Open(storage, SegmentFiles.IndexPath(path));
         Times = TimeIndex.Open(storage, SegmentFiles.TimeIndexPath(path));
         _size = _log.Length;
+        _allocated = _size;
         _durableSize = _size;
         _nextOffset = baseOffset;
         _bytesSinceIndex = _bytesSinceTimeIndex = int.MaxValue / 2;
@@ -90,18 +104,18 @@ internal sealed class Segment
     /// <summary>How long ago the first batch was appended in this process (zero when none), for age-based rolling.</summary>
     public TimeSpan ActiveFor(TimeProvider time) => _firstAppendAt == long.MinValue ? TimeSpan.Zero : time.GetElapsedTime(_firstAppendAt);
 
-    public static Segment Create(ILogStorage storage, string directory, long baseOffset, int indexInterval)
+    public static Segment Create(ILogStorage storage, string directory, long baseOffset, int indexInterval, long preallocate = 0)
     {
         var path = SegmentFiles.LogPath(directory, baseOffset);
-        var segment = new Segment(storage, path, baseOffset, indexInterval);
+        var segment = new Segment(storage, path, baseOffset, indexInterval, preallocate);
         segment.Offsets.Reset();
         segment.Times.Reset();
         return segment;
     }
 
     /// <summary>Opens an existing segment; the caller then trusts it (<see cref="LoadTrusted"/>) or scans it (<see cref="Recover"/>).</summary>
-    public static Segment Open(ILogStorage storage, string path, long baseOffset, int indexInterval)
-        => new(storage, path, baseOffset, indexInterval);
+    public static Segment Open(ILogStorage storage, string path, long baseOffset, int indexInterval, long preallocate = 0)
+        => new(storage, path, baseOffset, indexInterval, preallocate);
 
     /// <summary>
     /// For a segment below the recovery point: its bytes were fsynced, so only the indexes are checked; an index that
@@ -110,6 +124,7 @@ internal sealed class Segment
     public string? LoadTrusted(long nextOffset)
     {
         _nextOffset = nextOffset;
+
         var offsetsOk = Offsets.Load(_size);
         var timesOk = Times.Load(nextOffset - BaseOffset);
         if (offsetsOk && timesOk && Times.Count > 0)
@@ -149,11 +164,18 @@ internal sealed class Segment
             var rest = ScanFrom(found.Position, found.Info.BaseOffset);
             result = rest with { Start = result.Start, MaxTimestamp = Math.Max(result.MaxTimestamp, rest.MaxTimestamp) };
         }
+        if (result.Problem is null && result.NextOffset < trustedOffset && result.ValidEnd < _log.Length)
+        {
+            // Zeros where the recovery point promises fsynced batches: not a preallocated tail but lost data. Report it.
+            result = result with { Problem = $"zeros where records up to offset {trustedOffset} were fsynced" };
+        }
         if (result.Problem is not null)
         {
             _log.SetLength(result.ValidEnd);
             _log.Flush();
         }
+        // A zeroed tail (preallocated, never written) stays allocated: the next appends overwrite it.
+        _allocated = _log.Length;
         Offsets.TruncateToLog(result.ValidEnd);
         _size = result.ValidEnd;
         _durableSize = result.ValidEnd;
@@ -178,7 +200,9 @@ internal sealed class Segment
         {
             throw new IOException($"{LogPath}: no batch starts at offset {offset}; cannot cut the unflushed tail there.");
         }
+        DropPending();
         _log.SetLength(position);
+        _allocated = position;
         Offsets.TruncateToLog(position);
         Times.TruncateFrom(offset - BaseOffset);
         Volatile.Write(ref _size, position);
@@ -199,8 +223,10 @@ internal sealed class Segment
         if (position > 0)
         {
             _log.Read(position, head[..RecordBatch.LengthFieldEnd]);
-            offset = RecordBatch.ReadFrame(head).BaseOffset;
-            if (offset < BaseOffset || offset > trustedOffset)
+            (offset, var size) = RecordBatch.ReadFrame(head);
+            // An index entry past the data (its batch was never written: coalesced writes, a zero preallocated tail)
+            // points at zeros, whose "base offset" 0 would pass for the first batch of segment 0: check the length too.
+            if (offset < BaseOffset || offset > trustedOffset || size < RecordBatch.HeaderSize || position + size > _size)
             {
                 (position, offset) = (0, BaseOffset);
             }
@@ -228,22 +254,53 @@ internal sealed class Segment
     public void Append(EncodedBatch batch, long baseOffset, long timestamp)
     {
         var position = _size;
+        var end = position + batch.Length;
+        if (end > _allocated && _preallocate > 0)
+        {
+            // Nothing is written yet: a full volume refuses the allocation and the batch alone (a full log).
+            var target = (end + _preallocate - 1) / _preallocate * _preallocate;
+            _log.Allocate(target);
+            _allocated = target;
+        }
+        // Coalesced only into allocated space, where a full volume cannot refuse the deferred write; without
+        // preallocation every append writes through and meets ENOSPC itself (a full log, not a failed partition).
+        var buffered = _preallocate > 0 && batch.Length <= MaxPendingBytes / 4;
+        if (buffered && _pendingLength + batch.Length > MaxPendingBytes)
+        {
+            WritePending();
+        }
         try
         {
-            _log.Write(position, batch.Bytes);
+            if (buffered)
+            {
+                Buffer(position, batch.Bytes);
+            }
+            else
+            {
+                WritePending();
+                _log.Write(position, batch.Bytes);
+            }
             IndexBatch(baseOffset, position, batch.Length, batch.MaxTimestamp);
         }
-        catch
+        catch when (!Damaged)
         {
             // A failed or short write (of the log or of an index: a full disk fails either) may have left bytes
             // behind: cut them so the next append starts on a boundary and a refused batch is not recovered later.
-            try
+            if (buffered)
             {
-                _log.SetLength(position);
+                _pendingLength = (int)Math.Max(0, position - _pendingStart);
             }
-            catch (IOException)
+            else
             {
-                Damaged = true;
+                try
+                {
+                    _log.SetLength(position);
+                    _allocated = position;
+                }
+                catch (IOException)
+                {
+                    Damaged = true;
+                }
             }
             throw;
         }
@@ -256,6 +313,76 @@ internal sealed class Segment
         _ageAtAnchorMs = 0;
         Volatile.Write(ref _size, position + batch.Length);
         Volatile.Write(ref _nextOffset, baseOffset + batch.Count);
+    }
+
+    /// <summary>
+    /// Writes the batches coalesced since the last call with one positional write. Called under the partition lock by
+    /// the flusher (before its fsync), by a roll and when the buffer is full. A failure marks the segment
+    /// <see cref="Damaged"/>: batches already appended were lost, so the partition must fail and reopen.
+    /// </summary>
+    public void WritePending()
+    {
+        if (_pendingLength == 0)
+        {
+            return;
+        }
+        try
+        {
+            _log.Write(_pendingStart, _pending.AsSpan(0, _pendingLength));
+        }
+        catch
+        {
+            Damaged = true;
+            throw;
+        }
+        _pendingStart += _pendingLength;
+        _pendingLength = 0;
+        // Held only while batches wait for a flush: an idle partition keeps no buffer.
+        System.Buffers.ArrayPool<byte>.Shared.Return(_pending!);
+        _pending = null;
+    }
+
+    /// <summary>
+    /// Cuts a preallocated zero tail (after a roll, before the file is fsynced for the last time, and at close), so a
+    /// sealed segment's file size is its data size. Called under the partition lock after <see cref="WritePending"/>.
+    /// </summary>
+    public void TrimToSize()
+    {
+        if (_allocated > _size || _log.Length > _size)
+        {
+            _log.SetLength(_size);
+            _allocated = _size;
+        }
+    }
+
+    private void Buffer(long position, ReadOnlySpan<byte> bytes)
+    {
+        if (_pendingLength == 0)
+        {
+            _pendingStart = position;
+        }
+        if (_pending is null || _pending.Length < _pendingLength + bytes.Length)
+        {
+            var bigger = System.Buffers.ArrayPool<byte>.Shared.Rent(Math.Max(16 << 10, Math.Min(MaxPendingBytes, 2 * (_pendingLength + bytes.Length))));
+            if (_pending is not null)
+            {
+                _pending.AsSpan(0, _pendingLength).CopyTo(bigger);
+                System.Buffers.ArrayPool<byte>.Shared.Return(_pending);
+            }
+            _pending = bigger;
+        }
+        bytes.CopyTo(_pending.AsSpan(_pendingLength));
+        _pendingLength += bytes.Length;
+    }
+
+    private void DropPending()
+    {
+        _pendingLength = 0;
+        if (_pending is { } buffer)
+        {
+            _pending = null;
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     /// <summary>
@@ -316,6 +443,7 @@ internal sealed class Segment
     {
         if (Interlocked.Decrement(ref _references) == 0)
         {
+            DropPending();
             _log.Dispose();
             Offsets.Dispose();
             Times.Dispose();

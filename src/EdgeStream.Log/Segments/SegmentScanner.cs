@@ -13,7 +13,8 @@ internal static class SegmentScanner
     /// <summary>
     /// Scans from <paramref name="position"/> (a batch boundary whose base offset must be
     /// <paramref name="expectedOffset"/>) to the end of the file or the first invalid batch.
-    /// <paramref name="onBatch"/> sees every valid batch and its position.
+    /// <paramref name="onBatch"/> sees every valid batch and its position. A tail of zeros (preallocated, never written)
+    /// is the clean end: the result's ValidEnd is where the zeros start.
     /// </summary>
     public static ScanResult Scan(ILogFile file, long position, long expectedOffset, Action<BatchInfo, long>? onBatch = null, Action<long>? onProgress = null)
     {
@@ -23,11 +24,20 @@ internal static class SegmentScanner
         var maxTimestamp = long.MinValue;
         while (position < length)
         {
-            if (length - position < RecordBatch.LengthFieldEnd)
+            var headLength = (int)Math.Min(RecordBatch.LengthFieldEnd, length - position);
+            file.Read(position, head[..headLength]);
+            if (!head[..headLength].ContainsAnyExcept((byte)0))
+            {
+                // No batch header is all zeros (its length field is at least the header size): this is a preallocated
+                // tail never written, the clean end, if nothing but zeros follows. Data after it is a torn write.
+                return AllZero(file, position, length, onProgress)
+                    ? new ScanResult(start, position, expectedOffset, maxTimestamp, null)
+                    : new ScanResult(start, position, expectedOffset, maxTimestamp, "zeroed batch header followed by data");
+            }
+            if (headLength < RecordBatch.LengthFieldEnd)
             {
                 return new ScanResult(start, position, expectedOffset, maxTimestamp, "torn batch header at end of file");
             }
-            file.Read(position, head);
             var (baseOffset, size) = RecordBatch.ReadFrame(head);
             if (size < RecordBatch.HeaderSize || size > RecordBatch.MaxBatchBytes)
             {
@@ -63,6 +73,33 @@ internal static class SegmentScanner
             }
         }
         return new ScanResult(start, position, expectedOffset, maxTimestamp, null);
+    }
+
+    private static bool AllZero(ILogFile file, long position, long length, Action<long>? onProgress)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(64 << 10);
+        try
+        {
+            while (position < length)
+            {
+                var n = file.Read(position, buffer.AsSpan(0, (int)Math.Min(buffer.Length, length - position)));
+                if (n == 0)
+                {
+                    return true;
+                }
+                if (buffer.AsSpan(0, n).ContainsAnyExcept((byte)0))
+                {
+                    return false;
+                }
+                position += n;
+                onProgress?.Invoke(n);
+            }
+            return true;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 }
 

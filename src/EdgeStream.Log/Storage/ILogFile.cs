@@ -20,4 +20,17 @@ internal interface ILogFile : IDisposable
     void Flush();
 
     void SetLength(long length);
+
+    /// <summary>
+    /// Makes the file at least <paramref name="length"/> bytes long with its blocks allocated (the new bytes read as
+    /// zeros), so later writes below that length change no file size and need no block allocation at fsync time.
+    /// Throws like a write when the volume is full. The default only sets the length (sparse: the size change is saved).
+    /// </summary>
+    void Allocate(long length)
+    {
+        if (Length < length)
+        {
+            SetLength(length);
+        }
+    }
 }

@@ -113,6 +113,7 @@ internal sealed partial class FaultyStorage : ILogStorage
     private sealed class FaultyFile(FaultyStorage owner, ILogFile inner) : ILogFile
     {
         private readonly bool _isSegment = inner.Path.EndsWith(".log", StringComparison.Ordinal);
+        private long _allocated;
 
         public string Path => inner.Path;
 
@@ -126,8 +127,9 @@ internal sealed partial class FaultyStorage : ILogStorage
                 inner.Write(position, data[..Math.Min(after, data.Length)]);
                 throw new IOException("Injected write failure (Input/output error).");
             }
-            if (_isSegment)
+            if (_isSegment && position + data.Length > Volatile.Read(ref _allocated))
             {
+                // Blocks reserved by Allocate are written even on a full volume.
                 owner.FailIfVolumeFull(inner, position, data);
             }
             inner.Write(position, data);
@@ -153,6 +155,20 @@ internal sealed partial class FaultyStorage : ILogStorage
         }
 
         public void SetLength(long length) => inner.SetLength(length);
+
+        public void Allocate(long length)
+        {
+            if (_isSegment && owner.VolumeFull)
+            {
+                // A full volume refuses the allocation as it refuses a write (fallocate fails with ENOSPC).
+                throw new IOException($"No space left on device : '{inner.Path}'", 28);
+            }
+            inner.Allocate(length);
+            if (length > _allocated)
+            {
+                Volatile.Write(ref _allocated, length);
+            }
+        }
 
         public void Dispose() => inner.Dispose();
     }

@@ -1,0 +1,169 @@
+using Microsoft.Extensions.Time.Testing;
+
+namespace EdgeStream.Log.Tests;
+
+/// <summary>Log:SegmentPreallocationBytes: zero tails, trimming, and failures of coalesced writes and allocations.</summary>
+public class PreallocationTests
+{
+    private static string SegmentOf(string data, string topic = "t")
+        => Directory.EnumerateFiles(Path.Combine(data, "topics", topic, "0"), "*.log").Order().Last();
+
+    private static async Task<long> FillAndCloseAsync(string data, int count)
+    {
+        await using var store = await LogStore.OpenAsync(LogTestKit.Options(data));
+        for (var i = 0; i < count; i++)
+        {
+            await store.AppendAsync("t", LogTestKit.Text($"record-{i:D5}"));
+        }
+        await store.FlushAsync();
+        return count;
+    }
+
+    /// <summary>What a crash leaves: the active segment followed by its allocated, never written zeros, no close.</summary>
+    private static long LeaveZeroTail(string data, int zeros)
+    {
+        var segment = SegmentOf(data);
+        var whole = new FileInfo(segment).Length;
+        using (var f = File.OpenWrite(segment))
+        {
+            f.SetLength(whole + zeros);
+        }
+        File.Delete(Path.Combine(Path.GetDirectoryName(segment)!, "recovery-point"));
+        return whole;
+    }
+
+    [Fact]
+    public async Task A_preallocated_zero_tail_left_by_a_crash_is_the_clean_end_not_corruption()
+    {
+        using var dir = new TempDir();
+        await FillAndCloseAsync(dir.Path, 10);
+        var whole = LeaveZeroTail(dir.Path, 1 << 20);
+        var segment = SegmentOf(dir.Path);
+
+        var report = await LogVerifier.VerifyAsync(dir.Path, cancellationToken: TestContext.Current.CancellationToken);
+        Assert.True(report.Ok, string.Join("; ", report.Problems.Select(p => p.Reason)));
+        await using (var store = await LogStore.OpenAsync(LogTestKit.Options(dir.Path)))
+        {
+            // Not truncated as a torn tail: the allocation is kept and the next append overwrites it.
+            Assert.Equal(whole + (1 << 20), new FileInfo(segment).Length);
+            Assert.Empty(store.GetCorruptions());
+            var next = await store.AppendAsync("t", LogTestKit.Text("after"));
+            await store.WaitForDurableAsync("t", 0, next.LastOffset, TestContext.Current.CancellationToken);
+            Assert.Equal(10, next.BaseOffset);
+            Assert.Equal(11, (await LogTestKit.ReadAllAsync(store, "t", 0)).Count);
+        }
+        // A clean close leaves exactly the data: the zero tail is trimmed.
+        Assert.True(new FileInfo(segment).Length < whole + 200, $"{new FileInfo(segment).Length} bytes after close");
+        Assert.True((await LogVerifier.VerifyAsync(dir.Path, cancellationToken: TestContext.Current.CancellationToken)).Ok);
+    }
+
+    [Fact]
+    public async Task A_torn_write_into_the_preallocated_tail_is_cut_and_appends_continue_after_the_last_whole_batch()
+    {
+        using var dir = new TempDir();
+        await FillAndCloseAsync(dir.Path, 10);
+        var whole = LeaveZeroTail(dir.Path, 64 << 10);
+        var segment = SegmentOf(dir.Path);
+        // A power cut lost the page holding the next batch's header but kept a later page of it.
+        using (var f = File.OpenWrite(segment))
+        {
+            f.Seek(whole + 5000, SeekOrigin.Begin);
+            f.Write([1, 2, 3, 4, 5, 6, 7, 8]);
+        }
+
+        await using var store = await LogStore.OpenAsync(LogTestKit.Options(dir.Path));
+        Assert.Equal(whole, new FileInfo(segment).Length);
+        var next = await store.AppendAsync("t", LogTestKit.Text("after"));
+        await store.WaitForDurableAsync("t", 0, next.LastOffset, TestContext.Current.CancellationToken);
+        Assert.Equal(10, next.BaseOffset);
+        Assert.Equal(11, (await LogTestKit.ReadAllAsync(store, "t", 0)).Count);
+    }
+
+    [Fact]
+    public async Task The_active_segment_grows_in_allocation_steps_and_a_rolled_segment_is_trimmed_to_its_data()
+    {
+        using var dir = new TempDir();
+        var options = LogTestKit.Options(dir.Path, defaults: d => d.SegmentBytes = 64 << 10);
+        options.SegmentPreallocationBytes = 16 << 10;
+        var value = new string('x', 1000);
+        await using var store = await LogStore.OpenAsync(options);
+        var first = await store.AppendAsync("t", LogTestKit.Text(value));
+        await store.WaitForDurableAsync("t", 0, first.LastOffset, TestContext.Current.CancellationToken);
+        Assert.Equal(16 << 10, new FileInfo(SegmentOf(dir.Path)).Length);
+
+        AppendResult last = first;
+        for (var i = 0; i < 100; i++)
+        {
+            last = await store.AppendAsync("t", LogTestKit.Text(value));
+        }
+        await store.WaitForDurableAsync("t", 0, last.LastOffset, TestContext.Current.CancellationToken);
+        var segments = Directory.EnumerateFiles(Path.Combine(dir.Path, "topics", "t", "0"), "*.log").Order().ToList();
+        Assert.True(segments.Count >= 2);
+        var sealedLength = new FileInfo(segments[0]).Length;
+        Assert.True(sealedLength <= 64 << 10 && sealedLength % (16 << 10) != 0, $"sealed segment of {sealedLength} bytes");
+        Assert.Equal(101, (await LogTestKit.ReadAllAsync(store, "t", 0)).Count);
+    }
+
+    [Fact]
+    public async Task A_full_volume_refuses_the_next_allocation_as_a_full_log_and_keeps_every_stored_record()
+    {
+        using var dir = new TempDir();
+        var storage = new FaultyStorage();
+        var options = LogTestKit.Options(dir.Path, "always");
+        options.SegmentPreallocationBytes = 4096;
+        var value = new string('x', 1000);
+        await using (var store = await LogStore.OpenAsync(options, storage, null, null, default))
+        {
+            await store.AppendAsync("t", LogTestKit.Text(value));
+            storage.VolumeFull = true;
+            // Appends into the allocated step still succeed (its blocks are reserved); the next step is refused.
+            var stored = 1;
+            LogFullException? full = null;
+            for (var i = 0; i < 10 && full is null; i++)
+            {
+                try
+                {
+                    await store.AppendAsync("t", LogTestKit.Text(value));
+                    stored++;
+                }
+                catch (LogFullException e)
+                {
+                    full = e;
+                }
+            }
+            Assert.NotNull(full);
+            // Three ~1.1 KB batches fit the first 4 KiB step.
+            Assert.Equal(3, stored);
+            Assert.Empty(store.GetFailedPartitions());
+            storage.VolumeFull = false;
+            var resumed = await store.AppendAsync("t", LogTestKit.Text(value));
+            Assert.Equal(stored, resumed.BaseOffset);
+        }
+        await using var reopened = await LogStore.OpenAsync(LogTestKit.Options(dir.Path));
+        Assert.Equal(4, (await LogTestKit.ReadAllAsync(reopened, "t", 0)).Count);
+    }
+
+    [Fact]
+    public async Task A_failed_coalesced_write_fails_its_waiters_and_the_partition_reopens_with_every_acknowledged_record()
+    {
+        using var dir = new TempDir();
+        var storage = new FaultyStorage();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var store = await LogStore.OpenAsync(LogTestKit.Options(dir.Path), storage, null, time, default);
+        var first = await store.AppendAsync("t", LogTestKit.Text("kept-0"));
+        await store.WaitForDurableAsync("t", 0, first.LastOffset, TestContext.Current.CancellationToken);
+        storage.FailNextSegmentWriteAfter = 7;
+        // Coalesced: the append returns before its bytes are written; the flush's write fails, and so does the wait.
+        var lost = await store.AppendAsync("t", LogTestKit.Text("lost"));
+        await Assert.ThrowsAsync<PartitionFailedException>(() => store.WaitForDurableAsync("t", 0, lost.LastOffset).AsTask());
+
+        await FailingDiskTests.AdvanceUntilAsync(time, () => store.GetFailedPartitions().Count == 0);
+        // Offset 1 was handed out and lost: it is reused, and a wait on it fails (its sender cannot be told apart).
+        var reused = await store.AppendAsync("t", LogTestKit.Text("kept-1"));
+        Assert.Equal(1, reused.BaseOffset);
+        await Assert.ThrowsAsync<PartitionFailedException>(() => store.WaitForDurableAsync("t", 0, reused.LastOffset).AsTask());
+        var next = await store.AppendAsync("t", LogTestKit.Text("kept-2"));
+        await store.WaitForDurableAsync("t", 0, next.LastOffset, TestContext.Current.CancellationToken);
+        Assert.Equal(["kept-0", "kept-1", "kept-2"], (await LogTestKit.ReadAllAsync(store, "t", 0)).Select(r => r.Text()));
+    }
+}
