@@ -22,6 +22,8 @@ command -v qemu-aarch64-static >/dev/null 2>&1 || need+=(qemu-user-static)
 # arm64 machine they are the native ones.
 arm64_libs=(libc6 libstdc++6 libgcc-s1 zlib1g libssl3)
 if [ "$(dpkg --print-architecture)" != arm64 ]; then
+  # build-deb.sh strips Confluent's unstripped arm64 librdkafka.so with the cross binutils' strip.
+  command -v aarch64-linux-gnu-strip >/dev/null 2>&1 || need+=(binutils-aarch64-linux-gnu)
   for p in "${arm64_libs[@]}"; do
     dpkg-query -W -f='${Status}' "$p:arm64" 2>/dev/null | grep -q "install ok installed" || need+=("$p:arm64")
   done

@@ -99,6 +99,30 @@ rid_of() {
   esac
 }
 
+strip_tool_of() {
+  case "$1" in
+    arm64) echo aarch64-linux-gnu-strip ;;
+    amd64) echo x86_64-linux-gnu-strip ;;
+  esac
+}
+
+# Shared libraries that still carry a symbol table (Confluent's librdkafka.so) are stripped as Debian policy asks.
+# Only *.so: an apphost may carry a single-file bundle after its ELF sections, which strip would cut off.
+strip_libraries() {
+  local dir="$1" tool="$2" f
+  while IFS= read -r f; do
+    case "$f" in
+      *.so | *.so.*)
+        # (grep -q would end the pipe early: readelf's SIGPIPE fails the pipeline under pipefail.)
+        if [ "$(readelf -S "$f" | grep -c ' \.symtab ')" -gt 0 ]; then
+          command -v "$tool" >/dev/null 2>&1 || die "$tool not found (Debian package binutils-${tool%-strip}) to strip ${f#"$dir"/}"
+          "$tool" --strip-unneeded --remove-section=.comment --remove-section=.note "$f"
+        fi
+        ;;
+    esac
+  done < <(elf_files "$dir")
+}
+
 elf_machine_of() {
   case "$1" in
     arm64) echo AArch64 ;;
@@ -214,6 +238,7 @@ build_package() {
   sed "s/@VERSION@/$version/; s/@DATE@/$(date -uR)/" "$script_dir/debian/changelog" | gzip -9n \
     >"$stage/usr/share/doc/$PACKAGE/changelog.gz"
   gzip -9n <"$script_dir/debian/edgestream.1" >"$stage/usr/share/man/man1/edgestream.1.gz"
+  install -D -m 0644 "$script_dir/debian/lintian-overrides" "$stage/usr/share/lintian/overrides/$PACKAGE"
 
   for s in postinst prerm postrm; do
     install -m 0755 "$script_dir/debian/$s" "$stage/DEBIAN/$s"
@@ -232,6 +257,7 @@ build_package() {
   done < <(elf_files "$stage/usr/lib/$PACKAGE")
 
   check_elf_machines "$stage/usr/lib/$PACKAGE" "$(elf_machine_of "$arch")"
+  strip_libraries "$stage/usr/lib/$PACKAGE" "$(strip_tool_of "$arch")"
   depends="$( { linked_depends "$stage/usr/lib/$PACKAGE"; printf '%s\n' "${runtime_depends[@]}"; } | sort -u | paste -sd, - | sed 's/,/, /g')"
   installed_size="$(du -sk --exclude=DEBIAN "$stage" | cut -f1)"
   control="$stage/DEBIAN/control"
