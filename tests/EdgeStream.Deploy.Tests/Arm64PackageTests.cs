@@ -110,11 +110,13 @@ public sealed class Arm64PackageTests(Arm64Package package, ITestOutputHelper ou
         Assert.Equal(Enumerable.Range(0, Count).Select(i => $"reading-{i:D4}"), values);
     }
 
+    private static readonly byte[] ElfMagic = [0x7F, (byte)'E', (byte)'L', (byte)'F'];
+
     private static bool IsElf(string path)
     {
         Span<byte> magic = stackalloc byte[4];
         using var f = File.OpenRead(path);
-        return f.Read(magic) == 4 && magic.SequenceEqual("\x7fELF"u8);
+        return f.Read(magic) == 4 && magic.SequenceEqual(ElfMagic);
     }
 
     private static void RequireRoot()
