@@ -32,7 +32,7 @@ public sealed class Arm64Package : IAsyncLifetime
         {
             args = [.. args, "--from", published];
         }
-        var result = await Shell.RunAsync("/bin/bash", args, TimeSpan.FromMinutes(20));
+        var result = await ExternalProcess.RunAsync("/bin/bash", args, TimeSpan.FromMinutes(20));
         BuildTime = started.Elapsed;
         BuildOutput = result.Output;
         if (result.ExitCode != 0)

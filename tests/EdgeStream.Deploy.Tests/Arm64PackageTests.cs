@@ -9,6 +9,7 @@ namespace EdgeStream.Deploy.Tests;
 /// program from the package, run under qemu-aarch64-static, stores every acknowledged QoS 1 message.
 /// </summary>
 [Collection(nameof(Arm64PackageCollection))]
+[Trait("Category", "Slow")]
 public sealed class Arm64PackageTests(Arm64Package package, ITestOutputHelper output) : IDisposable
 {
     private readonly TempDir _tmp = new("deb-arm64-test");
@@ -18,21 +19,21 @@ public sealed class Arm64PackageTests(Arm64Package package, ITestOutputHelper ou
     [Fact]
     public async Task Arm64_package_passes_lintian_without_errors()
     {
-        var lintian = Shell.Which("lintian") ?? throw new InvalidOperationException("lintian not found: install the Debian package 'lintian'.");
+        var lintian = ExternalProcess.Which("lintian") ?? throw new InvalidOperationException("lintian not found: install the Debian package 'lintian'.");
 
-        var result = await Shell.RunAsync(lintian, ["--fail-on", "error", "--info", package.Deb], TimeSpan.FromMinutes(5));
+        var result = await ExternalProcess.RunAsync(lintian, ["--fail-on", "error", "--info", package.Deb], TimeSpan.FromMinutes(5));
 
         output.WriteLine($"publish + package: {package.BuildTime.TotalSeconds:F0} s\n{package.BuildOutput}\n{result.Output}");
         Assert.True(result.ExitCode == 0, result.Output);
-        Assert.DoesNotContain(result.StdOut.Split('\n'), l => l.StartsWith("E: ", StringComparison.Ordinal));
+        Assert.DoesNotContain(result.Stdout.Split('\n'), l => l.StartsWith("E: ", StringComparison.Ordinal));
     }
 
     [Fact]
     public async Task Arm64_package_holds_the_program_for_aarch64_with_librdkafka_and_declares_its_libraries()
     {
         var tree = _tmp.Combine("tree");
-        Assert.Equal(0, (await Shell.RunAsync("dpkg-deb", ["-x", package.Deb, tree])).ExitCode);
-        var control = (await Shell.RunAsync("dpkg-deb", ["-f", package.Deb])).StdOut;
+        Assert.Equal(0, (await ExternalProcess.RunAsync("dpkg-deb", ["-x", package.Deb, tree], TimeSpan.FromMinutes(2))).ExitCode);
+        var control = (await ExternalProcess.RunAsync("dpkg-deb", ["-f", package.Deb], TimeSpan.FromMinutes(2))).Stdout;
 
         Assert.Contains("Architecture: arm64", control, StringComparison.Ordinal);
         var depends = control.Split('\n').Single(l => l.StartsWith("Depends: ", StringComparison.Ordinal));
@@ -48,8 +49,8 @@ public sealed class Arm64PackageTests(Arm64Package package, ITestOutputHelper ou
         Assert.Contains(elves, f => Path.GetFileName(f) == "librdkafka.so");
         foreach (var elf in elves)
         {
-            var header = await Shell.RunAsync("readelf", ["-h", elf]);
-            Assert.True(header.StdOut.Contains("AArch64", StringComparison.Ordinal), $"{elf} is not an AArch64 file:\n{header.StdOut}");
+            var header = await ExternalProcess.RunAsync("readelf", ["-h", elf], TimeSpan.FromMinutes(2));
+            Assert.True(header.Stdout.Contains("AArch64", StringComparison.Ordinal), $"{elf} is not an AArch64 file:\n{header.Stdout}");
         }
         // Nothing for another platform left beside it (runtimes/<rid>/native of other RIDs).
         Assert.False(Directory.Exists(Path.Combine(program, "runtimes")) &&
@@ -60,7 +61,7 @@ public sealed class Arm64PackageTests(Arm64Package package, ITestOutputHelper ou
     public async Task Arm64_program_installed_from_the_package_stores_every_acknowledged_qos1_message_under_qemu()
     {
         RequireRoot();
-        var qemu = Shell.Which("qemu-aarch64-static") ?? throw new InvalidOperationException("qemu-aarch64-static not found: install the Debian package 'qemu-user-static'.");
+        var qemu = ExternalProcess.Which("qemu-aarch64-static") ?? throw new InvalidOperationException("qemu-aarch64-static not found: install the Debian package 'qemu-user-static'.");
         if (!File.Exists("/lib/ld-linux-aarch64.so.1"))
         {
             throw new InvalidOperationException("arm64 libraries missing: test.sh installs libc6:arm64 libstdc++6:arm64 libgcc-s1:arm64 zlib1g:arm64 libssl3:arm64.");
@@ -100,11 +101,11 @@ public sealed class Arm64PackageTests(Arm64Package package, ITestOutputHelper ou
             Assert.True(code == 0, $"exit code {code}: {service.Output}");
         }
 
-        var dump = await Shell.RunAsync(qemu, ["-L", "/", exe, "log", "dump", "mqtt", "--data", data, "--format", "jsonl"], TimeSpan.FromMinutes(8));
+        var dump = await ExternalProcess.RunAsync(qemu, ["-L", "/", exe, "log", "dump", "mqtt", "--data", data, "--format", "jsonl"], TimeSpan.FromMinutes(8));
         output.WriteLine($"dumped after {started.Elapsed.TotalSeconds:F1} s");
 
         Assert.True(dump.ExitCode == 0, dump.Output);
-        var values = dump.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+        var values = dump.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("value").GetString())
             .ToList();
         Assert.Equal(Enumerable.Range(0, Count).Select(i => $"reading-{i:D4}"), values);

@@ -16,7 +16,7 @@ public sealed class DebPackageInstallTests : IDisposable
     public DebPackageInstallTests()
     {
         _root = new DpkgRoot(_tmp.Combine("root"));
-        _arch = Shell.RunAsync("dpkg", ["--print-architecture"]).GetAwaiter().GetResult().StdOut.Trim();
+        _arch = ExternalProcess.RunAsync("dpkg", ["--print-architecture"], TimeSpan.FromMinutes(2)).GetAwaiter().GetResult().Stdout.Trim();
     }
 
     public void Dispose() => _tmp.Dispose();
@@ -52,7 +52,7 @@ public sealed class DebPackageInstallTests : IDisposable
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupRead | UnixFileMode.GroupExecute, data.UnixFileMode);
         // Enabled as systemd would have it, in the root, not on this machine.
         Assert.Equal("/lib/systemd/system/edgestream.service", new FileInfo(_root.Combine("etc/systemd/system/multi-user.target.wants/edgestream.service")).LinkTarget);
-        Assert.Contains("ii  edgestream", (await _root.DpkgAsync("--list", "edgestream")).StdOut, StringComparison.Ordinal);
+        Assert.Contains("ii  edgestream", (await _root.DpkgAsync("--list", "edgestream")).Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -75,7 +75,7 @@ public sealed class DebPackageInstallTests : IDisposable
         Assert.Equal(Mine, File.ReadAllText(_root.Combine(Conffile)));
         Assert.Contains("\"New\": true", File.ReadAllText(_root.Combine(Conffile + ".dpkg-dist")), StringComparison.Ordinal);
         Assert.Equal("records", File.ReadAllText(segment));
-        Assert.Contains("1.1.0", (await _root.DpkgAsync("--status", "edgestream")).StdOut, StringComparison.Ordinal);
+        Assert.Contains("1.1.0", (await _root.DpkgAsync("--status", "edgestream")).Stdout, StringComparison.Ordinal);
         Assert.Single(File.ReadAllLines(_root.Combine("etc/passwd")), l => l.StartsWith("edgestream:", StringComparison.Ordinal));
     }
 
@@ -101,7 +101,7 @@ public sealed class DebPackageInstallTests : IDisposable
         Assert.False(Directory.Exists(_root.Combine("etc/edgestream")));
         Assert.False(Directory.Exists(_root.Combine("var/lib/edgestream")));
         Assert.Null(new FileInfo(_root.Combine("etc/systemd/system/multi-user.target.wants/edgestream.service")).LinkTarget);
-        Assert.DoesNotContain("edgestream", (await _root.DpkgAsync("--get-selections")).StdOut, StringComparison.Ordinal);
+        Assert.DoesNotContain("edgestream", (await _root.DpkgAsync("--get-selections")).Stdout, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -114,7 +114,7 @@ public sealed class DebPackageInstallTests : IDisposable
         var result = await BuildScriptAsync("--arch", _arch, "--from", build, "--version", "1.0.0", "--out", _tmp.Combine("out"));
 
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Contains("framework-dependent", result.StdErr, StringComparison.Ordinal);
+        Assert.Contains("framework-dependent", result.Stderr, StringComparison.Ordinal);
         Assert.Empty(Directory.Exists(_tmp.Combine("out")) ? Directory.GetFiles(_tmp.Combine("out")) : []);
     }
 
@@ -128,7 +128,7 @@ public sealed class DebPackageInstallTests : IDisposable
         var result = await BuildScriptAsync("--arch", _arch, "--from", build, "--version", "1.0.0", "--out", _tmp.Combine("out"));
 
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Contains("librdkafka.so is built for", result.StdErr, StringComparison.Ordinal);
+        Assert.Contains("librdkafka.so is built for", result.Stderr, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -138,10 +138,10 @@ public sealed class DebPackageInstallTests : IDisposable
     [InlineData("debian/postrm", "sh")]
     public async Task Package_scripts_are_shellcheck_clean(string script, string shell)
     {
-        var shellcheck = Shell.Which("shellcheck")
+        var shellcheck = ExternalProcess.Which("shellcheck")
             ?? throw new InvalidOperationException("shellcheck not found: install the Debian package 'shellcheck'.");
 
-        var result = await Shell.RunAsync(shellcheck, ["--shell=" + shell, Path.Combine(Repo.Deploy, "package", script)]);
+        var result = await ExternalProcess.RunAsync(shellcheck, ["--shell=" + shell, Path.Combine(Repo.Deploy, "package", script)], TimeSpan.FromMinutes(2));
 
         Assert.True(result.ExitCode == 0, result.Output);
     }
@@ -181,12 +181,12 @@ public sealed class DebPackageInstallTests : IDisposable
         return Path.Combine(outDir, $"edgestream_{version}_{_arch}.deb");
     }
 
-    private static Task<Shell.Result> BuildScriptAsync(params string[] args) =>
-        Shell.RunAsync("/bin/bash", [Path.Combine(Repo.Deploy, "package", "build-deb.sh"), .. args]);
+    private static Task<ToolResult> BuildScriptAsync(params string[] args) =>
+        ExternalProcess.RunAsync("/bin/bash", [Path.Combine(Repo.Deploy, "package", "build-deb.sh"), .. args], TimeSpan.FromMinutes(2));
 
     private static async Task<int> OwnerAsync(string path)
     {
-        var stat = await Shell.RunAsync("stat", ["-c", "%u", path]);
-        return int.Parse(stat.StdOut.Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        var stat = await ExternalProcess.RunAsync("stat", ["-c", "%u", path], TimeSpan.FromMinutes(2));
+        return int.Parse(stat.Stdout.Trim(), System.Globalization.CultureInfo.InvariantCulture);
     }
 }

@@ -29,8 +29,8 @@ internal sealed class DpkgRoot
     /// Runs dpkg against this root. Dependencies are not installed in it (<c>--force-depends</c>), and a package of
     /// another architecture is accepted (<c>--force-architecture</c>: the arm64 package on an amd64 builder).
     /// </summary>
-    public Task<Shell.Result> DpkgAsync(params string[] args) =>
-        Shell.RunAsync("dpkg", ["--root=" + Path, "--force-script-chrootless", "--force-depends", "--force-architecture", .. args]);
+    public Task<ToolResult> DpkgAsync(params string[] args) =>
+        ExternalProcess.RunAsync("dpkg", ["--root=" + Path, "--force-script-chrootless", "--force-depends", "--force-architecture", .. args], TimeSpan.FromMinutes(2));
 
     /// <summary>The account line of <paramref name="name"/> in the root's <paramref name="file"/> (passwd, group), or null.</summary>
     public string? Entry(string file, string name) =>
