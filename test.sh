@@ -2,7 +2,8 @@
 # Runs the whole EdgeStream test suite on a fresh Debian / Raspberry Pi OS machine with the .NET SDK.
 # Installs the real components the tests drive when missing: Mosquitto and its clients, nats-server, headless
 # Chromium (status page), systemd-analyze and shellcheck (deploy/), promtool (/metrics lint; Debian's prometheus),
-# python3 (Eclipse Paho MQTT interoperability tests).
+# python3 (Eclipse Paho MQTT interoperability tests), lintian and qemu-user-static with Debian's arm64 libraries
+# (the Debian packages of deploy/package, and the arm64 build run under emulation).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -15,10 +16,25 @@ command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 [ -x /usr/bin/python3 ] || need+=(python3)
+command -v lintian >/dev/null 2>&1 || need+=(lintian)
+command -v qemu-aarch64-static >/dev/null 2>&1 || need+=(qemu-user-static)
+# The arm64 libraries the self-contained arm64 build loads under qemu-aarch64-static -L / (multiarch); on an
+# arm64 machine they are the native ones.
+arm64_libs=(libc6 libstdc++6 libgcc-s1 zlib1g libssl3)
+if [ "$(dpkg --print-architecture)" != arm64 ]; then
+  # build-deb.sh strips Confluent's unstripped arm64 librdkafka.so with the cross binutils' strip.
+  command -v aarch64-linux-gnu-strip >/dev/null 2>&1 || need+=(binutils-aarch64-linux-gnu)
+  for p in "${arm64_libs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p:arm64" 2>/dev/null | grep -q "install ok installed" || need+=("$p:arm64")
+  done
+fi
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing ${need[*]}" >&2
   sudo_cmd=""
   [ "$(id -u)" -ne 0 ] && sudo_cmd="sudo"
+  if printf '%s\n' "${need[@]}" | grep -q ':arm64$' && ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    $sudo_cmd dpkg --add-architecture arm64
+  fi
   $sudo_cmd apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
   # Debian starts the system broker on 1883 on install; the tests start their own on free loopback ports.
