@@ -2,7 +2,7 @@
 # Runs the whole EdgeStream test suite on a fresh Debian / Raspberry Pi OS machine with the .NET SDK.
 # Installs the real components the tests drive when missing: Mosquitto and its clients, nats-server, headless
 # Chromium (status page), systemd-analyze and shellcheck (deploy/), promtool (/metrics lint; Debian's prometheus),
-# python3 (Eclipse Paho MQTT interoperability tests).
+# python3 (Eclipse Paho MQTT interoperability tests), clang and zlib1g-dev (the NativeAOT build of edgestream).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -15,6 +15,8 @@ command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd)
 command -v shellcheck >/dev/null 2>&1 || need+=(shellcheck)
 command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 [ -x /usr/bin/python3 ] || need+=(python3)
+command -v clang >/dev/null 2>&1 || need+=(clang)
+[ -f /usr/include/zlib.h ] || need+=(zlib1g-dev)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing ${need[*]}" >&2
   sudo_cmd=""
@@ -42,4 +44,7 @@ done
 # Locked mode: restore exactly what the committed packages.lock.json files say, or fail (CONTRIBUTING.md: updating them).
 dotnet restore EdgeStream.sln --locked-mode
 dotnet build EdgeStream.sln -c Release --nologo -v q --no-restore
+# The end-to-end tests run the shipped build (NativeAOT, trimming/AOT warnings as errors), so a trimming break fails
+# them: the first one publishes it from a copy of the sources (cached by a hash of them, tests/EdgeStream.TestKit/
+# ShippedBuild.cs), or set EDGESTREAM_SHIPPED_BUILD to an edgestream executable already published.
 dotnet test --solution EdgeStream.sln -c Release --no-build "${args[@]}"
