@@ -3,7 +3,8 @@
 # Installs the real components the tests drive when missing: Mosquitto and its clients, nats-server, headless
 # Chromium (status page), systemd-analyze and shellcheck (deploy/), promtool (/metrics lint; Debian's prometheus),
 # python3 (Eclipse Paho MQTT interoperability tests), lintian and qemu-user-static with Debian's arm64 libraries
-# (the Debian packages of deploy/package, and the arm64 build run under emulation).
+# (the Debian packages of deploy/package, and the arm64 build run under emulation), clang and zlib1g-dev (the
+# NativeAOT build of edgestream).
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -28,6 +29,8 @@ if [ "$(dpkg --print-architecture)" != arm64 ]; then
     dpkg-query -W -f='${Status}' "$p:arm64" 2>/dev/null | grep -q "install ok installed" || need+=("$p:arm64")
   done
 fi
+command -v clang >/dev/null 2>&1 || need+=(clang)
+[ -f /usr/include/zlib.h ] || need+=(zlib1g-dev)
 if [ ${#need[@]} -gt 0 ]; then
   echo "test.sh: installing ${need[*]}" >&2
   sudo_cmd=""
@@ -58,4 +61,7 @@ done
 # Locked mode: restore exactly what the committed packages.lock.json files say, or fail (CONTRIBUTING.md: updating them).
 dotnet restore EdgeStream.sln --locked-mode
 dotnet build EdgeStream.sln -c Release --nologo -v q --no-restore
+# The end-to-end tests run the shipped build (NativeAOT, trimming/AOT warnings as errors), so a trimming break fails
+# them: the first one publishes it from a copy of the sources (cached by a hash of them, tests/EdgeStream.TestKit/
+# ShippedBuild.cs), or set EDGESTREAM_SHIPPED_BUILD to an edgestream executable already published.
 dotnet test --solution EdgeStream.sln -c Release --no-build "${args[@]}"

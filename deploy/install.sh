@@ -2,7 +2,7 @@
 # Installs EdgeStream as a systemd service on Raspberry Pi OS / Debian (arm64 or x64).
 #
 #   sudo deploy/install.sh                      build, install to /, create the user, enable and start
-#   sudo deploy/install.sh --from <dir>         install an existing self-contained publish output
+#   sudo deploy/install.sh --from <dir>         install an existing publish output (the NativeAOT build)
 #   deploy/install.sh --prefix /tmp/root ...    install into a staging root (no user, no systemctl)
 #   sudo deploy/install.sh --uninstall [--purge]
 #
@@ -28,7 +28,8 @@ purge=0
 usage() {
   cat <<'USAGE'
 Usage: install.sh [options]
-  --from <dir>       install this publish output (must contain the 'edgestream' executable) instead of building
+  --from <dir>       install this publish output (dotnet publish src/EdgeStream.Host -c Release -r <rid>; must
+                     contain the 'edgestream' executable) instead of building
   --rid <rid>        runtime to build for (linux-arm64 or linux-x64); default: this machine's
   --prefix <dir>     install below <dir> instead of /; skips user creation and systemctl
   --create-user      with --prefix: still create the user (in <dir>/etc/passwd, via useradd --prefix)
@@ -163,12 +164,12 @@ do_uninstall() {
   fi
 }
 
-# Publishes a self-contained build into $1.
+# Publishes the shipped build (NativeAOT; src/EdgeStream.Host/EdgeStream.Host.csproj says so) into $1.
 publish() {
   command -v dotnet >/dev/null 2>&1 || die "dotnet not found: install the .NET 10 SDK, or build elsewhere and pass --from <dir>"
+  command -v clang >/dev/null 2>&1 || die "clang not found: the NativeAOT build links with it (apt-get install clang zlib1g-dev)"
   log "publishing src/EdgeStream.Host for $rid"
-  dotnet publish "$repo_dir/src/EdgeStream.Host" -c Release -r "$rid" --self-contained \
-    -p:PublishTrimmed=false -o "$1" --nologo
+  dotnet publish "$repo_dir/src/EdgeStream.Host" -c Release -r "$rid" -o "$1" --nologo
 }
 
 ensure_user() {
@@ -208,7 +209,7 @@ install_unit() {
 install_program() {
   local source="$1" staged old
   if [ ! -f "$source/edgestream" ] || [ ! -x "$source/edgestream" ]; then
-    die "$source has no executable 'edgestream' (expected a self-contained publish output)"
+    die "$source has no executable 'edgestream' (expected the output of: dotnet publish src/EdgeStream.Host -c Release -r <rid>)"
   fi
   mkdir -p "$(dirname "$opt_dir")"
   staged="$opt_dir.new"

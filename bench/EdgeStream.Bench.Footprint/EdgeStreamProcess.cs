@@ -37,6 +37,10 @@ internal sealed class EdgeStreamProcess : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (k, v) in build.Env ?? [])
+        {
+            psi.Environment[k] = v;
+        }
         foreach (var a in build.Args.Concat(["run", "--data", data, "--mqtt-port", $"{mqttPort}", "--http-port", $"{httpPort}", "--sink", sinkUrl]))
         {
             psi.ArgumentList.Add(a);

@@ -14,4 +14,6 @@ namespace EdgeStream.Http;
 [JsonSerializable(typeof(IngestResponse))]
 [JsonSerializable(typeof(CursorResponse))]
 [JsonSerializable(typeof(CursorsResponse))]
+[JsonSerializable(typeof(System.Text.Json.Nodes.JsonNode))]
+[JsonSerializable(typeof(Dictionary<string, string>))]
 internal sealed partial class HttpJsonContext : JsonSerializerContext;

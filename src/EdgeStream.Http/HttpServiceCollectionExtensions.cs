@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Text.Json.Serialization.Metadata;
 using EdgeStream.Http;
 using EdgeStream.Http.Health;
 using EdgeStream.Http.Metrics;
@@ -66,14 +68,30 @@ public static class HttpServiceCollectionExtensions
 
     /// <summary>
     /// Adds a section named <paramref name="name"/> to <c>/api/status</c> (and the status page), computed on each
-    /// request by <paramref name="getStatus"/> from the host's services — for stages that do not reference this
+    /// request by <paramref name="getStatus"/> from the host's services and serialized with <paramref name="typeInfo"/>
+    /// (source-generated, so trimmed and NativeAOT builds keep working) — for stages that do not reference this
     /// assembly (the host wires them, e.g. <c>"sinks"</c> from the forwarding engine).
     /// </summary>
+    public static IServiceCollection AddEdgeStreamStatus<T>(this IServiceCollection services, string name, Func<IServiceProvider, T?> getStatus, JsonTypeInfo<T> typeInfo)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        ArgumentNullException.ThrowIfNull(getStatus);
+        ArgumentNullException.ThrowIfNull(typeInfo);
+        services.AddSingleton<IStatusContributor>(sp => new DelegateStatusContributor<T>(name, () => getStatus(sp), typeInfo));
+        return services;
+    }
+
+    /// <summary>
+    /// Adds a section named <paramref name="name"/> to <c>/api/status</c> whose object is serialized by reflection
+    /// (camelCase, enums as strings). Not for trimmed or NativeAOT builds: use the overload taking a <see cref="JsonTypeInfo{T}"/>.
+    /// </summary>
+    [RequiresUnreferencedCode("Serializes the status object by reflection; use the JsonTypeInfo overload.")]
+    [RequiresDynamicCode("Serializes the status object by reflection; use the JsonTypeInfo overload.")]
     public static IServiceCollection AddEdgeStreamStatus(this IServiceCollection services, string name, Func<IServiceProvider, object?> getStatus)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(getStatus);
-        services.AddSingleton<IStatusContributor>(sp => new DelegateStatusContributor(name, () => getStatus(sp)));
+        services.AddSingleton<IStatusContributor>(sp => new ReflectionStatusContributor(name, () => getStatus(sp)));
         return services;
     }
 }

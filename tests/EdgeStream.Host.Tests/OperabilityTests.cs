@@ -5,7 +5,7 @@ namespace EdgeStream.Host.Tests;
 
 /// <summary>What an operator sees of the real <c>edgestream run</c> process: its /metrics and its console log format.</summary>
 [Trait("Category", "Slow")]
-public class OperabilityTests
+public class OperabilityTests(ShippedHost host) : IClassFixture<ShippedHost>
 {
     [Fact]
     public async Task Metrics_of_an_idle_then_a_busy_service_pass_promtool_and_show_every_known_series_from_the_start()
@@ -15,7 +15,7 @@ public class OperabilityTests
         {
             var port = Ports.Free();
             // A sink whose upstream is down: its state and lag series must show too.
-            using var service = new RunProcess(new Dictionary<string, string>(), null, "run", "--data", Path.Combine(dir.FullName, "data"),
+            using var service = new RunProcess(host.Executable, new Dictionary<string, string>(), null, "run", "--data", Path.Combine(dir.FullName, "data"),
                 "--mqtt-port", Ports.Free().ToString(System.Globalization.CultureInfo.InvariantCulture), "--http-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--sink", "http://127.0.0.1:9/ingest");
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
             var idle = await MetricsWhenAsync(http, service, t => t.Contains("edgestream_forwarding_sink_state{", StringComparison.Ordinal));
@@ -55,7 +55,7 @@ public class OperabilityTests
         try
         {
             var environment = new Dictionary<string, string> { ["EDGESTREAM__Logging__Console__FormatterName"] = "json" };
-            using var service = new RunProcess(environment, dir.FullName, "run", "--data", Path.Combine(dir.FullName, "data"), "--mqtt-port", "0", "--http-port", "0");
+            using var service = new RunProcess(host.Executable, environment, dir.FullName, "run", "--data", Path.Combine(dir.FullName, "data"), "--mqtt-port", "0", "--http-port", "0");
             JsonElement? started = null;
             await Poll.UntilAsync(() =>
             {

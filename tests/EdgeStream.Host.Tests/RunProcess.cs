@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace EdgeStream.Host.Tests;
 
 /// <summary>
-/// An <c>edgestream</c> process started from the test's output directory, killed on dispose. With
+/// An <c>edgestream</c> process (the shipped executable, see <see cref="ShippedHost"/>), killed on dispose. With
 /// <c>underFakeSystemd</c> it runs as the child of a shell named <c>systemd</c>: .NET enables its systemd integration
 /// only when the parent process is called that.
 /// </summary>
@@ -12,9 +12,8 @@ internal sealed class RunProcess : IDisposable
     private readonly Process _process;
     private readonly List<string> _output = [];
 
-    public RunProcess(IReadOnlyDictionary<string, string> environment, string? underFakeSystemd, params string[] args)
+    public RunProcess(string executable, IReadOnlyDictionary<string, string> environment, string? underFakeSystemd, params string[] args)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "edgestream.dll");
         ProcessStartInfo start;
         if (underFakeSystemd is not null)
         {
@@ -23,14 +22,13 @@ internal sealed class RunProcess : IDisposable
             start = new ProcessStartInfo(shell);
             start.ArgumentList.Add("-c");
             // The shell stays the parent (it waits), and prints the service's pid so SIGTERM reaches the service.
-            start.ArgumentList.Add("dotnet \"$@\" & child=$!; echo \"edgestream-pid $child\"; wait $child");
+            start.ArgumentList.Add("\"$@\" & child=$!; echo \"edgestream-pid $child\"; wait $child");
             start.ArgumentList.Add("systemd");
-            start.ArgumentList.Add(dll);
+            start.ArgumentList.Add(executable);
         }
         else
         {
-            start = new ProcessStartInfo("dotnet");
-            start.ArgumentList.Add(dll);
+            start = new ProcessStartInfo(executable);
         }
         start.RedirectStandardOutput = start.RedirectStandardError = true;
         start.UseShellExecute = false;

@@ -6,12 +6,12 @@ namespace EdgeStream.Host.Tests;
 
 /// <summary>The real <c>edgestream</c> process: the demo end to end, and following a live service over HTTP.</summary>
 [Trait("Category", "Slow")]
-public class ServiceTests
+public class ServiceTests(ShippedHost host) : IClassFixture<ShippedHost>
 {
     [Fact]
     public async Task Demo_moves_records_from_devices_and_sensors_through_the_log_to_its_upstream_and_stops_by_itself()
     {
-        using var demo = new RunProcess(new Dictionary<string, string>(), null, "demo", "--duration", "10", "--devices", "5");
+        using var demo = new RunProcess(host.Executable, new Dictionary<string, string>(), null, "demo", "--duration", "10", "--devices", "5");
         var code = await demo.WaitAsync(TimeSpan.FromSeconds(90));
 
         Assert.True(code == 0, demo.Output);
@@ -33,7 +33,7 @@ public class ServiceTests
             var example = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../deploy/examples/simulated-sensors.json"));
             var data = Path.Combine(dir.FullName, "data");
             var port = Ports.Free();
-            using (var service = new RunProcess(new Dictionary<string, string>(), null,
+            using (var service = new RunProcess(host.Executable, new Dictionary<string, string>(), null,
                 "run", "--config", example, "--data", data, "--mqtt-port", "0", "--http-port", port.ToString(CultureInfo.InvariantCulture)))
             {
                 // Every source polls at least every 10 s and publishes its first reading at once; wait (through the pull
@@ -50,7 +50,7 @@ public class ServiceTests
                 Assert.Equal(0, await service.StopAsync(TimeSpan.FromSeconds(30)));
             }
 
-            var dump = await new LockedDirectory(data).RunAsync("dump", "sensors", "--format", "jsonl");
+            var dump = await new LockedDirectory(host.Executable, data).RunAsync("dump", "sensors", "--format", "jsonl");
             Assert.Equal(0, dump.ExitCode);
             var sensors = dump.Lines
                 .Select(l => JsonDocument.Parse(JsonDocument.Parse(l).RootElement.GetProperty("value").GetString()!).RootElement)
@@ -75,13 +75,13 @@ public class ServiceTests
         {
             var port = Ports.Free();
             var data = Path.Combine(dir.FullName, "data");
-            using var service = new RunProcess(new Dictionary<string, string>(), null, "run", "--data", data, "--mqtt-port", "0", "--http-port", port.ToString());
+            using var service = new RunProcess(host.Executable, new Dictionary<string, string>(), null, "run", "--data", data, "--mqtt-port", "0", "--http-port", port.ToString());
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
             await service.WaitReadyAsync(http);
             (await http.PostAsync("api/v1/topics/live/records", new StringContent("{\"value\":\"first\"}\n", Encoding.UTF8, "application/x-ndjson"))).EnsureSuccessStatusCode();
 
             // The local way in is refused with a pointer to the HTTP API...
-            var fixtureLocked = new LockedDirectory(data);
+            var fixtureLocked = new LockedDirectory(host.Executable, data);
             var local = await fixtureLocked.RunAsync("dump", "live");
             Assert.NotEqual(0, local.ExitCode);
             Assert.Contains("in use by another EdgeStream process", local.Error);
@@ -109,16 +109,25 @@ public class ServiceTests
         return [.. json.RootElement.GetProperty("Sensors").EnumerateArray().Select(s => s.GetProperty("Name").GetString()!)];
     }
 
-    /// <summary>Runs log verbs against a data directory another process holds.</summary>
-    private sealed class LockedDirectory(string data)
+    /// <summary>
+    /// Runs log verbs against a data directory another process holds: one-shot verbs in the shipped executable (the
+    /// verbs as users run them), <c>tail</c> in process so the test can stop it after the lines it expects.
+    /// </summary>
+    private sealed class LockedDirectory(string executable, string data)
     {
         public async Task<VerbResult> RunAsync(params string[] args)
         {
-            var output = new StringWriter();
-            var error = new StringWriter();
-            var root = new System.CommandLine.RootCommand { LogVerbs.LogCommand.Create() };
-            var code = await root.Parse(["log", .. args, "--data", data]).InvokeAsync(new System.CommandLine.InvocationConfiguration { Output = output, Error = error });
-            return new VerbResult(code, output.ToString(), error.ToString());
+            var start = new System.Diagnostics.ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var a in (string[])["log", .. args, "--data", data])
+            {
+                start.ArgumentList.Add(a);
+            }
+            using var process = System.Diagnostics.Process.Start(start)!;
+            var output = process.StandardOutput.ReadToEndAsync();
+            var error = process.StandardError.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await process.WaitForExitAsync(timeout.Token);
+            return new VerbResult(process.ExitCode, await output, await error);
         }
 
         public Task<int> RunTailAsync(TextWriter output, CancellationToken ct, params string[] args)

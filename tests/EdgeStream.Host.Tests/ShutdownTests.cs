@@ -7,7 +7,7 @@ namespace EdgeStream.Host.Tests;
 
 /// <summary>SIGTERM as systemd sends it: a bounded, clean stop, and a restart that needs no recovery scan.</summary>
 [Trait("Category", "Slow")]
-public class ShutdownTests
+public class ShutdownTests(ShippedHost host) : IClassFixture<ShippedHost>
 {
     private const string SinkPassword = "pa55word-9f";
 
@@ -24,7 +24,7 @@ public class ShutdownTests
             var environment = new Dictionary<string, string> { ["EDGESTREAM__shutdownTimeoutSeconds"] = "20" };
             var acknowledged = new HashSet<string>();
             string output;
-            using (var service = new RunProcess(environment, null, "run", "--data", data, "--mqtt-port", "0", "--http-port", port.ToString(), "--sink", sink))
+            using (var service = new RunProcess(host.Executable, environment, null, "run", "--data", data, "--mqtt-port", "0", "--http-port", port.ToString(), "--sink", sink))
             {
                 using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TimeSpan.FromSeconds(60) };
                 await service.WaitReadyAsync(http);
@@ -51,7 +51,7 @@ public class ShutdownTests
             Assert.Contains("Forwarding stopped", output, StringComparison.Ordinal);
 
             // The restart opens from the recovery points written at the clean close: nothing scanned, nothing cut.
-            using (var restart = new RunProcess(new Dictionary<string, string>(), null, "run", "--data", data, "--mqtt-port", "0", "--http-port", "0"))
+            using (var restart = new RunProcess(host.Executable, new Dictionary<string, string>(), null, "run", "--data", data, "--mqtt-port", "0", "--http-port", "0"))
             {
                 await WaitUntilAsync(() => restart.Output.Contains("Application started", StringComparison.Ordinal), "the restart", restart);
                 Assert.Equal(0, await restart.StopAsync(TimeSpan.FromSeconds(30)));

@@ -8,7 +8,7 @@ namespace EdgeStream.Host.Tests;
 /// NOTIFY_SOCKET, as systemd provides for Type=notify units, and WATCHDOG_USEC as systemd sets it for WatchdogSec.
 /// </summary>
 [Trait("Category", "Slow")]
-public class SystemdNotifyTests
+public class SystemdNotifyTests(ShippedHost host) : IClassFixture<ShippedHost>
 {
     [Fact]
     public async Task Run_reports_ready_then_pings_the_watchdog_and_stops_cleanly_on_SIGTERM()
@@ -20,7 +20,7 @@ public class SystemdNotifyTests
             using var socket = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
             socket.Bind(new UnixDomainSocketEndPoint(socketPath));
             var environment = new Dictionary<string, string> { ["NOTIFY_SOCKET"] = socketPath, ["WATCHDOG_USEC"] = "400000" };
-            using var run = new RunProcess(environment, dir.FullName, "run", "--data", Path.Combine(dir.FullName, "data"), "--mqtt-port", "0", "--http-port", "0");
+            using var run = new RunProcess(host.Executable, environment, dir.FullName, "run", "--data", Path.Combine(dir.FullName, "data"), "--mqtt-port", "0", "--http-port", "0");
 
             var messages = new List<string>();
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));

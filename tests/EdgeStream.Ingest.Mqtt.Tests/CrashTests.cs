@@ -17,21 +17,10 @@ public sealed class CrashTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    /// <summary>The host built next to this test assembly (same configuration), or null.</summary>
-    private static string? FindHost()
-    {
-        var testDir = AppContext.BaseDirectory; // .../tests/EdgeStream.Ingest.Mqtt.Tests/bin/<Config>/net10.0/
-        var tfmDir = new DirectoryInfo(testDir.TrimEnd(Path.DirectorySeparatorChar));
-        var config = tfmDir.Parent!.Name;
-        var repo = tfmDir.Parent.Parent!.Parent!.Parent!.Parent!.FullName;
-        var path = Path.Combine(repo, "src", "EdgeStream.Host", "bin", config, tfmDir.Name, "edgestream.dll");
-        return File.Exists(path) ? path : null;
-    }
-
     private static Process StartHost(string host, string dataDir, int port)
     {
-        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { host, "run", "--data", dataDir, "--mqtt-port", port.ToString(CultureInfo.InvariantCulture) })
+        var psi = new ProcessStartInfo(host) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "run", "--data", dataDir, "--mqtt-port", port.ToString(CultureInfo.InvariantCulture) })
         {
             psi.ArgumentList.Add(a);
         }
@@ -61,8 +50,8 @@ public sealed class CrashTests
     [Fact]
     public async Task Every_acknowledged_message_survives_repeated_sigkill_in_per_client_order()
     {
-        var host = FindHost();
-        Assert.SkipWhen(host is null, "edgestream host not built for this configuration (build the solution first)");
+        // The shipped (published) build, as users run it.
+        var host = await ShippedBuild.GetAsync();
         var dataDir = Path.Combine(Path.GetTempPath(), "es-crash-" + Guid.NewGuid().ToString("N"));
         var port = Ports.Free();
         var acked = new SortedSet<int>();
@@ -72,7 +61,7 @@ public sealed class CrashTests
         {
             for (var round = 0; round < 4; round++)
             {
-                using var process = StartHost(host!, dataDir, port);
+                using var process = StartHost(host, dataDir, port);
                 try
                 {
                     var client = await Poll.UntilAsync(() => TryConnectAsync(port), TimeSpan.FromSeconds(30), "the restarted host to accept a client", Ct);

@@ -126,10 +126,10 @@ internal static partial class RunHost
         builder.Services.AddForwarding(builder.Configuration);
         builder.Services.AddKafkaSink().AddMqttSink().AddNatsSink().AddHttpSink();
         builder.Services.AddEdgeStreamHttp(builder.Configuration);
-        builder.Services.AddEdgeStreamStatus("sinks", sp => sp.GetRequiredService<ForwardingEngine>().GetStatus().Sinks);
+        builder.Services.AddEdgeStreamStatus("sinks", sp => sp.GetRequiredService<ForwardingEngine>().GetStatus().Sinks, StatusJsonContext.Default.IReadOnlyListSinkStatus);
         builder.Services.AddEdgeStreamSecrets(_ => ConfigurationSecrets.From(builder.Configuration));
         builder.Services.AddEdgeStreamSinkCursors(sp => sp.GetRequiredService<IOptions<ForwardingOptions>>().Value.Sinks.Select(s => s.Name));
-        builder.Services.AddEdgeStreamStatus("sensors", sp => sp.GetRequiredService<EdgeStream.Ingest.Sensors.Diagnostics.SensorStatusBoard>().Snapshot());
+        builder.Services.AddEdgeStreamStatus("sensors", sp => sp.GetRequiredService<EdgeStream.Ingest.Sensors.Diagnostics.SensorStatusBoard>().Snapshot(), StatusJsonContext.Default.IReadOnlyListSensorStatus);
         if (SystemdHelpers.IsSystemdService())
         {
             builder.Services.AddHostedService<SystemdWatchdog>();

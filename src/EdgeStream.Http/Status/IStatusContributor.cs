@@ -15,9 +15,10 @@ public interface IStatusContributor
     string Name { get; }
 
     /// <summary>
-    /// A snapshot serialized as JSON (camelCase properties, enums as strings). A <see cref="System.Text.Json.JsonElement"/>
-    /// or <see cref="System.Text.Json.Nodes.JsonNode"/> is written as is; other objects by reflection, so in trimmed
-    /// builds prefer those two. An exception becomes <c>{"error": message}</c> in the section.
+    /// A snapshot as a <see cref="System.Text.Json.JsonElement"/> or <see cref="System.Text.Json.Nodes.JsonNode"/> (or null),
+    /// written as is; any other object becomes <c>{"error": ...}</c>, since serializing it would take reflection, which
+    /// the shipped NativeAOT build does not have (<c>AddEdgeStreamStatus</c> with a <c>JsonTypeInfo</c> does it
+    /// source-generated). An exception becomes <c>{"error": message}</c> in the section.
     /// </summary>
     object? GetStatus();
 }

@@ -1,7 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
-using System.Text.Json.Serialization.Metadata;
 using EdgeStream.Http.Redaction;
 using EdgeStream.Log;
 using Microsoft.Extensions.Logging;
@@ -16,13 +14,6 @@ namespace EdgeStream.Http.Status;
 internal sealed class StatusBuilder(LogStore store, StatusContributors contributors, SecretRedactor redactor, TimeProvider time, ILogger<StatusBuilder> logger)
 {
     private static readonly HashSet<string> Reserved = new(StringComparer.OrdinalIgnoreCase) { "time", "topics", "cursors", "corruption" };
-
-    // Contributors hand us arbitrary objects: reflection-based, with the same conventions as our own JSON.
-    private static readonly JsonSerializerOptions ContributorJson = new(JsonSerializerDefaults.Web)
-    {
-        Converters = { new JsonStringEnumConverter() },
-        TypeInfoResolver = new DefaultJsonTypeInfoResolver(),
-    };
 
     public StatusDocument Build()
     {
@@ -49,10 +40,11 @@ internal sealed class StatusBuilder(LogStore store, StatusContributors contribut
         {
             return contributor.GetStatus() switch
             {
-                null => JsonSerializer.SerializeToElement<object?>(null, ContributorJson),
+                null => JsonSerializer.SerializeToElement(null, HttpJsonContext.Default.JsonNode),
                 JsonElement e => e.Clone(),
-                JsonNode n => JsonSerializer.SerializeToElement(n, ContributorJson),
-                var o => JsonSerializer.SerializeToElement(o, o.GetType(), ContributorJson),
+                JsonNode n => JsonSerializer.SerializeToElement(n, HttpJsonContext.Default.JsonNode),
+                // Serializing an arbitrary object takes reflection, which trimmed and NativeAOT builds do not have.
+                var o => Error($"status contributor returned a {o.GetType().Name}, not a JsonElement or JsonNode (use AddEdgeStreamStatus with a JsonTypeInfo)"),
             };
         }
 #pragma warning disable CA1031 // A contributor from another stage must not take the status endpoint down with it.
@@ -60,7 +52,10 @@ internal sealed class StatusBuilder(LogStore store, StatusContributors contribut
 #pragma warning restore CA1031
         {
             HttpLog.StatusContributorFailed(logger, contributor.Name, e);
-            return JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["error"] = e.Message }, ContributorJson);
+            return Error(e.Message);
         }
     }
+
+    private static JsonElement Error(string message)
+        => JsonSerializer.SerializeToElement(new Dictionary<string, string> { ["error"] = message }, HttpJsonContext.Default.DictionaryStringString);
 }
