@@ -41,7 +41,7 @@ public class RunSafetyTests
     }
 
     [Fact]
-    public async Task Bad_settings_in_two_sections_are_all_reported_in_one_start_failure_each_naming_its_key()
+    public async Task Bad_settings_in_several_sections_are_all_reported_in_one_start_failure_each_naming_its_key()
     {
         var dir = Directory.CreateTempSubdirectory("edgestream-bad-settings-");
         try
@@ -51,6 +51,7 @@ public class RunSafetyTests
                 ["EDGESTREAM__Log__MinFreePercent"] = "99",
                 ["EDGESTREAM__Log__Topics__telemetry__Partitions"] = "0",
                 ["EDGESTREAM__Http__MaxBodyBytes"] = "0",
+                ["EDGESTREAM__shutdownTimeoutSeconds"] = "soon",
             }, null, "run", "--data", Path.Combine(dir.FullName, "data"), "--mqtt-port", "0", "--http-port", "0");
 
             var code = await service.WaitAsync(TimeSpan.FromSeconds(60));
@@ -59,6 +60,7 @@ public class RunSafetyTests
             Assert.Contains("Log:MinFreePercent:", service.Output, StringComparison.Ordinal);
             Assert.Contains("Log:Topics:telemetry:Partitions:", service.Output, StringComparison.Ordinal);
             Assert.Contains("Http:MaxBodyBytes:", service.Output, StringComparison.Ordinal);
+            Assert.Contains("shutdownTimeoutSeconds must be", service.Output, StringComparison.Ordinal);
             // Nothing was opened: the log is validated before its directory is created.
             Assert.False(Directory.Exists(Path.Combine(dir.FullName, "data")));
         }

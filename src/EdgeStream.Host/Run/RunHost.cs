@@ -36,7 +36,8 @@ internal static partial class RunHost
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             ContentRootPath = AppContext.BaseDirectory,
-            Args = arguments.Rest,
+            // Hosting startup would load assemblies by name and scan them for attributes: no reflection at start-up.
+            Args = ["--preventHostingStartup=true", .. arguments.Rest],
         });
         if (arguments.ConfigFile is not null)
         {
@@ -91,12 +92,7 @@ internal static partial class RunHost
     /// </summary>
     public static async Task<int> RunAsync(WebApplicationBuilder builder, Func<IHost, LogStore, CancellationToken, Task>? afterStart, CancellationToken cancellationToken)
     {
-        if (ShutdownTimeoutError(builder.Configuration) is { } timeoutError)
-        {
-            await Console.Error.WriteLineAsync($"edgestream: invalid configuration: {timeoutError}");
-            return 2;
-        }
-
+        HostSettings.Register(builder.Services, builder.Configuration);
         builder.Services.AddEdgeStreamLog(builder.Configuration);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSystemd();
@@ -183,16 +179,6 @@ internal static partial class RunHost
     }
 
     /// <summary>
-    /// The generic host's stop bound, <c>shutdownTimeoutSeconds</c> (default 30): SIGTERM lets every stage finish
-    /// within it, then the log closes cleanly. The host ignores a value it cannot parse; here that is an error.
-    /// </summary>
-    private static string? ShutdownTimeoutError(IConfiguration configuration)
-        => configuration[ShutdownTimeoutKey] is { } text
-           && (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) || seconds is < 1 or > 3600)
-            ? $"{ShutdownTimeoutKey} must be a whole number of seconds between 1 and 3600 (was '{text}')."
-            : null;
-
-    /// <summary>
     /// The failures of every invalid options section in <paramref name="e"/> (one section throws
     /// <see cref="OptionsValidationException"/>, several an <see cref="AggregateException"/> of them), or null.
     /// </summary>
@@ -203,8 +189,6 @@ internal static partial class RunHost
             => [.. a.InnerExceptions.SelectMany(i => ((OptionsValidationException)i).Failures)],
         _ => null,
     };
-
-    private const string ShutdownTimeoutKey = "shutdownTimeoutSeconds";
 
     /// <summary>Whether any <c>Sensors</c> entry says <c>Driver: simulated</c> (the demo's do).</summary>
     private static bool UsesSimulatedSensors(IConfiguration configuration)
