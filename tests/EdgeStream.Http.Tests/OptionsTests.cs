@@ -28,7 +28,7 @@ public sealed class OptionsTests
     [Fact]
     public async Task Two_bad_settings_are_both_reported_in_one_start_failure_each_naming_its_key()
     {
-        using var directory = new TempDirectory();
+        using var directory = new TempDir();
         await using var store = await LogStore.OpenAsync(new LogOptions { DataDirectory = directory.Path });
         using var host = AdminServer.BuildHost(store, new() { ["Http:Port"] = "70000", ["Http:MaxPullWaitMs"] = "-1" }, null);
 
