@@ -1,3 +1,6 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
 namespace EdgeStream.Forwarding;
 
 /// <summary>One upstream sink. Mutable for options binding.</summary>
@@ -19,12 +22,15 @@ public sealed class SinkOptions
     public string Start { get; set; } = "earliest";
 
     /// <summary>Batching limits.</summary>
+    [ValidateObjectMembers]
     public BatchOptions Batch { get; set; } = new();
 
     /// <summary>Bandwidth cap in payload bytes per second; null (default) for none.</summary>
+    [Range(1024d, double.MaxValue, ErrorMessage = "{0} must be at least 1024 when set.")]
     public long? BandwidthBytesPerSecond { get; set; }
 
     /// <summary>Reconnect backoff and circuit breaker.</summary>
+    [ValidateObjectMembers]
     public RetryOptions Retry { get; set; } = new();
 
     /// <summary>Starts the sink paused (resume through <see cref="ForwardingEngine.Resume"/>).</summary>
@@ -47,12 +53,15 @@ public sealed class SinkOptions
 public sealed class BatchOptions
 {
     /// <summary>Most records per batch. Default 500.</summary>
+    [Range(1, 100_000, ErrorMessage = "{0} must be between {1} and {2}.")]
     public int MaxRecords { get; set; } = 500;
 
     /// <summary>Most payload bytes per batch (a single larger record still goes alone). Default 512 KiB.</summary>
+    [Range(1024, int.MaxValue, ErrorMessage = "{0} must be at least 1024.")]
     public int MaxBytes { get; set; } = 512 << 10;
 
     /// <summary>How long to wait for more records once a batch is not full. Default 0 (send at once).</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "00:01:00", ErrorMessage = "{0} must be between 0 and 1 minute.")]
     public TimeSpan Linger { get; set; } = TimeSpan.Zero;
 }
 
@@ -60,20 +69,25 @@ public sealed class BatchOptions
 public sealed class RetryOptions
 {
     /// <summary>First backoff delay (exponential with jitter after that). Default 500 ms.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.0000001", "10675199.02:48:05.4775807", ErrorMessage = "{0} must be positive.")]
     public TimeSpan InitialDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Longest backoff delay. Default 30 s.</summary>
     public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long the circuit stays open (sends fail fast) before one probe. Default 15 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.5", "10675199.02:48:05.4775807", ErrorMessage = "{0} must be at least 500 ms (Polly's minimum).")]
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Failure ratio over <see cref="SamplingDuration"/> that opens the circuit. Default 0.5.</summary>
+    [Range(0d, 1d, MinimumIsExclusive = true, ErrorMessage = "{0} must be in (0, 1].")]
     public double FailureRatio { get; set; } = 0.5;
 
     /// <summary>Window over which failures are counted. Default 30 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.5", "10675199.02:48:05.4775807", ErrorMessage = "{0} must be at least 500 ms.")]
     public TimeSpan SamplingDuration { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Fewest sends in the window before the circuit may open. Default 4.</summary>
+    [Range(2, int.MaxValue, ErrorMessage = "{0} must be at least 2.")]
     public int MinimumThroughput { get; set; } = 4;
 }

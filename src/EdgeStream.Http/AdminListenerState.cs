@@ -1,7 +1,7 @@
 namespace EdgeStream.Http;
 
 /// <summary>
-/// Whether the admin server is listening, and where. Written once by <see cref="AdminHttpServer"/> at start, read by
+/// Whether the admin server is listening, and where. Written once by <see cref="AdminWebServer"/> at start, read by
 /// the readiness check and tests. Thread-safe (volatile publication of immutable values).
 /// </summary>
 internal sealed class AdminListenerState

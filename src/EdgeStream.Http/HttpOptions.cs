@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace EdgeStream.Http;
 
 /// <summary>
@@ -12,6 +14,7 @@ internal sealed class HttpOptions
     public string Address { get; set; } = "127.0.0.1";
 
     /// <summary>TCP port; 0 disables the admin server.</summary>
+    [Range(0, 65535, ErrorMessage = "{0} must be between 0 (disabled) and 65535.")]
     public int Port { get; set; } = 8080;
 
     /// <summary>
@@ -20,6 +23,7 @@ internal sealed class HttpOptions
     /// password, for browsers). Required when <see cref="Address"/> is not loopback, unless
     /// <see cref="AllowAnonymousOnNetwork"/> is set.
     /// </summary>
+    [RegularExpression(@"^\S*$", ErrorMessage = "{0} must not contain whitespace.")]
     public string? Token { get; set; }
 
     /// <summary>
@@ -32,9 +36,11 @@ internal sealed class HttpOptions
     public bool PublicMetrics { get; set; }
 
     /// <summary>Largest request body accepted (ingest and cursor commits). Default 1 MiB.</summary>
+    [Range(1d, HttpOptionsValidator.MaxBodyLimit, ErrorMessage = "{0} must be between 1 and {2}.")]
     public long MaxBodyBytes { get; set; } = 1 << 20;
 
     /// <summary>Longest a pull request may long-poll (<c>waitMs</c> is clamped to it). Default 30 s.</summary>
+    [Range(0, HttpOptionsValidator.MaxPullWaitLimit, ErrorMessage = "{0} must be between 0 and {2}.")]
     public int MaxPullWaitMs { get; set; } = 30_000;
 
     /// <summary>

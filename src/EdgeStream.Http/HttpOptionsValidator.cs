@@ -1,11 +1,18 @@
 using System.Net;
+using EdgeStream.Validation;
 using Microsoft.Extensions.Options;
 
 namespace EdgeStream.Http;
 
-/// <summary>Validates <see cref="HttpOptions"/> at start; each failure names the configuration key. Stateless.</summary>
+/// <summary>
+/// Validates <see cref="HttpOptions"/> at start: its data annotations (through the generated
+/// <see cref="HttpOptionsAnnotations"/>) and the rules that span settings. Reports every failure at once, each naming its
+/// configuration key. Stateless.
+/// </summary>
 internal sealed class HttpOptionsValidator : IValidateOptions<HttpOptions>
 {
+    private readonly HttpOptionsAnnotations _annotations = new();
+
     /// <summary>Upper bound for <see cref="HttpOptions.MaxBodyBytes"/>: ingest buffers a whole request in memory.</summary>
     public const long MaxBodyLimit = 256L << 20;
 
@@ -15,8 +22,8 @@ internal sealed class HttpOptionsValidator : IValidateOptions<HttpOptions>
     public ValidateOptionsResult Validate(string? name, HttpOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var failures = new List<string>();
         var s = HttpOptions.SectionName;
+        var failures = OptionsKeys.Map(_annotations.Validate(name, options), nameof(HttpOptions), s).ToList();
         var address = TryParseAddress(options.Address);
         if (address is null)
         {
@@ -26,22 +33,6 @@ internal sealed class HttpOptionsValidator : IValidateOptions<HttpOptions>
         {
             failures.Add($"{s}:Token must be set because {s}:Address '{options.Address}' is not loopback (the admin API reads every record and moves cursors); "
                 + $"set {s}:AllowAnonymousOnNetwork=true to serve it without authentication anyway.");
-        }
-        if (options.Port is < 0 or > 65535)
-        {
-            failures.Add($"{s}:Port must be between 0 (disabled) and 65535 (was {options.Port}).");
-        }
-        if (options.Token is { Length: > 0 } token && token.Any(char.IsWhiteSpace))
-        {
-            failures.Add($"{s}:Token must not contain whitespace.");
-        }
-        if (options.MaxBodyBytes is < 1 or > MaxBodyLimit)
-        {
-            failures.Add($"{s}:MaxBodyBytes must be between 1 and {MaxBodyLimit} (was {options.MaxBodyBytes}).");
-        }
-        if (options.MaxPullWaitMs is < 0 or > MaxPullWaitLimit)
-        {
-            failures.Add($"{s}:MaxPullWaitMs must be between 0 and {MaxPullWaitLimit} (was {options.MaxPullWaitMs}).");
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
@@ -55,3 +46,7 @@ internal sealed class HttpOptionsValidator : IValidateOptions<HttpOptions>
         var a => IPAddress.TryParse(a, out var ip) ? ip : null,
     };
 }
+
+/// <summary>The data annotations of <see cref="HttpOptions"/> (generated; its failures name C# members, see <see cref="OptionsKeys"/>).</summary>
+[OptionsValidator]
+internal sealed partial class HttpOptionsAnnotations : IValidateOptions<HttpOptions>;

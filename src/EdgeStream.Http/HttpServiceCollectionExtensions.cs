@@ -1,11 +1,16 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json.Serialization.Metadata;
 using EdgeStream.Http;
+using EdgeStream.Http.Auth;
 using EdgeStream.Http.Health;
+using EdgeStream.Http.Ingest;
 using EdgeStream.Http.Metrics;
+using EdgeStream.Http.Page;
 using EdgeStream.Http.Pull;
 using EdgeStream.Http.Redaction;
 using EdgeStream.Http.Status;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -19,18 +24,28 @@ public static class HttpServiceCollectionExtensions
 {
     /// <summary>
     /// Binds and validates (at start) the <c>Http</c> section (<c>Address</c>, <c>Port</c> — 0 disables,
-    /// <c>Token</c>, <c>AllowAnonymousOnNetwork</c>, <c>PublicMetrics</c>, <c>MaxBodyBytes</c>, <c>MaxPullWaitMs</c>), registers the readiness checks of the log and the
-    /// admin listener, and the hosted service that runs the admin server: health, metrics, status API and page,
-    /// HTTP ingest and the pull API (see docs/http-api.md). Needs a <see cref="EdgeStream.Log.LogStore"/> in the container.
+    /// <c>Token</c>, <c>AllowAnonymousOnNetwork</c>, <c>PublicMetrics</c>, <c>MaxBodyBytes</c>, <c>MaxPullWaitMs</c>),
+    /// registers the readiness checks of the log and the admin listener, the handlers behind health, metrics, status
+    /// API and page, HTTP ingest and the pull API (see docs/http-api.md), and points the host's Kestrel at the
+    /// configured endpoint (no listener at all when disabled). Call on a web host's services
+    /// (<c>WebApplication.CreateSlimBuilder</c>), then <c>app.MapEdgeStreamHttp()</c>. Needs a
+    /// <see cref="EdgeStream.Log.LogStore"/> in the container. Idempotent.
     /// </summary>
+    /// <exception cref="InvalidOperationException">The services have no web server (Kestrel) registered.</exception>
     public static IServiceCollection AddEdgeStreamHttp(this IServiceCollection services, IConfiguration configuration)
     {
+        ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
+        if (services.Any(d => d.ServiceType == typeof(AdminListenerState)))
+        {
+            return services;
+        }
         services.AddOptions<HttpOptions>().Bind(configuration.GetSection(HttpOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HttpOptions>, HttpOptionsValidator>());
-        services.TryAddSingleton<AdminListenerState>();
+        services.AddSingleton<AdminListenerState>();
         services.TryAddSingleton<PrometheusExporter>();
         services.TryAddSingleton<ProcessMetrics>();
+        services.TryAddSingleton(TimeProvider.System);
         // First of all hosted services, whatever the order of the Add… calls: see MetricsListenerStartup.
         if (!services.Any(d => d.ServiceType == typeof(IHostedService) && d.ImplementationType == typeof(MetricsListenerStartup)))
         {
@@ -39,8 +54,40 @@ public static class HttpServiceCollectionExtensions
         services.AddHealthChecks()
             .AddCheck<LogHealthCheck>("log", tags: [HealthTags.Ready])
             .AddCheck<AdminListenerHealthCheck>("http", tags: [HealthTags.Ready]);
-        services.AddHostedService<AdminHttpServer>();
+        services.AddRouting();
+
+        services.AddSingleton<TokenAuthMiddleware>();
+        services.AddSingleton(sp => new StatusContributors(sp.GetServices<IStatusContributor>()));
+        services.AddSingleton<StatusBuilder>();
+        services.AddSingleton<IngestHandler>();
+        services.AddSingleton<RecordsHandler>();
+        services.AddSingleton<CursorHandler>();
+        services.AddSingleton<StatusPage>();
+        // Read once, on first use: the configured sinks and secrets do not change while running.
+        services.AddSingleton(sp => new SecretRedactor(
+            [sp.GetRequiredService<IOptions<HttpOptions>>().Value.Token, .. sp.GetServices<SecretSource>().SelectMany(s => s.Get(sp))]));
+        services.AddSingleton(sp => new SinkCursorNames(sp.GetServices<SinkCursorSource>().SelectMany(s => s.Get(sp))));
+
+        services.AddTransient<IConfigureOptions<KestrelServerOptions>, KestrelSetup>();
+        UseAdminServer(services);
         return services;
+    }
+
+    /// <summary>Moves the web host's server (Kestrel) under a key and puts <see cref="AdminWebServer"/> in front of it.</summary>
+    private static void UseAdminServer(IServiceCollection services)
+    {
+        var server = services.LastOrDefault(d => d.ServiceType == typeof(IServer) && !d.IsKeyedService)
+            ?? throw new InvalidOperationException(
+                "AddEdgeStreamHttp needs a web host with Kestrel: build the host with WebApplication.CreateSlimBuilder (or call WebHost.UseKestrelCore()) first.");
+        services.Remove(server);
+        const string key = AdminWebServer.KestrelKey;
+        services.Add(server switch
+        {
+            { ImplementationType: { } type } => new ServiceDescriptor(typeof(IServer), key, type, server.Lifetime),
+            { ImplementationFactory: { } factory } => new ServiceDescriptor(typeof(IServer), key, (sp, _) => factory(sp), server.Lifetime),
+            _ => new ServiceDescriptor(typeof(IServer), key, server.ImplementationInstance!),
+        });
+        services.AddSingleton<IServer, AdminWebServer>();
     }
 
     /// <summary>

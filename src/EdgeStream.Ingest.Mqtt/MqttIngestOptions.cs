@@ -1,3 +1,6 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.Extensions.Options;
+
 namespace EdgeStream.Ingest.Mqtt;
 
 /// <summary>
@@ -31,8 +34,10 @@ internal sealed class MqttIngestOptions
     /// <summary>ACL for anonymous clients; <c>null</c> lets them publish and subscribe anywhere.</summary>
     public MqttAclOptions? AnonymousAcl { get; set; }
 
+    [ValidateObjectMembers]
     public MqttLimitsOptions Limits { get; set; } = new();
 
+    [ValidateObjectMembers]
     public MqttSessionOptions Sessions { get; set; } = new();
 
     /// <summary>
@@ -52,6 +57,7 @@ internal sealed class MqttIngestOptions
     /// <summary>Applied when no route matches: by default log topic <c>mqtt</c> keyed by client id.</summary>
     public MqttRouteOptions DefaultRoute { get; set; } = new() { Filter = "#", Topic = "mqtt", Key = "clientid" };
 
+    [ValidateEnumeratedItems]
     public List<MqttUpstreamOptions> Upstreams { get; set; } = [];
 }
 
@@ -115,13 +121,17 @@ internal sealed class MqttAclOptions
 /// <summary>Per-broker and per-client limits.</summary>
 internal sealed class MqttLimitsOptions
 {
+    [Range(1, int.MaxValue, ErrorMessage = "{0} must be positive.")]
     public int MaxPayloadBytes { get; set; } = 256 * 1024;
 
+    [Range(1, int.MaxValue, ErrorMessage = "{0} must be positive.")]
     public int MaxTopicLength { get; set; } = 1024;
 
+    [Range(1, int.MaxValue, ErrorMessage = "{0} must be positive.")]
     public int MaxConnections { get; set; } = 1000;
 
     /// <summary>QoS 1/2 publishes of one client appended but not yet acknowledged.</summary>
+    [Range(1, int.MaxValue, ErrorMessage = "{0} must be positive.")]
     public int MaxInFlightPerClient { get; set; } = 1000;
 
     /// <summary>Sustained publishes per second per client; 0 means unlimited.</summary>
@@ -179,12 +189,14 @@ internal sealed class MqttSessionOptions
     public TimeSpan MaxExpiry { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>Messages queued per session for delivery (MQTTnet's MaxPendingMessagesPerClient; the oldest are dropped beyond it).</summary>
+    [Range(1, int.MaxValue, ErrorMessage = "{0} must be positive.")]
     public int MaxQueuedMessages { get; set; } = 1000;
 
     /// <summary>
     /// Messages queued for disconnected sessions, all together: beyond it, messages for a session whose client is not
     /// connected are not queued (counted as <c>queue-total-full</c>), so many offline sessions cannot fill the memory.
     /// </summary>
+    [Range(1, int.MaxValue, ErrorMessage = "{0} must be positive.")]
     public int MaxQueuedMessagesTotal { get; set; } = 100_000;
 }
 
@@ -214,6 +226,7 @@ internal sealed class MqttUpstreamOptions
 
     public string Host { get; set; } = "127.0.0.1";
 
+    [Range(1, 65535, ErrorMessage = "{0} must be 1-65535.")]
     public int Port { get; set; } = 1883;
 
     /// <summary>Client id; stable so the broker keeps the persistent session between restarts.</summary>

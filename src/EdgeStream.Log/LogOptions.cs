@@ -1,9 +1,21 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace EdgeStream.Log;
 
-/// <summary>Configuration of a <see cref="LogStore"/>. Mutable for options binding; validated by <see cref="Validate"/>.</summary>
+/// <summary>
+/// Configuration of a <see cref="LogStore"/>. Mutable for options binding; validated by <see cref="Validate"/> (first
+/// error) and, in a host, by its data annotations plus the rules they cannot express (every error at once).
+/// </summary>
 public sealed class LogOptions
 {
+    /// <summary>Bounds for settings that must be a positive duration (data-annotation form).</summary>
+    internal const string Tick = "00:00:00.0000001";
+
+    /// <summary>The longest <see cref="TimeSpan"/>, as <see cref="RangeAttribute"/> wants it.</summary>
+    internal const string Forever = "10675199.02:48:05.4775807";
+
     /// <summary>The directory that holds every topic and cursor. Created if missing.</summary>
+    [Required(ErrorMessage = "{0} must be set.")]
     public string DataDirectory { get; set; } = "data";
 
     /// <summary>When appends become durable; see <see cref="Log.CommitPolicy"/> for the syntax.</summary>
@@ -19,12 +31,15 @@ public sealed class LogOptions
     public bool AutoCreateTopics { get; set; } = true;
 
     /// <summary>Most bytes all topics together may occupy; null: bounded only by <see cref="MinFreeBytes"/>/<see cref="MinFreePercent"/>.</summary>
+    [Range(1d, double.MaxValue, ErrorMessage = "{0} must be positive when set.")]
     public long? MaxDiskBytes { get; set; }
 
     /// <summary>Appends stop (per the topic's <see cref="DiskFullPolicy"/>) before free space on the volume falls below this. Default 64 MiB.</summary>
+    [Range(0d, double.MaxValue, ErrorMessage = "{0} must not be negative.")]
     public long MinFreeBytes { get; set; } = 64L << 20;
 
     /// <summary>Also keep this share of the volume free (0..50). Default 5.</summary>
+    [Range(0d, 50d, ErrorMessage = "{0} must be between 0 and 50.")]
     public double MinFreePercent { get; set; } = 5;
 
     /// <summary>
@@ -36,6 +51,7 @@ public sealed class LogOptions
     public long SegmentPreallocationBytes { get; set; } = 16L << 20;
 
     /// <summary>How often retention runs. Default 30 s.</summary>
+    [Range(typeof(TimeSpan), Tick, Forever, ErrorMessage = "{0} must be positive.")]
     public TimeSpan RetentionCheckInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
@@ -43,6 +59,7 @@ public sealed class LogOptions
     /// the systemd watchdog stops being pinged so the service restarts. Readiness is false from the first failure.
     /// Default 5 minutes.
     /// </summary>
+    [Range(typeof(TimeSpan), Tick, Forever, ErrorMessage = "{0} must be positive.")]
     public TimeSpan FailedPartitionGrace { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
@@ -50,6 +67,7 @@ public sealed class LogOptions
     /// opened, whichever is later) and not in use by a configured sink is deleted and stops holding back retention.
     /// Null: cursors never expire. Default 30 days.
     /// </summary>
+    [Range(typeof(TimeSpan), Tick, Forever, ErrorMessage = "{0} must be positive when set.")]
     public TimeSpan? CursorIdleExpiry { get; set; } = TimeSpan.FromDays(30);
 
     /// <summary>

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace EdgeStream.Log;
 
 /// <summary>
@@ -6,21 +8,27 @@ namespace EdgeStream.Log;
 public sealed class TopicSettings
 {
     /// <summary>Number of partitions (1..1024). Can grow for an existing topic, never shrink.</summary>
+    [Range(1, 1024, ErrorMessage = "{0} must be between {1} and {2}.")]
     public int Partitions { get; set; } = 1;
 
     /// <summary>The active segment rolls once it would exceed this size. Default 64 MiB.</summary>
+    [Range(4096d, 1073741824d, ErrorMessage = "{0} must be between 4096 and 1073741824.")]
     public long SegmentBytes { get; set; } = 64L << 20;
 
     /// <summary>The active segment rolls once its first record is this old. Default 1 day.</summary>
+    [Range(typeof(TimeSpan), LogOptions.Tick, LogOptions.Forever, ErrorMessage = "{0} must be positive.")]
     public TimeSpan SegmentMaxAge { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>Keep at most about this many bytes per partition (whole segments are deleted); null: no limit.</summary>
+    [Range(1d, double.MaxValue, ErrorMessage = "{0} must be positive when set.")]
     public long? RetentionBytes { get; set; }
 
     /// <summary>Delete segments whose newest record is older than this; null: no limit.</summary>
+    [Range(typeof(TimeSpan), LogOptions.Tick, LogOptions.Forever, ErrorMessage = "{0} must be positive when set.")]
     public TimeSpan? RetentionAge { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>Compression of each batch.</summary>
+    [EnumDataType(typeof(CompressionCodec), ErrorMessage = "{0} is not a codec.")]
     public CompressionCodec Compression { get; set; } = CompressionCodec.None;
 
     /// <summary>What appends do when the disk budget is exhausted.</summary>
@@ -33,6 +41,7 @@ public sealed class TopicSettings
     public bool KeepUnconsumed { get; set; } = true;
 
     /// <summary>A sparse offset-index entry is written every this many bytes of a segment. Default 16 KiB.</summary>
+    [Range(512, int.MaxValue, ErrorMessage = "{0} must be at least 512.")]
     public int IndexIntervalBytes { get; set; } = 16 << 10;
 
     /// <summary>Suffix of a dead-letter topic: forwarding writes records upstream refused for good to <c>&lt;topic&gt;.dlq</c>.</summary>

@@ -84,6 +84,24 @@ public sealed class HostingAndMetricsTests
     }
 
     [Fact]
+    public async Task Two_bad_keys_are_both_reported_in_one_start_failure_each_naming_its_key()
+    {
+        await using var log = await TestLog.OpenAsync(partitions: 1);
+        using var host = BuildHost(log.Store, new()
+        {
+            ["Forwarding:Sinks:0:Name"] = "cloud",
+            ["Forwarding:Sinks:0:Type"] = "http",
+            ["Forwarding:Sinks:0:Settings:Url"] = "http://127.0.0.1:1/x",
+            ["Forwarding:Sinks:0:Batch:MaxRecords"] = "0",
+            ["Forwarding:Sinks:0:Start"] = "yesterday-ish",
+        });
+        var e = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(2, e.Failures.Count());
+        Assert.Contains(e.Failures, f => f.StartsWith("Forwarding:Sinks:0:Batch:MaxRecords", StringComparison.Ordinal));
+        Assert.Contains(e.Failures, f => f.StartsWith("Forwarding:Sinks:0:Start", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Metrics_report_sent_records_lag_and_state_per_sink()
     {
         await using var receiver = await HttpReceiver.StartAsync();

@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 
 namespace EdgeStream.Host.Tests;
 
@@ -38,4 +40,56 @@ public class RunSafetyTests(ShippedHost host) : IClassFixture<ShippedHost>
         Assert.DoesNotContain("pa55word-7c", service.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Bad_settings_in_several_sections_are_all_reported_in_one_start_failure_each_naming_its_key()
+    {
+        var dir = Directory.CreateTempSubdirectory("edgestream-bad-settings-");
+        try
+        {
+            using var service = new RunProcess(new Dictionary<string, string>
+            {
+                ["EDGESTREAM__Log__MinFreePercent"] = "99",
+                ["EDGESTREAM__Log__Topics__telemetry__Partitions"] = "0",
+                ["EDGESTREAM__Http__MaxBodyBytes"] = "0",
+                ["EDGESTREAM__shutdownTimeoutSeconds"] = "soon",
+            }, null, "run", "--data", Path.Combine(dir.FullName, "data"), "--mqtt-port", "0", "--http-port", "0");
+
+            var code = await service.WaitAsync(TimeSpan.FromSeconds(60));
+
+            Assert.True(code == 2, $"exit code {code}: {service.Output}");
+            Assert.Contains("Log:MinFreePercent:", service.Output, StringComparison.Ordinal);
+            Assert.Contains("Log:Topics:telemetry:Partitions:", service.Output, StringComparison.Ordinal);
+            Assert.Contains("Http:MaxBodyBytes:", service.Output, StringComparison.Ordinal);
+            Assert.Contains("shutdownTimeoutSeconds must be", service.Output, StringComparison.Ordinal);
+            // Nothing was opened: the log is validated before its directory is created.
+            Assert.False(Directory.Exists(Path.Combine(dir.FullName, "data")));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task An_admin_port_in_use_stops_the_start_with_exit_code_1_and_says_why()
+    {
+        var dir = Directory.CreateTempSubdirectory("edgestream-port-in-use-");
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        try
+        {
+            using var service = new RunProcess(new Dictionary<string, string>(), null,
+                "run", "--data", Path.Combine(dir.FullName, "data"), "--mqtt-port", "0", "--http-port", ((IPEndPoint)taken.LocalEndpoint).Port.ToString());
+
+            var code = await service.WaitAsync(TimeSpan.FromSeconds(60));
+
+            Assert.True(code == 1, $"exit code {code}: {service.Output}");
+            Assert.Contains("EdgeStream could not start", service.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            taken.Stop();
+            dir.Delete(recursive: true);
+        }
+    }
 }

@@ -26,6 +26,20 @@ public sealed class OptionsTests
     }
 
     [Fact]
+    public async Task Two_bad_settings_are_both_reported_in_one_start_failure_each_naming_its_key()
+    {
+        using var directory = new TempDir();
+        await using var store = await LogStore.OpenAsync(new LogOptions { DataDirectory = directory.Path });
+        using var host = AdminServer.BuildHost(store, new() { ["Http:Port"] = "70000", ["Http:MaxPullWaitMs"] = "-1" }, null);
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Equal(2, error.Failures.Count());
+        Assert.Contains(error.Failures, f => f.StartsWith("Http:Port: ", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.StartsWith("Http:MaxPullWaitMs: ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Port_zero_disables_the_server_and_readiness_says_so()
     {
         using var directory = new TempDir();

@@ -25,6 +25,32 @@ public sealed class HostingTests
     }
 
     [Fact]
+    public async Task Two_bad_keys_are_both_reported_in_one_start_failure_each_naming_its_key()
+    {
+        var (host, store, dir) = await BuildAsync(new()
+        {
+            ["Mqtt:Port"] = "0",
+            ["Mqtt:Limits:MaxConnections"] = "0",
+            ["Mqtt:Upstreams:0:Name"] = "cloud",
+            ["Mqtt:Upstreams:0:Port"] = "70000",
+            ["Mqtt:Upstreams:0:Subscriptions:0"] = "a/#",
+        });
+        try
+        {
+            var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
+            Assert.Contains(ex.Failures, f => f.StartsWith("Mqtt:Limits:MaxConnections: ", StringComparison.Ordinal));
+            Assert.Contains(ex.Failures, f => f.StartsWith("Mqtt:Upstreams:0:Port: ", StringComparison.Ordinal));
+            Assert.Equal(2, ex.Failures.Count());
+        }
+        finally
+        {
+            host.Dispose();
+            await store.DisposeAsync();
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
     public async Task A_bad_route_stops_the_host_at_start_naming_the_key()
     {
         var (host, store, dir) = await BuildAsync(new() { ["Mqtt:Port"] = "0", ["Mqtt:Routes:0:Filter"] = "a", ["Mqtt:Routes:0:Topic"] = "t", ["Mqtt:Routes:1:Filter"] = "a/#/b", ["Mqtt:Routes:1:Topic"] = "t" });

@@ -1,6 +1,7 @@
 using System.Globalization;
 using EdgeStream.Forwarding;
 using EdgeStream.Log;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -29,12 +30,14 @@ internal static partial class RunHost
     /// <c>EDGESTREAM__*</c>, then the command-line flags, then <paramref name="extraSettings"/> (the demo's).
     /// Null (after printing why) when a flag is invalid.
     /// </summary>
-    public static HostApplicationBuilder? CreateBuilder(RunArguments arguments, IReadOnlyDictionary<string, string?>? extraSettings)
+    public static WebApplicationBuilder? CreateBuilder(RunArguments arguments, IReadOnlyDictionary<string, string?>? extraSettings)
     {
-        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        // The only host: admin HTTP runs on its Kestrel, with the same services as every other stage.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
         {
             ContentRootPath = AppContext.BaseDirectory,
-            Args = arguments.Rest,
+            // Hosting startup would load assemblies by name and scan them for attributes: no reflection at start-up.
+            Args = ["--preventHostingStartup=true", .. arguments.Rest],
         });
         if (arguments.ConfigFile is not null)
         {
@@ -87,28 +90,10 @@ internal static partial class RunHost
     /// Opens the log, adds every pipeline stage and runs until stopped. Returns 0 after a clean stop, 1 when a stage
     /// crashed (so systemd's Restart=on-failure restarts the service), 2 when the configuration is invalid.
     /// </summary>
-    public static async Task<int> RunAsync(HostApplicationBuilder builder, Func<IHost, LogStore, CancellationToken, Task>? afterStart, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(WebApplicationBuilder builder, Func<IHost, LogStore, CancellationToken, Task>? afterStart, CancellationToken cancellationToken)
     {
-        var logOptions = new LogOptions();
-        builder.Configuration.GetSection("Log").Bind(logOptions);
-        try
-        {
-            logOptions.Validate();
-        }
-        catch (ArgumentException e)
-        {
-            await Console.Error.WriteLineAsync($"edgestream: invalid configuration: {e.Message}");
-            return 2;
-        }
-        if (ShutdownTimeoutError(builder.Configuration) is { } timeoutError)
-        {
-            await Console.Error.WriteLineAsync($"edgestream: invalid configuration: {timeoutError}");
-            return 2;
-        }
-
-        // The log opens with the host's own logging, so it is registered through a holder filled in before start.
-        var holder = new StoreHolder();
-        builder.Services.AddSingleton(sp => holder.Store ?? throw new InvalidOperationException("The log is not open yet."));
+        HostSettings.Register(builder.Services, builder.Configuration);
+        builder.Services.AddEdgeStreamLog(builder.Configuration);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSystemd();
         // Under systemd, AddSystemd forces the journal's console format; an explicit Logging:Console:FormatterName
@@ -135,13 +120,15 @@ internal static partial class RunHost
             builder.Services.AddHostedService<SystemdWatchdog>();
         }
 
-        var host = builder.Build();
-        await using var disposeHost = (IAsyncDisposable)host;
+        // Disposed last: the container closes the log after every stage has stopped.
+        await using var host = builder.Build();
+        host.MapEdgeStreamHttp();
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeStream.Host");
         try
         {
-            await using var store = await LogStore.OpenAsync(logOptions, host.Services.GetRequiredService<ILoggerFactory>(), TimeProvider.System, cancellationToken);
-            holder.Store = store;
+            // Every section's errors at once, before the log opens (a recovery scan can take a while).
+            host.Services.GetService<IStartupValidator>()?.Validate();
+            var store = await host.Services.GetRequiredService<LogOpener>().OpenAsync(cancellationToken);
             try
             {
                 await host.StartAsync(cancellationToken);
@@ -158,13 +145,19 @@ internal static partial class RunHost
             }
             await host.WaitForShutdownAsync(cancellationToken);
         }
-        catch (OptionsValidationException e)
+        catch (Exception e) when (ConfigurationFailures(e) is { } failures)
         {
-            await Console.Error.WriteLineAsync($"edgestream: invalid configuration: {SecretRedaction.Redact(string.Join("; ", e.Failures))}");
+            await Console.Error.WriteLineAsync($"edgestream: invalid configuration: {SecretRedaction.Redact(string.Join("; ", failures))}");
             return 2;
         }
         catch (LogException e)
         {
+            StartFailed(logger, e.Message);
+            return 1;
+        }
+        catch (IOException e) when (!host.Lifetime.ApplicationStarted.IsCancellationRequested)
+        {
+            // A listener that cannot bind (port in use, address not on this machine).
             StartFailed(logger, e.Message);
             return 1;
         }
@@ -186,16 +179,16 @@ internal static partial class RunHost
     }
 
     /// <summary>
-    /// The generic host's stop bound, <c>shutdownTimeoutSeconds</c> (default 30): SIGTERM lets every stage finish
-    /// within it, then the log closes cleanly. The host ignores a value it cannot parse; here that is an error.
+    /// The failures of every invalid options section in <paramref name="e"/> (one section throws
+    /// <see cref="OptionsValidationException"/>, several an <see cref="AggregateException"/> of them), or null.
     /// </summary>
-    private static string? ShutdownTimeoutError(IConfiguration configuration)
-        => configuration[ShutdownTimeoutKey] is { } text
-           && (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) || seconds is < 1 or > 3600)
-            ? $"{ShutdownTimeoutKey} must be a whole number of seconds between 1 and 3600 (was '{text}')."
-            : null;
-
-    private const string ShutdownTimeoutKey = "shutdownTimeoutSeconds";
+    private static IReadOnlyList<string>? ConfigurationFailures(Exception e) => e switch
+    {
+        OptionsValidationException v => [.. v.Failures],
+        AggregateException a when a.InnerExceptions.Count > 0 && a.InnerExceptions.All(i => i is OptionsValidationException)
+            => [.. a.InnerExceptions.SelectMany(i => ((OptionsValidationException)i).Failures)],
+        _ => null,
+    };
 
     /// <summary>Whether any <c>Sensors</c> entry says <c>Driver: simulated</c> (the demo's do).</summary>
     private static bool UsesSimulatedSensors(IConfiguration configuration)
@@ -206,9 +199,4 @@ internal static partial class RunHost
 
     [LoggerMessage(11, LogLevel.Critical, "EdgeStream could not start: {Reason}")]
     private static partial void StartFailed(ILogger logger, string reason);
-
-    private sealed class StoreHolder
-    {
-        public LogStore? Store { get; set; }
-    }
 }

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace EdgeStream.Http.Auth;
 
@@ -23,8 +24,10 @@ internal sealed class TokenAuthMiddleware
     private readonly bool _publicMetrics;
     private readonly ILogger _logger;
 
-    public TokenAuthMiddleware(HttpOptions options, ILogger<TokenAuthMiddleware> logger)
+    public TokenAuthMiddleware(IOptions<HttpOptions> httpOptions, ILogger<TokenAuthMiddleware> logger)
     {
+        ArgumentNullException.ThrowIfNull(httpOptions);
+        var options = httpOptions.Value;
         _expected = options.RequiresToken ? SHA256.HashData(Encoding.UTF8.GetBytes(options.Token!)) : null;
         _publicMetrics = options.PublicMetrics;
         _logger = logger;

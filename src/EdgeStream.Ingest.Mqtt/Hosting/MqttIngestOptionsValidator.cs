@@ -2,13 +2,15 @@ using System.Net;
 using EdgeStream.Ingest.Mqtt.Auth;
 using EdgeStream.Ingest.Mqtt.Routing;
 using EdgeStream.Log;
+using EdgeStream.Validation;
 using Microsoft.Extensions.Options;
 
 namespace EdgeStream.Ingest.Mqtt.Hosting;
 
 /// <summary>
-/// Validates the <c>Mqtt</c> section at start (fail fast), naming the offending key, e.g. <c>Mqtt:Routes:2:Filter</c>.
-/// Stateless; thread-safe.
+/// Validates the <c>Mqtt</c> section at start (fail fast), naming the offending key, e.g. <c>Mqtt:Routes:2:Filter</c>:
+/// the data annotations (through the generated <see cref="MqttIngestOptionsAnnotations"/>), then the rules that span
+/// settings or parse them. Reports every failure at once. Stateless; thread-safe.
 /// </summary>
 internal sealed class MqttIngestOptionsValidator : IValidateOptions<MqttIngestOptions>
 {
@@ -16,7 +18,8 @@ internal sealed class MqttIngestOptionsValidator : IValidateOptions<MqttIngestOp
 
     public ValidateOptionsResult Validate(string? name, MqttIngestOptions o)
     {
-        var errors = new List<string>();
+        ArgumentNullException.ThrowIfNull(o);
+        var errors = OptionsKeys.Map(new MqttIngestOptionsAnnotations().Validate(name, o), nameof(MqttIngestOptions), S).ToList();
         CheckEndpoint(errors, $"{S}:Host", o.Host, $"{S}:Port", o.Port);
         CheckEndpoint(errors, $"{S}:Tls:Host", o.Tls.Host, $"{S}:Tls:Port", o.Tls.Port);
         if (o.Tls.Port != 0)
@@ -65,10 +68,6 @@ internal sealed class MqttIngestOptionsValidator : IValidateOptions<MqttIngestOp
         CheckAcl(errors, $"{S}:AnonymousAcl", o.AnonymousAcl);
 
         var l = o.Limits;
-        CheckPositive(errors, $"{S}:Limits:MaxPayloadBytes", l.MaxPayloadBytes);
-        CheckPositive(errors, $"{S}:Limits:MaxTopicLength", l.MaxTopicLength);
-        CheckPositive(errors, $"{S}:Limits:MaxConnections", l.MaxConnections);
-        CheckPositive(errors, $"{S}:Limits:MaxInFlightPerClient", l.MaxInFlightPerClient);
         if (l.PublishRatePerSecond < 0 || l.PublishBurst < 0)
         {
             errors.Add($"{S}:Limits:PublishRatePerSecond: rate and burst must not be negative.");
@@ -84,8 +83,6 @@ internal sealed class MqttIngestOptionsValidator : IValidateOptions<MqttIngestOp
         {
             errors.Add($"{S}:Sessions:MaxExpiry: must be positive and at most {uint.MaxValue} seconds.");
         }
-        CheckPositive(errors, $"{S}:Sessions:MaxQueuedMessages", sessions.MaxQueuedMessages);
-        CheckPositive(errors, $"{S}:Sessions:MaxQueuedMessagesTotal", sessions.MaxQueuedMessagesTotal);
         if (o.MaxKeepAlive < TimeSpan.Zero || o.MaxKeepAlive.TotalSeconds > ushort.MaxValue || (o.MaxKeepAlive > TimeSpan.Zero && o.MaxKeepAlive < TimeSpan.FromSeconds(1)))
         {
             errors.Add($"{S}:MaxKeepAlive: must be 0 (off) or 1 to {ushort.MaxValue} seconds.");
@@ -109,10 +106,6 @@ internal sealed class MqttIngestOptionsValidator : IValidateOptions<MqttIngestOp
             if (string.IsNullOrEmpty(u.Host))
             {
                 errors.Add($"{path}:Host: required.");
-            }
-            if (u.Port is < 1 or > 65535)
-            {
-                errors.Add($"{path}:Port: must be 1-65535.");
             }
             if (u.ProtocolVersion is not ("5.0" or "3.1.1"))
             {
@@ -150,14 +143,6 @@ internal sealed class MqttIngestOptionsValidator : IValidateOptions<MqttIngestOp
         if (port != 0 && !host.Equals("localhost", StringComparison.OrdinalIgnoreCase) && !IPAddress.TryParse(host, out _))
         {
             errors.Add($"{hostKey}: '{host}' is not an IP address (or localhost).");
-        }
-    }
-
-    private static void CheckPositive(List<string> errors, string key, int value)
-    {
-        if (value <= 0)
-        {
-            errors.Add($"{key}: must be positive.");
         }
     }
 
@@ -205,3 +190,7 @@ internal sealed class MqttIngestOptionsValidator : IValidateOptions<MqttIngestOp
         }
     }
 }
+
+/// <summary>The data annotations of the <c>Mqtt</c> section (generated; its failures name C# members, see <see cref="OptionsKeys"/>).</summary>
+[OptionsValidator]
+internal sealed partial class MqttIngestOptionsAnnotations : IValidateOptions<MqttIngestOptions>;

@@ -1,9 +1,12 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace EdgeStream.Ingest.Sensors.Options;
 
 /// <summary>One entry of the <c>Sensors</c> configuration list. Bound from configuration; validated at start.</summary>
 public sealed class SensorOptions
 {
     /// <summary>Unique name of the source; the record key unless <see cref="PartitionKey"/> is set.</summary>
+    [Required(ErrorMessage = "{0} is required.")]
     public string Name { get; set; } = "";
 
     /// <summary>One of <see cref="SensorTypes.All"/>.</summary>
@@ -31,9 +34,11 @@ public sealed class SensorOptions
     public string? DeviceId { get; set; }
 
     /// <summary>Time between reads (pulse counters: between rate computations).</summary>
+    [Range(typeof(TimeSpan), "00:00:00.0000001", "10675199.02:48:05.4775807", ErrorMessage = "{0} must be positive.")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Log topic the readings are appended to.</summary>
+    [Required(ErrorMessage = "{0} is required.")]
     public string Topic { get; set; } = "sensors";
 
     /// <summary>Record key (partition key); the sensor name when unset.</summary>
@@ -55,6 +60,7 @@ public sealed class SensorOptions
     public List<AdcChannelOptions> Channels { get; set; } = [];
 
     /// <summary>Consecutive bit-identical readings after which the sensor counts as stuck (0 = never).</summary>
+    [Range(0, int.MaxValue, ErrorMessage = "{0} must be 0 (off) or positive.")]
     public int StuckAfter { get; set; }
 
     /// <summary>Settings of the simulated chip (Driver = simulated).</summary>

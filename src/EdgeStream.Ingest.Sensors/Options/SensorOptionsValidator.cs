@@ -1,10 +1,13 @@
+using EdgeStream.Validation;
 using Microsoft.Extensions.Options;
 
 namespace EdgeStream.Ingest.Sensors.Options;
 
 /// <summary>
 /// Checks the whole <c>Sensors</c> list at start and names each bad key by its configuration path
-/// (<c>Sensors:3:Address</c>), so a typo stops the service with a message that points at the line to fix.
+/// (<c>Sensors:3:Address</c>), so a typo stops the service with a message that points at the line to fix: the data
+/// annotations of each entry (through the generated <see cref="SensorOptionsAnnotations"/>), then the rules that depend
+/// on the sensor's type or on other entries. Reports every failure at once. Stateless.
 /// </summary>
 internal sealed class SensorOptionsValidator : IValidateOptions<SensorIngestOptions>
 {
@@ -13,7 +16,8 @@ internal sealed class SensorOptionsValidator : IValidateOptions<SensorIngestOpti
 
     public ValidateOptionsResult Validate(string? name, SensorIngestOptions options)
     {
-        var errors = new List<string>();
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = OptionsKeys.Map(new SensorOptionsAnnotations().Validate(name, options), nameof(SensorIngestOptions), "").ToList();
         var names = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < options.Sensors.Count; i++)
         {
@@ -26,11 +30,7 @@ internal sealed class SensorOptionsValidator : IValidateOptions<SensorIngestOpti
     {
         void Fail(string key, string message) => errors.Add($"{path}:{key}: {message}");
 
-        if (string.IsNullOrWhiteSpace(s.Name))
-        {
-            Fail("Name", "is required.");
-        }
-        else if (!names.Add(s.Name))
+        if (!string.IsNullOrWhiteSpace(s.Name) && !names.Add(s.Name))
         {
             Fail("Name", $"'{s.Name}' is used by another sensor.");
         }
@@ -44,21 +44,9 @@ internal sealed class SensorOptionsValidator : IValidateOptions<SensorIngestOpti
         {
             Fail("Driver", $"'{s.Driver}' is neither 'real' nor 'simulated'.");
         }
-        if (s.PollInterval <= TimeSpan.Zero)
-        {
-            Fail("PollInterval", "must be positive.");
-        }
         if (s.MaxSilence < s.PollInterval)
         {
             Fail("MaxSilence", $"must be at least the poll interval ({s.PollInterval}).");
-        }
-        if (string.IsNullOrWhiteSpace(s.Topic))
-        {
-            Fail("Topic", "is required.");
-        }
-        if (s.StuckAfter < 0)
-        {
-            Fail("StuckAfter", "must be 0 (off) or positive.");
         }
         foreach (var (quantity, band) in s.Deadband)
         {
@@ -123,3 +111,7 @@ internal sealed class SensorOptionsValidator : IValidateOptions<SensorIngestOpti
         }
     }
 }
+
+/// <summary>The data annotations of every <c>Sensors</c> entry (generated; its failures name C# members, see <see cref="OptionsKeys"/>).</summary>
+[OptionsValidator]
+internal sealed partial class SensorOptionsAnnotations : IValidateOptions<SensorIngestOptions>;

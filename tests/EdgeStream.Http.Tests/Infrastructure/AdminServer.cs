@@ -1,6 +1,8 @@
 using System.Net.Http.Headers;
 using System.Text;
 using EdgeStream.Log;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -64,14 +66,15 @@ internal sealed class AdminServer : IAsyncDisposable
     /// <summary>The host as <c>edgestream run</c> builds it, minus the other stages; not started.</summary>
     public static IHost BuildHost(LogStore store, Dictionary<string, string?>? configuration, Action<IServiceCollection>? services)
     {
-        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore();
         builder.Configuration.AddInMemoryCollection(configuration ?? []);
         builder.Services.AddLogging();
         builder.Services.AddSingleton(store);
         builder.Services.AddEdgeStreamHttp(builder.Configuration);
         builder.Services.Configure<HttpOptions>(o => o.ListenOnFreePort = true);
         services?.Invoke(builder.Services);
-        return builder.Build();
+        return builder.Build().MapEdgeStreamHttp();
     }
 
     public Task<HttpResponseMessage> PostAsync(string topic, string body, string contentType, string? token = null, string? key = null)

@@ -39,6 +39,26 @@ public sealed class OptionsTests
     }
 
     [Fact]
+    public async Task Two_bad_keys_are_both_reported_in_one_start_failure_each_naming_its_key()
+    {
+        using var host = Build(new Dictionary<string, string?>
+        {
+            ["Sensors:0:Name"] = "door",
+            ["Sensors:0:Type"] = "gpio-input",
+            ["Sensors:0:Driver"] = "simulated",
+            ["Sensors:0:Pin"] = "17",
+            ["Sensors:0:PollInterval"] = "00:00:00",
+            ["Sensors:0:StuckAfter"] = "-1",
+        });
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(TestContext.Current.CancellationToken));
+
+        Assert.Equal(2, error.Failures.Count());
+        Assert.Contains(error.Failures, f => f.StartsWith("Sensors:0:PollInterval: ", StringComparison.Ordinal));
+        Assert.Contains(error.Failures, f => f.StartsWith("Sensors:0:StuckAfter: ", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Validator_names_every_bad_key()
     {
         var options = new SensorIngestOptions

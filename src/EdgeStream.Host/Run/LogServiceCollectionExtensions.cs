@@ -1,0 +1,25 @@
+using EdgeStream.Log;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace EdgeStream.Host.Run;
+
+/// <summary>Registers the log in <c>edgestream run</c>'s host.</summary>
+internal static class LogServiceCollectionExtensions
+{
+    /// <summary>
+    /// Binds and validates (at start) the <c>Log</c> section and registers the <see cref="LogStore"/> singleton, opened
+    /// by <see cref="LogOpener.OpenAsync"/> before the host starts.
+    /// </summary>
+    public static IServiceCollection AddEdgeStreamLog(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<LogOptions>().Bind(configuration.GetSection("Log")).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LogOptions>, LogOptionsValidator>());
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<LogOpener>();
+        services.AddSingleton(sp => sp.GetRequiredService<LogOpener>().Store);
+        return services;
+    }
+}
