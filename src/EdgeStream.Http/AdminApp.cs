@@ -8,6 +8,7 @@ using EdgeStream.Http.Pull;
 using EdgeStream.Http.Redaction;
 using EdgeStream.Http.Status;
 using EdgeStream.Log;
+using EdgeStream.Log.Ingest;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -46,6 +47,7 @@ internal static class AdminApp
         services.Replace(ServiceDescriptor.Singleton(outer.GetRequiredService<ILoggerFactory>()));
         services.AddSingleton<IHostLifetime, EmbeddedHostLifetime>();
         services.AddSingleton(outer.GetRequiredService<LogStore>());
+        services.AddKeyedSingleton(IngestHandler.IngestSource, outer.GetRequiredKeyedService<IIngestWriter>(IngestHandler.IngestSource));
         services.AddSingleton(outer.GetRequiredService<HealthCheckService>());
         services.AddSingleton(outer.GetRequiredService<AdminListenerState>());
         services.AddSingleton(Options.Create(options));

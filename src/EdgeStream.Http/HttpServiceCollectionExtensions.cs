@@ -27,6 +27,7 @@ public static class HttpServiceCollectionExtensions
         services.AddOptions<HttpOptions>().Bind(configuration.GetSection(HttpOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HttpOptions>, HttpOptionsValidator>());
         services.TryAddSingleton<AdminListenerState>();
+        services.AddIngestWriter(EdgeStream.Http.Ingest.IngestHandler.IngestSource);
         services.TryAddSingleton<PrometheusExporter>();
         services.TryAddSingleton<ProcessMetrics>();
         // First of all hosted services, whatever the order of the Add… calls: see MetricsListenerStartup.

@@ -9,6 +9,9 @@ internal sealed class MqttIngestOptions
 {
     public const string SectionName = "Mqtt";
 
+    /// <summary>The ingest source name of MQTT's log writer (metrics tag <c>source</c>; the DI key of its writer).</summary>
+    public const string IngestSource = "mqtt";
+
     /// <summary>Address of the plain TCP listener. Loopback by default so a first run exposes nothing.</summary>
     public string Host { get; set; } = "127.0.0.1";
 
