@@ -203,8 +203,12 @@ internal sealed class MqttRouteOptions
     /// <summary><c>clientid</c>, <c>{n}</c>, <c>property:NAME</c> or <c>none</c>.</summary>
     public string Key { get; set; } = "clientid";
 
-    /// <summary>Priority for forwarding; stored with every record as header <c>edgestream.priority</c>.</summary>
-    public int Priority { get; set; }
+    /// <summary>
+    /// Removed: forwarding priority is per log topic (<c>Forwarding:TopicPriorities:&lt;topic&gt;</c>), because a
+    /// partition is forwarded in order and cannot let single records overtake. Bound only so that a configuration
+    /// still setting it fails at start with the key, instead of being silently ignored.
+    /// </summary>
+    public int? Priority { get; set; }
 
     /// <summary>Matching messages are not stored (still delivered to local subscribers and acknowledged).</summary>
     public bool Drop { get; set; }

@@ -26,7 +26,6 @@ internal static class MqttRecordFactory
 
     /// <summary>Prefix of MQTT 5 user property headers: property <c>site</c> becomes header <c>mqtt.prop.site</c>.</summary>
     public const string UserPropertyPrefix = "mqtt.prop.";
-    public const string PriorityHeader = "edgestream.priority";
     public const string UpstreamHeader = "mqtt.upstream";
 
     private static readonly byte[] True = "1"u8.ToArray();
@@ -69,9 +68,6 @@ internal static class MqttRecordFactory
                 headers.Add(new(UserPropertyPrefix + p.Name, p.ValueBuffer.ToArray()));
             }
         }
-        headers.Add(new(PriorityHeader, (uint)decision.Priority < (uint)SmallNumbers.Length
-            ? SmallNumbers[decision.Priority]
-            : Encoding.UTF8.GetBytes(decision.Priority.ToString(CultureInfo.InvariantCulture))));
         if (upstream is not null)
         {
             headers.Add(new(UpstreamHeader, Encoding.UTF8.GetBytes(upstream)));
