@@ -26,7 +26,7 @@ public sealed class IngestTests
         var positions = json.RootElement.GetProperty("records").EnumerateArray()
             .Select(r => (r.GetProperty("partition").GetInt32(), r.GetProperty("offset").GetInt64())).ToList();
         // Acknowledged means durable: every answered offset is below the durable end and readable.
-        var read = await server.Store.ReadAsync("sensors", 0, 0, ReadLimits.Default);
+        var read = server.Store.Read("sensors", 0, 0, ReadLimits.Default);
         Assert.Equal([(0, 0L), (0, 1L), (0, 2L)], positions);
         Assert.Equal(3, read.Records.Count);
         Assert.Equal("{\"t\": 21.5}", Encoding.UTF8.GetString(read.Records[0].Value.Span));
@@ -47,7 +47,7 @@ public sealed class IngestTests
         using var response = await server.PostAsync("lines", "{\"value\":1}\n\n{\"value\":2}\r\n{\"value\":3}", "application/x-ndjson");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var read = await server.Store.ReadAsync("lines", 0, 0, ReadLimits.Default);
+        var read = server.Store.Read("lines", 0, 0, ReadLimits.Default);
         Assert.Equal(["1", "2", "3"], read.Records.Select(r => Encoding.UTF8.GetString(r.Value.Span)));
     }
 
@@ -85,7 +85,7 @@ public sealed class IngestTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var expected = server.Store.PartitionFor("raw", "dev-7"u8);
-        var read = await server.Store.ReadAsync("raw", expected, 0, ReadLimits.Default);
+        var read = server.Store.Read("raw", expected, 0, ReadLimits.Default);
         var record = Assert.Single(read.Records);
         Assert.Equal("21.5;22.0", Encoding.UTF8.GetString(record.Value.Span));
         Assert.Equal("dev-7", Encoding.UTF8.GetString(record.Key!.Value.Span));
@@ -184,7 +184,7 @@ public sealed class IngestTests
         Assert.Equal(507, records[1].GetProperty("status").GetInt32());
         Assert.Contains("Log full", records[1].GetProperty("error").GetString(), StringComparison.Ordinal);
         // What the answer says is stored is durable and readable; the refused record is nowhere.
-        var stored = await server.Store.ReadAsync("spread", 0, 0, ReadLimits.Default);
+        var stored = server.Store.Read("spread", 0, 0, ReadLimits.Default);
         Assert.Equal(["small"], stored.Records.Select(r => Encoding.UTF8.GetString(r.Value.Span)));
         Assert.Equal(0, server.Store.GetTopic("spread")!.Partitions[1].NextOffset);
     }

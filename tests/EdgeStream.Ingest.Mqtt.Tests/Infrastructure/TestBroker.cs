@@ -88,7 +88,7 @@ internal sealed class TestBroker : IAsyncDisposable
             var offset = 0L;
             while (true)
             {
-                var read = await Store.ReadAsync(topic, p.Partition, offset, ReadLimits.Default, TestContext.Current.CancellationToken);
+                var read = Store.Read(topic, p.Partition, offset, ReadLimits.Default);
                 if (read.Records.Count == 0)
                 {
                     break;

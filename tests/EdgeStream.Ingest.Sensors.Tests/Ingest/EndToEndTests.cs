@@ -61,7 +61,7 @@ public sealed class EndToEndTests : IDisposable
             await host.StopAsync(ct);
         }
 
-        var records = (await store.ReadAsync("sensors", 0, 0, ReadLimits.Default, ct)).Records;
+        var records = store.Read("sensors", 0, 0, ReadLimits.Default).Records;
         var documents = records.Select(r => JsonDocument.Parse(r.Value)).ToList();
         var sensors = documents.Select(d => d.RootElement.GetProperty("sensor").GetString()!).ToHashSet();
         Assert.Equal(types.Select(t => $"sim-{t}").ToHashSet(), sensors);
