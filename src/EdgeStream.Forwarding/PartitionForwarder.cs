@@ -56,7 +56,7 @@ internal sealed class PartitionForwarder(SinkRunner sink, string topic, int part
         var log = sink.Log;
         // Commits run beside the sends (coalesced, in order, only for acknowledged batches), so the cursor's fsync
         // latency does not cap the drain rate.
-        var committer = new CursorCommitter(log, sink.Name, Topic, Partition, next, sink.CommitSlots, sink.CommitInterval, sink.Time);
+        var committer = new CursorCommitter(log, sink.Name, Topic, Partition, next, sink.CommitInterval, sink.Time);
         Volatile.Write(ref _committer, committer);
         try
         {
