@@ -1,13 +1,56 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
 using EdgeStream.Http.Tests.Infrastructure;
 using EdgeStream.Log;
+using EdgeStream.Log.Ingest;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeStream.Http.Tests;
 
 public sealed class IngestTests
 {
+    [Fact]
+    public async Task Http_ingest_appends_through_its_writer_and_is_counted_under_source_http()
+    {
+        await using var server = await AdminServer.StartAsync();
+        var ingest = server.Services.GetRequiredService<LogIngest>();
+        var records = 0L;
+        var bytes = 0L;
+        var durableWaits = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter == ingest.Meter)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            if (tags.ToArray().Contains(new KeyValuePair<string, object?>("source", "http")))
+            {
+                Interlocked.Add(ref instrument.Name == "edgestream.ingest.records" ? ref records : ref bytes, value);
+            }
+        });
+        listener.SetMeasurementEventCallback<double>((instrument, _, tags, _) =>
+        {
+            if (instrument.Name == "edgestream.ingest.durable.wait.duration" && tags.ToArray().Contains(new KeyValuePair<string, object?>("source", "http")))
+            {
+                Interlocked.Increment(ref durableWaits);
+            }
+        });
+        listener.Start();
+
+        using var response = await server.PostAsync("counted", """[{"value": "abc", "key": "k1"}, {"value": "defg"}]""", "application/json");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(2, Interlocked.Read(ref records));
+        Assert.Equal(2 + 3 + 4, Interlocked.Read(ref bytes));
+        Assert.True(Volatile.Read(ref durableWaits) >= 1, "the answer waited for durability through the writer");
+    }
+
     [Fact]
     public async Task A_json_array_is_stored_durably_and_answered_with_offsets_in_request_order()
     {
