@@ -32,7 +32,6 @@ internal static class MqttRecordFactory
     private static readonly byte[] False = "0"u8.ToArray();
     private static readonly byte[][] Qos = ["0"u8.ToArray(), "1"u8.ToArray(), "2"u8.ToArray()];
 
-    private static readonly byte[][] SmallNumbers = [.. Enumerable.Range(0, 16).Select(i => Encoding.UTF8.GetBytes(i.ToString(CultureInfo.InvariantCulture)))];
 
     /// <summary>
     /// The record for <paramref name="message"/>. <paramref name="ownedPayload"/>, when given, is the payload in an

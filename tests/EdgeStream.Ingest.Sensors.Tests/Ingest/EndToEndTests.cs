@@ -54,7 +54,7 @@ public sealed class EndToEndTests : IDisposable
                 {
                     return false;
                 }
-                var stored = (await store.ReadAsync("sensors", 0, 0, ReadLimits.Default, ct)).Records
+                var stored = store.Read("sensors", 0, 0, ReadLimits.Default).Records
                     .Select(r => JsonDocument.Parse(r.Value).RootElement.GetProperty("sensor").GetString()!).ToList();
                 return stored.Distinct().Count() == types.Length && stored.Count(n => n == "sim-sht3x") >= 5;
             }, TimeSpan.FromSeconds(30), "readings from every sensor, five from sim-sht3x", ct);
