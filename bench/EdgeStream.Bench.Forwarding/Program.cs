@@ -43,7 +43,7 @@ try
     {
         for (long next = 0; next < perPartition;)
         {
-            next = (await log.ReadAsync(BenchRecords.Topic, p, next, new ReadLimits(1000, 1 << 20))).NextOffset;
+            next = log.Read(BenchRecords.Topic, p, next, new ReadLimits(1000, 1 << 20)).NextOffset;
         }
     }));
     Console.WriteLine($"log read alone: {sw.Elapsed.TotalSeconds:F2} s ({total / sw.Elapsed.TotalSeconds:N0} rec/s)");

@@ -3,6 +3,7 @@ using System.Globalization;
 using EdgeStream.Ingest.Mqtt;
 using EdgeStream.Ingest.Mqtt.Broker;
 using EdgeStream.Log;
+using EdgeStream.Log.Ingest;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeStream.Bench.Mqtt;
@@ -41,7 +42,8 @@ internal static class BrokerServer
         options.Limits.MaxInFlightPerClient = 65_535;
         using var metrics = new MqttIngestMetrics();
         // "nolog": same broker and interceptors, but appends go nowhere: isolates MQTTnet + interception cost.
-        IIngestLog log = args.Length > 3 && args[3] == "nolog" ? new NullIngestLog() : new LogStoreIngestLog(store);
+        using var ingest = new LogIngest(store);
+        IIngestWriter log = args.Length > 3 && args[3] == "nolog" ? new NullIngestLog() : ingest.Writer(MqttIngestOptions.IngestSource);
         await using var broker = new EmbeddedBroker(options, log, metrics, TimeProvider.System, NullLogger.Instance);
         await broker.StartAsync();
         Console.WriteLine("READY");
@@ -56,9 +58,18 @@ internal static class BrokerServer
 }
 
 /// <summary>Diagnostic log that stores nothing and is durable at once.</summary>
-internal sealed class NullIngestLog : IIngestLog
+internal sealed class NullIngestLog : IIngestWriter
 {
     private long _offset;
+
+    public string Source => "null";
+
+    public TopicInfo EnsureTopic(string topic) => throw new NotSupportedException();
+
+    public int PartitionFor(string topic, ReadOnlySpan<byte> key) => 0;
+
+    public ValueTask<AppendResult> AppendBatchAsync(string topic, int partition, IReadOnlyList<LogRecord> records, CancellationToken cancellationToken)
+        => ValueTask.FromResult(new AppendResult(partition, Interlocked.Add(ref _offset, records.Count) - records.Count + 1, records.Count));
 
     public ValueTask<AppendResult> AppendAsync(string topic, LogRecord record, CancellationToken cancellationToken)
         => ValueTask.FromResult(new AppendResult(0, Interlocked.Increment(ref _offset), 1));

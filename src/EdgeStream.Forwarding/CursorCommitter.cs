@@ -8,12 +8,12 @@ namespace EdgeStream.Forwarding;
 /// therefore only ever covers records upstream acknowledged; after a crash at most the not-yet-committed tail is
 /// resent. <see cref="Request"/> and <see cref="FlushAsync"/> are called by the loop's task only; the commit runs
 /// beside it. The owner must <see cref="FlushAsync"/> before it ends, so no commit outlives it.
-/// Commits of all loops pass through <paramref name="commitSlots"/>: the log's commit blocks its thread in fsync, and
-/// many loops doing that at once would starve the thread pool on a 2-core Pi; coalescing makes fewer, larger steps.
+/// The log queues every commit to its cursor flusher (group commit), so no thread blocks in fsync here and loops of
+/// all sinks share the flusher's fsyncs.
 /// </summary>
 /// After a commit, the next one waits until <paramref name="minInterval"/> has passed (acknowledgements meanwhile are
 /// coalesced into it), which bounds the fsync load; <see cref="FlushAsync"/> does not wait for the interval.
-internal sealed class CursorCommitter(LogStore log, string name, string topic, int partition, long committed, SemaphoreSlim commitSlots, TimeSpan minInterval, TimeProvider time)
+internal sealed class CursorCommitter(LogStore log, string name, string topic, int partition, long committed, TimeSpan minInterval, TimeProvider time)
 {
     // Cancelled by FlushAsync to cut the pause between commits short; replaced each time (no timer, so nothing to dispose).
     private CancellationTokenSource _pause = new();
@@ -88,20 +88,7 @@ internal sealed class CursorCommitter(LogStore log, string name, string topic, i
                     }
                 }
                 // Not cancellable: a started local write + fsync should finish, or the batch is resent after restart.
-                await commitSlots.WaitAsync(CancellationToken.None).ConfigureAwait(false);
-                try
-                {
-                    lock (_lock)
-                    {
-                        // Take the newest wanted offset after the wait: everything acknowledged meanwhile rides along.
-                        target = _wanted;
-                    }
-                    await log.CommitCursorAsync(name, topic, partition, target, CancellationToken.None).ConfigureAwait(false);
-                }
-                finally
-                {
-                    commitSlots.Release();
-                }
+                await log.CommitCursorAsync(name, topic, partition, target, CancellationToken.None).ConfigureAwait(false);
                 lock (_lock)
                 {
                     _committed = target;

@@ -18,7 +18,6 @@ public sealed class ForwardingEngine : IAsyncDisposable
     private readonly ForwardingMetrics _metrics;
     private readonly ILogger _logger;
     private readonly LogStore _log;
-    private readonly SemaphoreSlim _commitSlots = new(1, 1);
     private int _started;
 
     /// <summary>Validates <paramref name="options"/> and creates the sink clients (they connect on first send).</summary>
@@ -36,7 +35,7 @@ public sealed class ForwardingEngine : IAsyncDisposable
         _logger = loggerFactory.CreateLogger("EdgeStream.Forwarding");
         _metrics = new ForwardingMetrics(meterFactory, Observe, time);
         var byType = factoryList.ToDictionary(f => f.Type, StringComparer.OrdinalIgnoreCase);
-        _runners = options.Sinks.Select(s => new SinkRunner(log, options, s, byType[s.Type], loggerFactory, time, _metrics, _commitSlots)).ToList();
+        _runners = options.Sinks.Select(s => new SinkRunner(log, options, s, byType[s.Type], loggerFactory, time, _metrics)).ToList();
         // A configured sink's cursor must hold back retention however long its upstream stays away.
         log.MarkCursorsInUse(options.Sinks.Select(s => s.Name));
     }
@@ -114,7 +113,6 @@ public sealed class ForwardingEngine : IAsyncDisposable
             await r.DisposeAsync().ConfigureAwait(false);
         }
         _metrics.Dispose();
-        _commitSlots.Dispose();
     }
 
     /// <summary>What the metrics callbacks read.</summary>

@@ -56,7 +56,7 @@ internal sealed class PartitionForwarder(SinkRunner sink, string topic, int part
         var log = sink.Log;
         // Commits run beside the sends (coalesced, in order, only for acknowledged batches), so the cursor's fsync
         // latency does not cap the drain rate.
-        var committer = new CursorCommitter(log, sink.Name, Topic, Partition, next, sink.CommitSlots, sink.CommitInterval, sink.Time);
+        var committer = new CursorCommitter(log, sink.Name, Topic, Partition, next, sink.CommitInterval, sink.Time);
         Volatile.Write(ref _committer, committer);
         try
         {
@@ -64,7 +64,7 @@ internal sealed class PartitionForwarder(SinkRunner sink, string topic, int part
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 await sink.Pause.WaitOpenAsync(cancellationToken).ConfigureAwait(false);
-                var read = await log.ReadAsync(Topic, Partition, next, limits, cancellationToken).ConfigureAwait(false);
+                var read = log.Read(Topic, Partition, next, limits);
                 if (read.Records.Count == 0)
                 {
                     if (read.NextOffset > next)
@@ -133,7 +133,7 @@ internal sealed class PartitionForwarder(SinkRunner sink, string topic, int part
         long offset = start.Kind switch
         {
             StartKind.Latest => log.GetTopic(Topic)?.Partitions.FirstOrDefault(p => p.Partition == Partition)?.DurableOffset ?? 0,
-            StartKind.Timestamp => await log.FindOffsetAsync(Topic, Partition, start.Timestamp, cancellationToken).ConfigureAwait(false),
+            StartKind.Timestamp => log.FindOffset(Topic, Partition, start.Timestamp),
             _ => 0,
         };
         // Committed at once so a restart before the first send does not re-evaluate "latest" or a timestamp.
@@ -153,7 +153,7 @@ internal sealed class PartitionForwarder(SinkRunner sink, string topic, int part
             return read.Records;
         }
         await Task.Delay(linger, sink.Time, cancellationToken).ConfigureAwait(false);
-        var more = await sink.Log.ReadAsync(Topic, Partition, read.NextOffset, new ReadLimits(limits.MaxRecords - count, (int)Math.Max(1, limits.MaxBytes - bytes)), cancellationToken).ConfigureAwait(false);
+        var more = sink.Log.Read(Topic, Partition, read.NextOffset, new ReadLimits(limits.MaxRecords - count, (int)Math.Max(1, limits.MaxBytes - bytes)));
         if (more.Records.Count == 0)
         {
             return read.Records;

@@ -16,9 +16,8 @@ internal sealed class SinkRunner : IAsyncDisposable
     private readonly object _lock = new();
     private readonly Dictionary<(string Topic, int Partition), (PartitionForwarder Forwarder, Task Task)> _loops = [];
 
-    public SinkRunner(LogStore log, ForwardingOptions forwarding, SinkOptions options, ISinkFactory factory, ILoggerFactory loggerFactory, TimeProvider time, ForwardingMetrics metrics, SemaphoreSlim commitSlots)
+    public SinkRunner(LogStore log, ForwardingOptions forwarding, SinkOptions options, ISinkFactory factory, ILoggerFactory loggerFactory, TimeProvider time, ForwardingMetrics metrics)
     {
-        CommitSlots = commitSlots;
         _forwarding = forwarding;
         Log = log;
         Options = options;
@@ -62,7 +61,6 @@ internal sealed class SinkRunner : IAsyncDisposable
     public TimeSpan CommitInterval => _forwarding.CursorCommitInterval;
 
     /// <summary>Shared by every loop of the engine; see <see cref="CursorCommitter"/>.</summary>
-    public SemaphoreSlim CommitSlots { get; }
 
     /// <summary>
     /// Discovers partitions until cancelled. A loop that fails is faulted and retried on its own (see

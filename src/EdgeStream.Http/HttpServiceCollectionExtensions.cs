@@ -43,6 +43,7 @@ public static class HttpServiceCollectionExtensions
         services.AddOptions<HttpOptions>().Bind(configuration.GetSection(HttpOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HttpOptions>, HttpOptionsValidator>());
         services.AddSingleton<AdminListenerState>();
+        services.AddIngestWriter(EdgeStream.Http.Ingest.IngestHandler.IngestSource);
         services.TryAddSingleton<PrometheusExporter>();
         services.TryAddSingleton<ProcessMetrics>();
         services.TryAddSingleton(TimeProvider.System);

@@ -12,6 +12,9 @@ internal sealed class MqttIngestOptions
 {
     public const string SectionName = "Mqtt";
 
+    /// <summary>The ingest source name of MQTT's log writer (metrics tag <c>source</c>; the DI key of its writer).</summary>
+    public const string IngestSource = "mqtt";
+
     /// <summary>Address of the plain TCP listener. Loopback by default so a first run exposes nothing.</summary>
     public string Host { get; set; } = "127.0.0.1";
 
@@ -212,8 +215,12 @@ internal sealed class MqttRouteOptions
     /// <summary><c>clientid</c>, <c>{n}</c>, <c>property:NAME</c> or <c>none</c>.</summary>
     public string Key { get; set; } = "clientid";
 
-    /// <summary>Priority for forwarding; stored with every record as header <c>edgestream.priority</c>.</summary>
-    public int Priority { get; set; }
+    /// <summary>
+    /// Removed: forwarding priority is per log topic (<c>Forwarding:TopicPriorities:&lt;topic&gt;</c>), because a
+    /// partition is forwarded in order and cannot let single records overtake. Bound only so that a configuration
+    /// still setting it fails at start with the key, instead of being silently ignored.
+    /// </summary>
+    public int? Priority { get; set; }
 
     /// <summary>Matching messages are not stored (still delivered to local subscribers and acknowledged).</summary>
     public bool Drop { get; set; }

@@ -38,7 +38,7 @@ public static class SensorIngestServiceCollectionExtensions
         services.TryAddSingleton(sp => new SensorMetrics(sp.GetRequiredService<IMeterFactory>(), sp.GetRequiredService<SensorStatusBoard>()));
         services.TryAddSingleton<BusLocks>();
         services.TryAddSingleton(sp => new HardwareSelector(sp.GetKeyedService<ISensorHardware>(SensorHardwareKeys.Simulated), new Lazy<RealHardware>(() => new RealHardware())));
-        services.TryAddSingleton<ISensorRecordSink>(sp => new LogStoreRecordSink(sp.GetRequiredService<LogStore>()));
+        services.AddIngestWriter(SensorIngestService.IngestSource);
         services.AddHostedService<SensorIngestService>();
         return services;
     }

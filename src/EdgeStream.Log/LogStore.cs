@@ -49,7 +49,7 @@ public sealed partial class LogStore : IAsyncDisposable
         _topicsRoot = Path.Combine(root, "topics");
         storage.CreateDirectory(_topicsRoot);
         _budget = new DiskBudget(options, storage, time, root);
-        _cursors = new CursorStore(storage, Path.Combine(root, "cursors"), time);
+        _cursors = new CursorStore(storage, Path.Combine(root, "cursors"), time, logger);
         // Newly created topics/ and cursors/ (and the data directory itself) must survive a power cut as entries.
         storage.SyncDirectory(root);
         if (Path.GetDirectoryName(root) is { } parent)
@@ -146,20 +146,19 @@ public sealed partial class LogStore : IAsyncDisposable
     /// partition's start begins at the start; at or past the durable end returns no records.
     /// </summary>
     /// <remarks>Damaged batches are never returned: they are skipped (see <see cref="GetCorruptions"/>), and
-    /// <see cref="ReadResult.NextOffset"/> moves past them.</remarks>
+    /// <see cref="ReadResult.NextOffset"/> moves past them. Synchronous: it reads the segment files on the calling
+    /// thread (mostly from the page cache), within <paramref name="limits"/>; to wait for records that are not there
+    /// yet, use <see cref="WaitForRecordsAsync"/>.</remarks>
     /// <exception cref="PartitionParkedException">Damage parked the partition (<c>Log:OnCorruption = stop-partition</c>).</exception>
-    public Task<ReadResult> ReadAsync(string topic, int partition, long fromOffset, ReadLimits limits, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(Existing(topic).Partition(partition).Read(fromOffset, limits));
-    }
+    public ReadResult Read(string topic, int partition, long fromOffset, ReadLimits limits)
+        => Existing(topic).Partition(partition).Read(fromOffset, limits);
 
-    /// <summary>The first offset whose timestamp is at or after <paramref name="timestamp"/>, or the durable end if none.</summary>
-    public Task<long> FindOffsetAsync(string topic, int partition, DateTimeOffset timestamp, CancellationToken cancellationToken = default)
-    {
-        cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(Existing(topic).Partition(partition).FindOffset(timestamp));
-    }
+    /// <summary>
+    /// The first offset whose timestamp is at or after <paramref name="timestamp"/>, or the durable end if none.
+    /// Synchronous: it reads the time indexes on the calling thread.
+    /// </summary>
+    public long FindOffset(string topic, int partition, DateTimeOffset timestamp)
+        => Existing(topic).Partition(partition).FindOffset(timestamp);
 
     /// <summary>Completes when a durable record exists at <paramref name="offset"/> (no polling: woken by the flusher).</summary>
     public Task WaitForRecordsAsync(string topic, int partition, long offset, CancellationToken cancellationToken = default)
@@ -208,8 +207,11 @@ public sealed partial class LogStore : IAsyncDisposable
     /// <summary>
     /// Durably records that cursor <paramref name="name"/> has consumed everything below <paramref name="nextOffset"/>
     /// in the partition (write-temp, fsync, rename). Retention keeps what a cursor has not passed (see
-    /// <see cref="TopicSettings.KeepUnconsumed"/>).
+    /// <see cref="TopicSettings.KeepUnconsumed"/>). The commit is queued to the log's cursor flusher, which writes every
+    /// commit queued meanwhile in one go (group commit); this completes once the new position is durable, and no
+    /// caller's thread blocks in fsync. Cancelling stops the wait, not the commit.
     /// </summary>
+    /// <exception cref="IOException">The write or fsync failed; the cursor keeps its previous position.</exception>
     public Task CommitCursorAsync(string name, string topic, int partition, long nextOffset, CancellationToken cancellationToken = default)
     {
         Existing(topic).Partition(partition);
@@ -264,6 +266,7 @@ public sealed partial class LogStore : IAsyncDisposable
         }
         await _stop.CancelAsync().ConfigureAwait(false);
         await _retention.ConfigureAwait(false);
+        await _cursors.DisposeAsync().ConfigureAwait(false);
         await Task.WhenAll(_topics.Values.SelectMany(t => t.Partitions).Select(p => p.CloseAsync())).ConfigureAwait(false);
         _metrics.Dispose();
         _stop.Dispose();

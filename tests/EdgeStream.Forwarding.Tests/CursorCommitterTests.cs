@@ -9,7 +9,7 @@ public sealed class CursorCommitterTests
     {
         await using var log = await TestLog.OpenAsync(partitions: 1);
         await log.FillAsync("c", 1, 10);
-        var committer = new CursorCommitter(log.Store, "sink", "c", 0, 0, new SemaphoreSlim(1, 1), TimeSpan.FromMilliseconds(20), TimeProvider.System);
+        var committer = new CursorCommitter(log.Store, "sink", "c", 0, 0, TimeSpan.FromMilliseconds(20), TimeProvider.System);
         for (var i = 1; i <= 10; i++)
         {
             committer.Request(i);
@@ -29,7 +29,7 @@ public sealed class CursorCommitterTests
         await using var log = await TestLog.OpenAsync(partitions: 1);
         await log.FillAsync("c", 1, 1);
         // An invalid cursor name makes the log refuse the commit.
-        var committer = new CursorCommitter(log.Store, "bad/name", "c", 0, 0, new SemaphoreSlim(1, 1), TimeSpan.FromMilliseconds(20), TimeProvider.System);
+        var committer = new CursorCommitter(log.Store, "bad/name", "c", 0, 0, TimeSpan.FromMilliseconds(20), TimeProvider.System);
         committer.Request(1);
         await Assert.ThrowsAsync<ArgumentException>(committer.FlushAsync);
         Assert.Throws<ArgumentException>(() => committer.Request(2));

@@ -49,7 +49,7 @@ public sealed class HttpSinkTests
 
         var expected = Enumerable.Range(0, 100).Where(i => i != 42).Select(i => $"node1/cmds/0/{i}").ToList();
         Assert.Equal(expected, receiver.Ids);
-        var dlq = await log.Store.ReadAsync("cmds.dlq", 0, 0, ReadLimits.Default, TestContext.Current.CancellationToken);
+        var dlq = log.Store.Read("cmds.dlq", 0, 0, ReadLimits.Default);
         var dead = Assert.Single(dlq.Records);
         Assert.Equal("BAD", Encoding.UTF8.GetString(dead.Value.Span));
         Assert.StartsWith("400", Encoding.UTF8.GetString(dead.GetHeader("edgestream.dlq.reason")!.Value.Span), StringComparison.Ordinal);

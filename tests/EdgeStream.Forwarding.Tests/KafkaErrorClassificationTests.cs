@@ -55,7 +55,7 @@ public sealed class KafkaErrorClassificationTests
             Assert.Equal(19, run.Status("kafka1").SentRecords);
         }
 
-        var dlq = await log.Store.ReadAsync("big.dlq", 0, 0, ReadLimits.Default, TestContext.Current.CancellationToken);
+        var dlq = log.Store.Read("big.dlq", 0, 0, ReadLimits.Default);
         var dead = Assert.Single(dlq.Records);
         Assert.Equal(50_000, dead.Value.Length);
         Assert.Contains("MsgSizeTooLarge", Encoding.UTF8.GetString(dead.GetHeader("edgestream.dlq.reason")!.Value.Span), StringComparison.Ordinal);

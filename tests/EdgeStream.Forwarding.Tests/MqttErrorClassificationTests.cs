@@ -67,7 +67,7 @@ public sealed class MqttErrorClassificationTests
         await using var run = EngineRun.Start(log.Store, Sink(broker, "edge", "right"));
         await run.DrainedAsync("mqtt1", 1, Timeout);
 
-        var dlq = await log.Store.ReadAsync("t.dlq", 0, 0, ReadLimits.Default, TestContext.Current.CancellationToken);
+        var dlq = log.Store.Read("t.dlq", 0, 0, ReadLimits.Default);
         var dead = Assert.Single(dlq.Records);
         Assert.Equal(5000, dead.Value.Length);
         Assert.Contains("PUBACK", Encoding.UTF8.GetString(dead.GetHeader("edgestream.dlq.reason")!.Value.Span), StringComparison.Ordinal);

@@ -35,7 +35,7 @@ public sealed class NatsErrorClassificationTests
             Assert.Equal(19, run.Status("nats1").SentRecords);
         }
 
-        var dlq = await log.Store.ReadAsync("t.dlq", 0, 0, ReadLimits.Default, TestContext.Current.CancellationToken);
+        var dlq = log.Store.Read("t.dlq", 0, 0, ReadLimits.Default);
         var dead = Assert.Single(dlq.Records);
         Assert.Equal(5000, dead.Value.Length);
         Assert.Contains("max payload", Encoding.UTF8.GetString(dead.GetHeader("edgestream.dlq.reason")!.Value.Span), StringComparison.Ordinal);

@@ -91,7 +91,7 @@ public sealed class DlqVerbTests : IDisposable
         => LogStore.OpenAsync(new LogOptions { DataDirectory = _log.DataDirectory, CommitPolicy = "group", AutoCreateTopics = false, MinFreeBytes = 0, MinFreePercent = 0 });
 
     private static async Task<IReadOnlyList<StoredRecord>> ReadAsync(LogStore store, string topic, int partition)
-        => (await store.ReadAsync(topic, partition, 0, ReadLimits.Default)).Records;
+        => store.Read(topic, partition, 0, ReadLimits.Default).Records;
 
     private static string Text(StoredRecord r) => Encoding.UTF8.GetString(r.Value.Span);
 }

@@ -66,7 +66,7 @@ public class ShutdownTests(ShippedHost host) : IClassFixture<ShippedHost>
             var stored = new HashSet<string>();
             for (long offset = 0; ;)
             {
-                var read = await store.ReadAsync("load", 0, offset, new ReadLimits(10_000, 16 << 20));
+                var read = store.Read("load", 0, offset, new ReadLimits(10_000, 16 << 20));
                 if (read.Records.Count == 0)
                 {
                     break;

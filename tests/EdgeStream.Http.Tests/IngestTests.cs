@@ -1,13 +1,56 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
 using EdgeStream.Http.Tests.Infrastructure;
 using EdgeStream.Log;
+using EdgeStream.Log.Ingest;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace EdgeStream.Http.Tests;
 
 public sealed class IngestTests
 {
+    [Fact]
+    public async Task Http_ingest_appends_through_its_writer_and_is_counted_under_source_http()
+    {
+        await using var server = await AdminServer.StartAsync();
+        var ingest = server.Services.GetRequiredService<LogIngest>();
+        var records = 0L;
+        var bytes = 0L;
+        var durableWaits = 0;
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter == ingest.Meter)
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) =>
+        {
+            if (tags.ToArray().Contains(new KeyValuePair<string, object?>("source", "http")))
+            {
+                Interlocked.Add(ref instrument.Name == "edgestream.ingest.records" ? ref records : ref bytes, value);
+            }
+        });
+        listener.SetMeasurementEventCallback<double>((instrument, _, tags, _) =>
+        {
+            if (instrument.Name == "edgestream.ingest.durable.wait.duration" && tags.ToArray().Contains(new KeyValuePair<string, object?>("source", "http")))
+            {
+                Interlocked.Increment(ref durableWaits);
+            }
+        });
+        listener.Start();
+
+        using var response = await server.PostAsync("counted", """[{"value": "abc", "key": "k1"}, {"value": "defg"}]""", "application/json");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(2, Interlocked.Read(ref records));
+        Assert.Equal(2 + 3 + 4, Interlocked.Read(ref bytes));
+        Assert.True(Volatile.Read(ref durableWaits) >= 1, "the answer waited for durability through the writer");
+    }
+
     [Fact]
     public async Task A_json_array_is_stored_durably_and_answered_with_offsets_in_request_order()
     {
@@ -26,7 +69,7 @@ public sealed class IngestTests
         var positions = json.RootElement.GetProperty("records").EnumerateArray()
             .Select(r => (r.GetProperty("partition").GetInt32(), r.GetProperty("offset").GetInt64())).ToList();
         // Acknowledged means durable: every answered offset is below the durable end and readable.
-        var read = await server.Store.ReadAsync("sensors", 0, 0, ReadLimits.Default);
+        var read = server.Store.Read("sensors", 0, 0, ReadLimits.Default);
         Assert.Equal([(0, 0L), (0, 1L), (0, 2L)], positions);
         Assert.Equal(3, read.Records.Count);
         Assert.Equal("{\"t\": 21.5}", Encoding.UTF8.GetString(read.Records[0].Value.Span));
@@ -47,7 +90,7 @@ public sealed class IngestTests
         using var response = await server.PostAsync("lines", "{\"value\":1}\n\n{\"value\":2}\r\n{\"value\":3}", "application/x-ndjson");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        var read = await server.Store.ReadAsync("lines", 0, 0, ReadLimits.Default);
+        var read = server.Store.Read("lines", 0, 0, ReadLimits.Default);
         Assert.Equal(["1", "2", "3"], read.Records.Select(r => Encoding.UTF8.GetString(r.Value.Span)));
     }
 
@@ -85,7 +128,7 @@ public sealed class IngestTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var expected = server.Store.PartitionFor("raw", "dev-7"u8);
-        var read = await server.Store.ReadAsync("raw", expected, 0, ReadLimits.Default);
+        var read = server.Store.Read("raw", expected, 0, ReadLimits.Default);
         var record = Assert.Single(read.Records);
         Assert.Equal("21.5;22.0", Encoding.UTF8.GetString(record.Value.Span));
         Assert.Equal("dev-7", Encoding.UTF8.GetString(record.Key!.Value.Span));
@@ -184,7 +227,7 @@ public sealed class IngestTests
         Assert.Equal(507, records[1].GetProperty("status").GetInt32());
         Assert.Contains("Log full", records[1].GetProperty("error").GetString(), StringComparison.Ordinal);
         // What the answer says is stored is durable and readable; the refused record is nowhere.
-        var stored = await server.Store.ReadAsync("spread", 0, 0, ReadLimits.Default);
+        var stored = server.Store.Read("spread", 0, 0, ReadLimits.Default);
         Assert.Equal(["small"], stored.Records.Select(r => Encoding.UTF8.GetString(r.Value.Span)));
         Assert.Equal(0, server.Store.GetTopic("spread")!.Partitions[1].NextOffset);
     }

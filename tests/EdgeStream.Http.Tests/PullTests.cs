@@ -47,7 +47,7 @@ public sealed class PullTests
         Assert.Equal("application/x-ndjson", response.Content.Headers.ContentType!.MediaType);
         Assert.Equal("3", response.Headers.GetValues("X-EdgeStream-Next-Offset").Single());
         var expected = new StringBuilder();
-        foreach (var record in (await server.Store.ReadAsync("t", 0, 1, ReadLimits.Default)).Records)
+        foreach (var record in server.Store.Read("t", 0, 1, ReadLimits.Default).Records)
         {
             using var buffer = new MemoryStream();
             using (var writer = new Utf8JsonWriter(buffer, RecordJson.WriterOptions))

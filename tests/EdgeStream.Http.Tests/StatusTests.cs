@@ -66,7 +66,7 @@ public sealed class StatusTests
         // Byte 50 is inside the first batch's CRC-covered records section.
         bytes[50] ^= 0x01;
         await File.WriteAllBytesAsync(segment, bytes, TestContext.Current.CancellationToken);
-        var read = await server.Store.ReadAsync("rot", 0, 0, ReadLimits.Default, TestContext.Current.CancellationToken);
+        var read = server.Store.Read("rot", 0, 0, ReadLimits.Default);
         Assert.NotEmpty(read.Records);
 
         using var json = JsonDocument.Parse(await server.Client.GetStringAsync("/api/status", TestContext.Current.CancellationToken));

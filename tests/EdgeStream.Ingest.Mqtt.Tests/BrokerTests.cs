@@ -52,7 +52,7 @@ public sealed class BrokerTests
     {
         await using var broker = await TestBroker.StartAsync(o =>
         {
-            o.Routes = [new() { Filter = "sensors/+/telemetry", Topic = "telemetry", Key = "{1}", Priority = 2 }, new() { Filter = "debug/#", Drop = true }];
+            o.Routes = [new() { Filter = "sensors/+/telemetry", Topic = "telemetry", Key = "{1}" }, new() { Filter = "debug/#", Drop = true }];
         });
         using var client = await broker.ConnectAsync("gw");
         Assert.True((await client.PublishAsync(Message("sensors/dev42/telemetry", "21.5"), Ct)).IsSuccess);
@@ -60,7 +60,7 @@ public sealed class BrokerTests
         Assert.True((await client.PublishAsync(Message("other", "x"), Ct)).IsSuccess);
         var record = Assert.Single(await broker.ReadAllAsync("telemetry"));
         Assert.Equal("dev42", Encoding.UTF8.GetString(record.Key!.Value.Span));
-        Assert.Equal("2", Encoding.UTF8.GetString(record.GetHeader("edgestream.priority")!.Value.Span));
+        Assert.Null(record.GetHeader("edgestream.priority"));
         Assert.Equal(["x"], (await broker.ReadAllAsync("mqtt")).Select(r => Encoding.UTF8.GetString(r.Value.Span)));
     }
 

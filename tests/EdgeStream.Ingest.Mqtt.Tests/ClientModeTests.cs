@@ -4,6 +4,7 @@ using EdgeStream.Ingest.Mqtt.Client;
 using EdgeStream.Ingest.Mqtt.Routing;
 using EdgeStream.Ingest.Mqtt.Tests.Infrastructure;
 using EdgeStream.Log;
+using EdgeStream.Log.Ingest;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeStream.Ingest.Mqtt.Tests;
@@ -47,7 +48,7 @@ public sealed class ClientModeTests
         }
     }
 
-    private static Harness Create(TestBroker log, MosquittoBroker mosquitto, IIngestLog? ingest = null, string clientId = "edge-1", Action<MqttUpstreamOptions>? configure = null)
+    private static Harness Create(TestBroker log, MosquittoBroker mosquitto, IIngestWriter? ingest = null, string clientId = "edge-1", Action<MqttUpstreamOptions>? configure = null)
     {
         var options = new MqttIngestOptions
         {

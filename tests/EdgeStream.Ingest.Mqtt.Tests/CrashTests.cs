@@ -111,7 +111,7 @@ public sealed class CrashTests
                 var offset = 0L;
                 while (true)
                 {
-                    var read = await store.ReadAsync("mqtt", p.Partition, offset, ReadLimits.Default, Ct);
+                    var read = store.Read("mqtt", p.Partition, offset, ReadLimits.Default);
                     if (read.Records.Count == 0)
                     {
                         break;

@@ -11,6 +11,17 @@ public sealed class OptionsValidationTests
         => Assert.Empty(Errors(new MqttIngestOptions()));
 
     [Fact]
+    public void A_route_priority_fails_start_with_its_key_and_points_to_the_topic_priorities_of_forwarding()
+    {
+        var o = new MqttIngestOptions { Routes = [new() { Filter = "a", Topic = "t" }, new() { Filter = "alarms/#", Topic = "alarms", Priority = 10 }] };
+
+        var error = Assert.Single(Errors(o));
+
+        Assert.StartsWith("Mqtt:Routes:1:Priority: ", error, StringComparison.Ordinal);
+        Assert.Contains("Forwarding:TopicPriorities:<topic>", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_bad_route_is_reported_with_its_configuration_key()
     {
         var o = new MqttIngestOptions

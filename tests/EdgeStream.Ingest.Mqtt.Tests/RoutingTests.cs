@@ -55,12 +55,12 @@ public sealed class RoutingTests
         {
             Routes =
             [
-                new() { Filter = "sensors/+/telemetry", Topic = "telemetry", Key = "{1}", Priority = 5 },
+                new() { Filter = "sensors/+/telemetry", Topic = "telemetry", Key = "{1}" },
                 new() { Filter = "sensors/#", Topic = "other" },
             ],
         });
         var d = router.Route("sensors/dev9/telemetry", "c1", null);
-        Assert.Equal(("telemetry", "dev9", 5), (d.LogTopic, Encoding.UTF8.GetString(d.Key!), d.Priority));
+        Assert.Equal(("telemetry", "dev9"), (d.LogTopic, Encoding.UTF8.GetString(d.Key!)));
         Assert.Equal("other", router.Route("sensors/dev9/status", "c1", null).LogTopic);
         Assert.Equal("mqtt", router.Route("elsewhere", "c1", null).LogTopic);
     }
@@ -104,7 +104,7 @@ public sealed class RoutingTests
         var message = new MQTTnet.MqttApplicationMessageBuilder().WithTopic("a/b").WithPayload(payload).WithRetainFlag()
             .WithQualityOfServiceLevel(MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce).WithContentType("application/octet-stream")
             .WithUserProperty("site", new ReadOnlyMemory<byte>("north"u8.ToArray())).Build();
-        var decision = new RouteDecision(RouteOutcome.Store, "mqtt", [1], 3, null);
+        var decision = new RouteDecision(RouteOutcome.Store, "mqtt", [1], null);
         var now = new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
         var record = MqttRecordFactory.Create(message, "cid", decision, now);
         Assert.Equal(payload, record.Value.ToArray());
@@ -116,6 +116,7 @@ public sealed class RoutingTests
         Assert.Equal("1", h["mqtt.retain"]);
         Assert.Equal("application/octet-stream", h["mqtt.content-type"]);
         Assert.Equal("north", h["mqtt.prop.site"]);
-        Assert.Equal("3", h["edgestream.priority"]);
+        // Forwarding priority is per log topic (Forwarding:TopicPriorities), not stamped on records.
+        Assert.False(h.ContainsKey("edgestream.priority"));
     }
 }

@@ -68,9 +68,9 @@ public class AppendReadTests
         var last = await store.AppendBatchAsync("t", 0, Enumerable.Range(0, 50).Select(i => LogTestKit.Text(new string('v', 100))).ToList());
         await store.WaitForDurableAsync("t", 0, last.LastOffset);
 
-        var byCount = await store.ReadAsync("t", 0, 10, new ReadLimits(5, 1 << 20));
-        var byBytes = await store.ReadAsync("t", 0, 0, new ReadLimits(1000, 350));
-        var tiny = await store.ReadAsync("t", 0, 0, new ReadLimits(1000, 1));
+        var byCount = store.Read("t", 0, 10, new ReadLimits(5, 1 << 20));
+        var byBytes = store.Read("t", 0, 0, new ReadLimits(1000, 350));
+        var tiny = store.Read("t", 0, 0, new ReadLimits(1000, 1));
 
         Assert.Equal([10L, 11, 12, 13, 14], byCount.Records.Select(r => r.Offset));
         Assert.Equal(15, byCount.NextOffset);
@@ -110,9 +110,9 @@ public class AppendReadTests
         await using var store = await LogStore.OpenAsync(LogTestKit.Options(dir.Path, "interval:60000ms"));
         var appended = await store.AppendAsync("t", LogTestKit.Text("pending"));
 
-        var before = await store.ReadAsync("t", 0, 0, ReadLimits.Default);
+        var before = store.Read("t", 0, 0, ReadLimits.Default);
         await store.FlushAsync();
-        var after = await store.ReadAsync("t", 0, 0, ReadLimits.Default);
+        var after = store.Read("t", 0, 0, ReadLimits.Default);
 
         Assert.Empty(before.Records);
         Assert.Equal(appended.BaseOffset, Assert.Single(after.Records).Offset);
@@ -157,9 +157,9 @@ public class AppendReadTests
         }
         await store.FlushAsync();
 
-        Assert.Equal(0, await store.FindOffsetAsync("t", 0, t0.AddDays(-1)));
-        Assert.Equal(123, await store.FindOffsetAsync("t", 0, t0.AddSeconds(123)));
-        Assert.Equal(124, await store.FindOffsetAsync("t", 0, t0.AddSeconds(123.5)));
-        Assert.Equal(500, await store.FindOffsetAsync("t", 0, t0.AddDays(1)));
+        Assert.Equal(0, store.FindOffset("t", 0, t0.AddDays(-1)));
+        Assert.Equal(123, store.FindOffset("t", 0, t0.AddSeconds(123)));
+        Assert.Equal(124, store.FindOffset("t", 0, t0.AddSeconds(123.5)));
+        Assert.Equal(500, store.FindOffset("t", 0, t0.AddDays(1)));
     }
 }

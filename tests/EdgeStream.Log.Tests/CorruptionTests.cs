@@ -43,7 +43,7 @@ public class CorruptionTests
         long from = 0;
         for (var guard = 0; guard < 10_000; guard++)
         {
-            var result = await store.ReadAsync(topic, partition, from, new ReadLimits(37, 1 << 20));
+            var result = store.Read(topic, partition, from, new ReadLimits(37, 1 << 20));
             all.AddRange(result.Records);
             if (result.NextOffset >= result.DurableOffset)
             {
@@ -100,7 +100,7 @@ public class CorruptionTests
         // The partition keeps taking appends and serving them.
         var after = await store.AppendAsync("rot", LogTestKit.Text("after"));
         await store.WaitForDurableAsync("rot", 0, after.LastOffset);
-        Assert.Equal("after", (await store.ReadAsync("rot", 0, 3000, ReadLimits.Default)).Records.Single().Text());
+        Assert.Equal("after", store.Read("rot", 0, 3000, ReadLimits.Default).Records.Single().Text());
     }
 
     [Fact]
@@ -115,7 +115,7 @@ public class CorruptionTests
         await using var store = await LogStore.OpenAsync(options);
         var parked = await Assert.ThrowsAsync<PartitionParkedException>(() => PullAllAsync(store, "park", 1));
         Assert.Contains("park/1", parked.Message);
-        await Assert.ThrowsAsync<PartitionParkedException>(() => store.ReadAsync("park", 1, 0, ReadLimits.Default));
+        Assert.Throws<PartitionParkedException>(() => store.Read("park", 1, 0, ReadLimits.Default));
         await Assert.ThrowsAsync<PartitionParkedException>(() => store.AppendBatchAsync("park", 1, [LogTestKit.Text("refused")]).AsTask());
         Assert.True(Assert.Single(store.GetCorruptions()).Parked);
 

@@ -21,7 +21,7 @@ internal static class LogTestKit
         var all = new List<StoredRecord>();
         while (true)
         {
-            var result = await store.ReadAsync(topic, partition, from, new ReadLimits(500, 1 << 20));
+            var result = store.Read(topic, partition, from, new ReadLimits(500, 1 << 20));
             if (result.Records.Count == 0)
             {
                 return all;

@@ -158,7 +158,7 @@ public class PowerCutTests
             for (var p = 0; p < Partitions; p++)
             {
                 var cursor = _store.GetCursor(Forwarder, Topic, p) ?? 0;
-                var read = await _store.ReadAsync(Topic, p, cursor, new ReadLimits(_random.Next(1, 40), 1 << 20)).WaitAsync(Hang);
+                var read = _store.Read(Topic, p, cursor, new ReadLimits(_random.Next(1, 40), 1 << 20));
                 foreach (var record in read.Records)
                 {
                     Served(p, record);
@@ -204,7 +204,7 @@ public class PowerCutTests
             long from = 0;
             for (var guard = 0; guard < 100_000; guard++)
             {
-                var read = await _store.ReadAsync(Topic, partition, from, new ReadLimits(100, 1 << 20)).WaitAsync(Hang);
+                var read = _store.Read(Topic, partition, from, new ReadLimits(100, 1 << 20));
                 foreach (var record in read.Records)
                 {
                     Served(partition, record);

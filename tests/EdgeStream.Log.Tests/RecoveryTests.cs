@@ -69,9 +69,9 @@ public class RecoveryTests
         File.WriteAllBytes(segment, bytes);
 
         await using var store = await LogStore.OpenAsync(LogTestKit.Options(dir.Path));
-        var first = await store.ReadAsync("t", 0, 0, new ReadLimits(3, 1 << 20));
+        var first = store.Read("t", 0, 0, new ReadLimits(3, 1 << 20));
         Assert.Equal(3, first.Records.Count);
-        var rest = await store.ReadAsync("t", 0, 3, ReadLimits.Default);
+        var rest = store.Read("t", 0, 3, ReadLimits.Default);
         Assert.Equal(Enumerable.Range(4, 6).Select(i => $"record-{i:D5}"), rest.Records.Select(r => r.Text()));
         var report = await LogVerifier.VerifyAsync(dir.Path, cancellationToken: TestContext.Current.CancellationToken);
         Assert.False(report.Ok);
@@ -94,7 +94,7 @@ public class RecoveryTests
         var records = await LogTestKit.ReadAllAsync(store, "t", 0, from: 5);
         Assert.Equal(395, records.Count);
         Assert.Equal("record-00005", records[0].Text());
-        var mid = await store.ReadAsync("t", 0, 37, new ReadLimits(1, 1000));
+        var mid = store.Read("t", 0, 37, new ReadLimits(1, 1000));
         Assert.Equal("record-00037", mid.Records[0].Text());
     }
 

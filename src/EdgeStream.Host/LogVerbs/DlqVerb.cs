@@ -168,7 +168,7 @@ internal static class DlqVerb
         var next = 0L;
         while (true)
         {
-            var page = await store.ReadAsync(topic, partition, next, Page, ct);
+            var page = store.Read(topic, partition, next, Page);
             if (page.Records.Count == 0)
             {
                 yield break;

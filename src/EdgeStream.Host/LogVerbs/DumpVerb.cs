@@ -93,13 +93,13 @@ internal static class DumpVerb
                 return;
             }
             var next = start.Time is { } time
-                ? await store.FindOffsetAsync(topic, p.Partition, time, ct)
+                ? store.FindOffset(topic, p.Partition, time)
                 : start.Offset ?? p.StartOffset;
             // The end as of opening: nothing else appends through this store, so this is the partition's durable end.
             while (next < p.DurableOffset && remaining > 0)
             {
                 var limits = new ReadLimits((int)Math.Min(remaining, ReadLimits.Default.MaxRecords), ReadLimits.Default.MaxBytes);
-                var result = await store.ReadAsync(topic, p.Partition, next, limits, ct);
+                var result = store.Read(topic, p.Partition, next, limits);
                 if (result.Records.Count == 0)
                 {
                     break;

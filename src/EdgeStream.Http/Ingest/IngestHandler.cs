@@ -1,8 +1,10 @@
 using System.Text;
 using EdgeStream.Log;
+using EdgeStream.Log.Ingest;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -15,10 +17,14 @@ namespace EdgeStream.Http.Ingest;
 /// 200 with the offsets only once every batch is durable. The whole body is parsed before anything is appended, so a
 /// bad record anywhere stores nothing (400). When the records span partitions and one partition refuses its batch
 /// (disk budget, failed partition), the others may be stored: then the answer is 207 with a result per record, never
-/// a plain error for stored records; when nothing is stored, a plain error. Thread-safe.
+/// a plain error for stored records; when nothing is stored, a plain error. Appends go through the <c>http</c> ingest
+/// writer. Thread-safe.
 /// </summary>
-internal sealed class IngestHandler(LogStore store, IOptions<HttpOptions> options, ILogger<IngestHandler> logger)
+internal sealed class IngestHandler([FromKeyedServices(IngestHandler.IngestSource)] IIngestWriter log, IOptions<HttpOptions> options, ILogger<IngestHandler> logger)
 {
+    /// <summary>The ingest source name of HTTP ingest's log writer (metrics tag <c>source</c>; its DI key).</summary>
+    public const string IngestSource = "http";
+
     /// <summary>Header carrying the key of a raw-body record.</summary>
     public const string KeyHeader = "X-EdgeStream-Key";
 
@@ -57,7 +63,7 @@ internal sealed class IngestHandler(LogStore store, IOptions<HttpOptions> option
         TopicInfo info;
         try
         {
-            info = store.EnsureTopic(topic);
+            info = log.EnsureTopic(topic);
         }
         catch (UnknownTopicException)
         {
@@ -96,7 +102,7 @@ internal sealed class IngestHandler(LogStore store, IOptions<HttpOptions> option
         var groups = new Dictionary<int, List<int>>();
         for (var i = 0; i < records.Count; i++)
         {
-            var partition = records[i].Key is { } key ? store.PartitionFor(topic, key.Span) : unkeyed;
+            var partition = records[i].Key is { } key ? log.PartitionFor(topic, key.Span) : unkeyed;
             if (!groups.TryGetValue(partition, out var indexes))
             {
                 groups[partition] = indexes = [];
@@ -110,7 +116,7 @@ internal sealed class IngestHandler(LogStore store, IOptions<HttpOptions> option
         {
             try
             {
-                var result = await store.AppendBatchAsync(topic, partition, [.. indexes.Select(i => records[i])], cancellationToken);
+                var result = await log.AppendBatchAsync(topic, partition, [.. indexes.Select(i => records[i])], cancellationToken);
                 for (var j = 0; j < indexes.Count; j++)
                 {
                     positions[indexes[j]] = new IngestedRecord(partition, result.BaseOffset + j);
@@ -127,7 +133,7 @@ internal sealed class IngestHandler(LogStore store, IOptions<HttpOptions> option
         {
             try
             {
-                await store.WaitForDurableAsync(topic, partition, lastOffset, cancellationToken);
+                await log.WaitForDurableAsync(topic, partition, lastOffset, cancellationToken);
             }
             catch (PartitionFailedException e)
             {

@@ -53,7 +53,7 @@ internal sealed class RecordsHandler(LogStore store, IOptions<HttpOptions> optio
         ReadResult result;
         try
         {
-            result = await store.ReadAsync(topic, partition.Partition, offset, limits, cancellationToken);
+            result = store.Read(topic, partition.Partition, offset, limits);
             var wait = Math.Min(waitMs, options.Value.MaxPullWaitMs);
             if (result.Records.Count == 0 && wait > 0)
             {
@@ -107,6 +107,6 @@ internal sealed class RecordsHandler(LogStore store, IOptions<HttpOptions> optio
         {
             return null;
         }
-        return await store.ReadAsync(topic, partition, from, limits, cancellationToken);
+        return store.Read(topic, partition, from, limits);
     }
 }

@@ -1,8 +1,9 @@
 using EdgeStream.Ingest.Mqtt.Broker.Transport;
-using Microsoft.Extensions.Logging;
+using EdgeStream.Log.Ingest;
 using MQTTnet.Packets;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeStream.Ingest.Mqtt.Broker;
 
@@ -16,12 +17,12 @@ namespace EdgeStream.Ingest.Mqtt.Broker;
 /// </summary>
 internal sealed class DurableAckInterceptor
 {
-    private readonly IIngestLog _log;
+    private readonly IIngestWriter _log;
     private readonly MqttIngestMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
 
-    public DurableAckInterceptor(IIngestLog log, MqttIngestMetrics metrics, TimeProvider time, ILogger logger)
+    public DurableAckInterceptor(IIngestWriter log, MqttIngestMetrics metrics, TimeProvider time, ILogger logger)
     {
         _log = log;
         _metrics = metrics;

@@ -2,8 +2,9 @@ using System.Net;
 using EdgeStream.Ingest.Mqtt.Auth;
 using EdgeStream.Ingest.Mqtt.Broker.Transport;
 using EdgeStream.Ingest.Mqtt.Routing;
-using Microsoft.Extensions.Logging;
+using EdgeStream.Log.Ingest;
 using MQTTnet.Server;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeStream.Ingest.Mqtt.Broker;
 
@@ -19,7 +20,7 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
     private readonly MqttServer _server;
     private readonly MqttAuthenticator _authenticator;
 
-    public EmbeddedBroker(MqttIngestOptions options, IIngestLog log, MqttIngestMetrics metrics, TimeProvider time, ILogger logger)
+    public EmbeddedBroker(MqttIngestOptions options, IIngestWriter log, MqttIngestMetrics metrics, TimeProvider time, ILogger logger)
     {
         _options = options;
         _logger = logger;

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using EdgeStream.Log.Ingest;
 using MQTTnet.Formatter;
 using MQTTnet.Packets;
 using MQTTnet.Protocol;
@@ -33,11 +34,11 @@ internal sealed class Mqtt5Features : IDisposable
 
     private readonly ExactlyOnceGuard _exactlyOnce;
     private readonly PayloadStamps _stamps;
-    private readonly IIngestLog _log;
+    private readonly IIngestWriter _log;
     private readonly bool _deliverAfterDurable;
 
     public Mqtt5Features(MqttServer server, MqttIngestOptions options, ClientRegistry clients, TimeProvider time, Microsoft.Extensions.Logging.ILogger logger,
-        ExactlyOnceGuard exactlyOnce, PayloadStamps stamps, IIngestLog log, MqttIngestMetrics? metrics = null)
+        ExactlyOnceGuard exactlyOnce, PayloadStamps stamps, IIngestWriter log, MqttIngestMetrics? metrics = null)
     {
         _exactlyOnce = exactlyOnce;
         _stamps = stamps;

@@ -3,9 +3,10 @@ using EdgeStream.Ingest.Mqtt.Broker.Transport;
 using EdgeStream.Ingest.Mqtt.Limits;
 using EdgeStream.Ingest.Mqtt.Routing;
 using EdgeStream.Log;
-using Microsoft.Extensions.Logging;
+using EdgeStream.Log.Ingest;
 using MQTTnet.Protocol;
 using MQTTnet.Server;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeStream.Ingest.Mqtt.Broker;
 
@@ -21,7 +22,7 @@ namespace EdgeStream.Ingest.Mqtt.Broker;
 /// </summary>
 internal sealed class PublishIngestor
 {
-    private readonly IIngestLog _log;
+    private readonly IIngestWriter _log;
     private readonly MqttRouter _router;
     private readonly MqttLimitsOptions _limits;
     private readonly MqttIngestMetrics _metrics;
@@ -30,7 +31,7 @@ internal sealed class PublishIngestor
     private readonly ExactlyOnceGuard? _exactlyOnce;
     private readonly PayloadStamps? _durableStamps;
 
-    public PublishIngestor(IIngestLog log, MqttRouter router, MqttLimitsOptions limits, MqttIngestMetrics metrics, TimeProvider time, ILogger logger,
+    public PublishIngestor(IIngestWriter log, MqttRouter router, MqttLimitsOptions limits, MqttIngestMetrics metrics, TimeProvider time, ILogger logger,
         ExactlyOnceGuard? exactlyOnce = null, PayloadStamps? durableStamps = null)
     {
         _exactlyOnce = exactlyOnce;

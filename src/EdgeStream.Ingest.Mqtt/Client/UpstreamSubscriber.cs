@@ -1,9 +1,10 @@
 using System.Threading.Channels;
 using EdgeStream.Ingest.Mqtt.Routing;
 using EdgeStream.Log;
-using Microsoft.Extensions.Logging;
+using EdgeStream.Log.Ingest;
 using MQTTnet;
 using MQTTnet.Protocol;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeStream.Ingest.Mqtt.Client;
 
@@ -17,7 +18,7 @@ namespace EdgeStream.Ingest.Mqtt.Client;
 internal sealed class UpstreamSubscriber
 {
     private readonly MqttUpstreamOptions _options;
-    private readonly IIngestLog _log;
+    private readonly IIngestWriter _log;
     private readonly MqttRouter _router;
     private readonly MqttIngestMetrics _metrics;
     private readonly TimeProvider _time;
@@ -25,7 +26,7 @@ internal sealed class UpstreamSubscriber
     private readonly string _clientId;
     private readonly string _endpoint;
 
-    public UpstreamSubscriber(MqttUpstreamOptions options, IIngestLog log, MqttRouter router, MqttIngestMetrics metrics, TimeProvider time, ILogger logger)
+    public UpstreamSubscriber(MqttUpstreamOptions options, IIngestWriter log, MqttRouter router, MqttIngestMetrics metrics, TimeProvider time, ILogger logger)
     {
         _options = options;
         _log = log;

@@ -1,5 +1,6 @@
 using EdgeStream.Ingest.Mqtt.Broker;
-using EdgeStream.Log;
+using EdgeStream.Log.Ingest;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -14,9 +15,9 @@ internal sealed class EmbeddedBrokerService : IHostedService, IAsyncDisposable
 {
     private readonly EmbeddedBroker _broker;
 
-    public EmbeddedBrokerService(IOptions<MqttIngestOptions> options, LogStore store, MqttIngestMetrics metrics, TimeProvider time, ILogger<EmbeddedBrokerService> logger)
+    public EmbeddedBrokerService(IOptions<MqttIngestOptions> options, [FromKeyedServices(MqttIngestOptions.IngestSource)] IIngestWriter writer, MqttIngestMetrics metrics, TimeProvider time, ILogger<EmbeddedBrokerService> logger)
     {
-        _broker = new EmbeddedBroker(options.Value, new LogStoreIngestLog(store), metrics, time, logger);
+        _broker = new EmbeddedBroker(options.Value, writer, metrics, time, logger);
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => _broker.StartAsync();

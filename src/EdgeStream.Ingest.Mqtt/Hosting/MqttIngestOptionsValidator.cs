@@ -171,6 +171,10 @@ internal sealed class MqttIngestOptionsValidator : IValidateOptions<MqttIngestOp
         {
             errors.Add($"{path}:Key: {keyWhy}.");
         }
+        if (r.Priority is not null)
+        {
+            errors.Add($"{path}:Priority: no longer supported; forwarding priority is per log topic: set Forwarding:TopicPriorities:<topic> instead (see docs/forwarding.md).");
+        }
         if (r.Drop)
         {
             return;

@@ -22,6 +22,7 @@ public static class MqttIngestServiceCollectionExtensions
         services.AddOptions<EdgeStream.Ingest.Mqtt.MqttIngestOptions>().Bind(section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EdgeStream.Ingest.Mqtt.MqttIngestOptions>, MqttIngestOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
+        services.AddIngestWriter(EdgeStream.Ingest.Mqtt.MqttIngestOptions.IngestSource);
         services.TryAddSingleton(sp => new EdgeStream.Ingest.Mqtt.MqttIngestMetrics(sp.GetService<IMeterFactory>()));
 
         // Which services run depends on configuration read once here, as the host reads it before building.

@@ -1,6 +1,7 @@
 using EdgeStream.Ingest.Mqtt.Client;
 using EdgeStream.Ingest.Mqtt.Routing;
-using EdgeStream.Log;
+using EdgeStream.Log.Ingest;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -12,11 +13,10 @@ internal sealed class UpstreamSubscriberService : BackgroundService
 {
     private readonly UpstreamSubscriber[] _subscribers;
 
-    public UpstreamSubscriberService(IOptions<MqttIngestOptions> options, LogStore store, MqttIngestMetrics metrics, TimeProvider time, ILogger<UpstreamSubscriberService> logger)
+    public UpstreamSubscriberService(IOptions<MqttIngestOptions> options, [FromKeyedServices(MqttIngestOptions.IngestSource)] IIngestWriter writer, MqttIngestMetrics metrics, TimeProvider time, ILogger<UpstreamSubscriberService> logger)
     {
-        var log = new LogStoreIngestLog(store);
         var router = MqttRouter.FromOptions(options.Value);
-        _subscribers = [.. options.Value.Upstreams.Select(u => new UpstreamSubscriber(u, log, router, metrics, time, logger))];
+        _subscribers = [.. options.Value.Upstreams.Select(u => new UpstreamSubscriber(u, writer, router, metrics, time, logger))];
     }
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)

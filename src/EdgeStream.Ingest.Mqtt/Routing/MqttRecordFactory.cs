@@ -26,14 +26,12 @@ internal static class MqttRecordFactory
 
     /// <summary>Prefix of MQTT 5 user property headers: property <c>site</c> becomes header <c>mqtt.prop.site</c>.</summary>
     public const string UserPropertyPrefix = "mqtt.prop.";
-    public const string PriorityHeader = "edgestream.priority";
     public const string UpstreamHeader = "mqtt.upstream";
 
     private static readonly byte[] True = "1"u8.ToArray();
     private static readonly byte[] False = "0"u8.ToArray();
     private static readonly byte[][] Qos = ["0"u8.ToArray(), "1"u8.ToArray(), "2"u8.ToArray()];
 
-    private static readonly byte[][] SmallNumbers = [.. Enumerable.Range(0, 16).Select(i => Encoding.UTF8.GetBytes(i.ToString(CultureInfo.InvariantCulture)))];
 
     /// <summary>
     /// The record for <paramref name="message"/>. <paramref name="ownedPayload"/>, when given, is the payload in an
@@ -69,9 +67,6 @@ internal static class MqttRecordFactory
                 headers.Add(new(UserPropertyPrefix + p.Name, p.ValueBuffer.ToArray()));
             }
         }
-        headers.Add(new(PriorityHeader, (uint)decision.Priority < (uint)SmallNumbers.Length
-            ? SmallNumbers[decision.Priority]
-            : Encoding.UTF8.GetBytes(decision.Priority.ToString(CultureInfo.InvariantCulture))));
         if (upstream is not null)
         {
             headers.Add(new(UpstreamHeader, Encoding.UTF8.GetBytes(upstream)));

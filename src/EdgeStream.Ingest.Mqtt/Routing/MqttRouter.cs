@@ -35,7 +35,7 @@ internal sealed class MqttRouter
     private static RouteRule Compile(string name, MqttRouteOptions o)
     {
         KeySource.TryParse(o.Key, out var key, out _);
-        return new RouteRule(name, TopicFilter.Parse(string.IsNullOrEmpty(o.Filter) ? "#" : o.Filter), o.Drop ? null : o.Topic, key!, o.Priority, o.Drop);
+        return new RouteRule(name, TopicFilter.Parse(string.IsNullOrEmpty(o.Filter) ? "#" : o.Filter), o.Drop ? null : o.Topic, key!, o.Drop);
     }
 
     /// <summary>Routes one message.</summary>
@@ -53,14 +53,14 @@ internal sealed class MqttRouter
         }
         if (rule.Drop)
         {
-            return new RouteDecision(RouteOutcome.Drop, null, null, rule.Priority, rule);
+            return new RouteDecision(RouteOutcome.Drop, null, null, rule);
         }
         var logTopic = rule.LogTopicFor(levels);
         if (logTopic is null)
         {
-            return new RouteDecision(RouteOutcome.InvalidTopic, null, null, rule.Priority, rule);
+            return new RouteDecision(RouteOutcome.InvalidTopic, null, null, rule);
         }
-        return new RouteDecision(RouteOutcome.Store, logTopic, KeyFor(rule.Key, levels, clientId, userProperties), rule.Priority, rule);
+        return new RouteDecision(RouteOutcome.Store, logTopic, KeyFor(rule.Key, levels, clientId, userProperties), rule);
     }
 
     private static byte[]? KeyFor(KeySource source, string[] levels, string clientId, IReadOnlyList<MqttUserProperty>? userProperties)

@@ -4,9 +4,8 @@ namespace EdgeStream.Ingest.Mqtt.Routing;
 /// <param name="Outcome">Store, drop on purpose, or reject as invalid.</param>
 /// <param name="LogTopic">The log topic (for <see cref="RouteOutcome.Store"/>).</param>
 /// <param name="Key">The partition key bytes, or <c>null</c> for round-robin.</param>
-/// <param name="Priority">The rule's forwarding priority.</param>
 /// <param name="Rule">The rule that decided.</param>
-internal readonly record struct RouteDecision(RouteOutcome Outcome, string? LogTopic, byte[]? Key, int Priority, RouteRule? Rule);
+internal readonly record struct RouteDecision(RouteOutcome Outcome, string? LogTopic, byte[]? Key, RouteRule? Rule);
 
 /// <summary>Routing outcomes.</summary>
 internal enum RouteOutcome

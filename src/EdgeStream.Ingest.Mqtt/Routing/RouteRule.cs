@@ -12,14 +12,13 @@ internal sealed class RouteRule
     private readonly string? _topicTemplate;
     private readonly bool _templated;
 
-    public RouteRule(string name, TopicFilter filter, string? topicTemplate, KeySource key, int priority, bool drop)
+    public RouteRule(string name, TopicFilter filter, string? topicTemplate, KeySource key, bool drop)
     {
         Name = name;
         Filter = filter;
         _topicTemplate = topicTemplate;
         _templated = topicTemplate is not null && topicTemplate.Contains('{');
         Key = key;
-        Priority = priority;
         Drop = drop;
     }
 
@@ -29,8 +28,6 @@ internal sealed class RouteRule
     public TopicFilter Filter { get; }
 
     public KeySource Key { get; }
-
-    public int Priority { get; }
 
     public bool Drop { get; }
 

@@ -5,6 +5,9 @@ using EdgeStream.Ingest.Sensors.Gpio;
 using EdgeStream.Ingest.Sensors.Hardware;
 using EdgeStream.Ingest.Sensors.Options;
 using EdgeStream.Ingest.Sensors.Readings;
+using EdgeStream.Log;
+using EdgeStream.Log.Ingest;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -14,17 +17,23 @@ namespace EdgeStream.Ingest.Sensors.Runtime;
 /// <summary>
 /// The sensor ingest stage: one loop per configured source produces readings into a bounded queue, and one writer
 /// serializes them and appends them to their log topics. A sensor's failures stay inside its own loop; a failed
-/// append is logged and counted and the writer moves on (the log reports why, e.g. a full disk).
+/// append is logged and counted and the writer moves on (the log reports why, e.g. a full disk). Readings are keyed
+/// records tagged <c>content-type: application/json</c>, appended through the <c>sensors</c> ingest writer; nothing is
+/// acknowledged to a sensor, so the writer does not wait for durability.
 /// </summary>
 internal sealed class SensorIngestService(
     IOptions<SensorIngestOptions> options,
     HardwareSelector hardware,
-    ISensorRecordSink sink,
+    [FromKeyedServices(SensorIngestService.IngestSource)] IIngestWriter log,
     BusLocks busLocks,
     SensorMetrics metrics,
     ILoggerFactory loggerFactory,
     TimeProvider time) : BackgroundService
 {
+    /// <summary>The ingest source name of the sensors' log writer (metrics tag <c>source</c>; its DI key).</summary>
+    public const string IngestSource = "sensors";
+
+    private static readonly RecordHeader[] JsonHeaders = [new("content-type", Encoding.UTF8.GetBytes("application/json"))];
     private readonly ILogger _logger = loggerFactory.CreateLogger("EdgeStream.Ingest.Sensors");
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -117,7 +126,7 @@ internal sealed class SensorIngestService(
                 try
                 {
                     byte[] value = ReadingJson.Serialize(reading, sensor.Tags);
-                    await sink.AppendAsync(sensor.Topic, keys[reading.Sensor], value, reading.Timestamp, cancellationToken).ConfigureAwait(false);
+                    await log.AppendAsync(sensor.Topic, new LogRecord(value, keys[reading.Sensor], reading.Timestamp, JsonHeaders), cancellationToken).ConfigureAwait(false);
                     metrics.RecordAppended(reading.Sensor);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)

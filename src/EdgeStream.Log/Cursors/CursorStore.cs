@@ -1,8 +1,11 @@
 using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Threading.Channels;
+using EdgeStream.Log.Diagnostics;
 using EdgeStream.Log.Format;
 using EdgeStream.Log.Storage;
+using Microsoft.Extensions.Logging;
 
 namespace EdgeStream.Log.Cursors;
 
@@ -10,55 +13,45 @@ namespace EdgeStream.Log.Cursors;
 /// Named cursors (consumer offsets), one small file per (cursor, topic, partition):
 /// <c>cursors/{name}/{topic}/{partition}.cursor</c>, 12 bytes little-endian: int64 next offset, uint32 CRC32C of it.
 /// Each commit replaces its file atomically (temp, fsync, rename, directory fsync), so after a crash a cursor holds
-/// its last committed value. Cursor names follow the topic-name rules. Deletion removes the file (then fsyncs the
-/// directory). The time of each cursor's last commit is kept in memory on the monotonic clock (a cursor loaded at
-/// open counts as committed then), for idle expiry. Thread-safe; commits to one cursor are serialized, different
-/// cursors commit in parallel.
+/// its last committed value. A file that fails its check at open is logged (event 1046) and ignored: that cursor
+/// starts as never committed. Cursor names follow the topic-name rules. Deletion removes the file (then fsyncs the
+/// directory).
+/// Commits and deletions are queued (bounded: a full queue makes callers wait) to one flusher task, which takes
+/// everything queued at once (group commit): several commits of one cursor become one write, and each directory is
+/// fsynced once per flush. A commit completes once its flush is durable; no caller's thread blocks in fsync.
+/// The time of each cursor's last commit is kept in memory on the monotonic clock (a cursor loaded at open counts as
+/// committed then), for idle expiry. Thread-safe.
 /// </summary>
-internal sealed class CursorStore
+internal sealed partial class CursorStore : IAsyncDisposable
 {
     private const string Suffix = ".cursor";
+    private const int MaxQueued = 4096;
     private readonly ILogStorage _storage;
     private readonly string _root;
-    private readonly ConcurrentDictionary<(string Name, string Topic, int Partition), long> _positions = new();
-    private readonly ConcurrentDictionary<(string, string, int), SemaphoreSlim> _locks = new();
-    private readonly ConcurrentDictionary<(string Name, string Topic, int Partition), long> _committedAt = new();
     private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<CursorKey, long> _positions = new();
+    private readonly ConcurrentDictionary<CursorKey, long> _committedAt = new();
+    private readonly Channel<CursorOp> _queue = Channel.CreateBounded<CursorOp>(
+        new BoundedChannelOptions(MaxQueued) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+    private readonly Task _flusher;
 
-    public CursorStore(ILogStorage storage, string root, TimeProvider time)
+    public CursorStore(ILogStorage storage, string root, TimeProvider time, ILogger logger)
     {
         _storage = storage;
         _root = root;
         _time = time;
+        _logger = logger;
         storage.CreateDirectory(root);
-        foreach (var nameDir in storage.Directories(root))
-        {
-            var name = Path.GetFileName(nameDir);
-            if (!TopicName.IsValid(name, out _))
-            {
-                continue;
-            }
-            foreach (var topicDir in storage.Directories(nameDir))
-            {
-                var topic = Path.GetFileName(topicDir);
-                foreach (var file in storage.Files(topicDir, "*" + Suffix))
-                {
-                    if (int.TryParse(Path.GetFileNameWithoutExtension(file), NumberStyles.None, CultureInfo.InvariantCulture, out var partition)
-                        && Decode(AtomicFile.Read(storage, file)) is { } offset)
-                    {
-                        _positions[(name, topic, partition)] = offset;
-                        _committedAt[(name, topic, partition)] = time.GetTimestamp();
-                    }
-                }
-            }
-        }
+        Load();
+        _flusher = Task.Run(FlushLoopAsync);
     }
 
     public long? Get(string name, string topic, int partition)
-        => _positions.TryGetValue((name, topic, partition), out var offset) ? offset : null;
+        => _positions.TryGetValue(new(name, topic, partition), out var offset) ? offset : null;
 
     public IReadOnlyList<CursorPosition> All()
-        => [.. _positions.Select(p => new CursorPosition(p.Key.Name, p.Key.Topic, p.Key.Partition, p.Value))
+        => [.. _positions.Select(p => p.Key.At(p.Value))
             .OrderBy(p => p.Name, StringComparer.Ordinal).ThenBy(p => p.Topic, StringComparer.Ordinal).ThenBy(p => p.Partition)];
 
     /// <summary>The lowest committed position of any cursor on the partition, or null when none has committed.</summary>
@@ -73,7 +66,7 @@ internal sealed class CursorStore
             if (key.Partition == partition && key.Topic == topic
                 && (lowest is null || offset < lowest.NextOffset || (offset == lowest.NextOffset && string.CompareOrdinal(key.Name, lowest.Name) < 0)))
             {
-                lowest = new CursorPosition(key.Name, key.Topic, key.Partition, offset);
+                lowest = key.At(offset);
             }
         }
         return lowest;
@@ -86,46 +79,25 @@ internal sealed class CursorStore
         {
             if (_committedAt.TryGetValue(key, out var at))
             {
-                yield return (new CursorPosition(key.Name, key.Topic, key.Partition, offset), _time.GetElapsedTime(at));
+                yield return (key.At(offset), _time.GetElapsedTime(at));
             }
         }
     }
 
     /// <summary>
     /// Deletes cursor <paramref name="name"/> on every partition, on every partition of <paramref name="topic"/>, or on
-    /// one partition. Returns the positions deleted (none when it did not exist).
+    /// one partition, durably. Returns the positions deleted (none when it did not exist).
     /// </summary>
     public async Task<IReadOnlyList<CursorPosition>> DeleteAsync(string name, string? topic, int? partition, CancellationToken cancellationToken)
     {
-        var deleted = new List<CursorPosition>();
-        var keys = _positions.Keys
-            .Where(k => k.Name == name && (topic is null || k.Topic == topic) && (partition is null || k.Partition == partition))
-            .ToList();
-        foreach (var key in keys)
-        {
-            var gate = _locks.GetOrAdd(key, _ => new SemaphoreSlim(1, 1));
-            await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                if (!_positions.TryGetValue(key, out var offset))
-                {
-                    continue;
-                }
-                var directory = TopicName.DirectoryFor(TopicName.DirectoryFor(_root, key.Name), key.Topic);
-                _storage.DeleteFile(Path.Combine(directory, key.Partition.ToString(CultureInfo.InvariantCulture) + Suffix));
-                _storage.SyncDirectory(directory);
-                _positions.TryRemove(key, out _);
-                _committedAt.TryRemove(key, out _);
-                deleted.Add(new CursorPosition(key.Name, key.Topic, key.Partition, offset));
-            }
-            finally
-            {
-                gate.Release();
-            }
-        }
-        return deleted;
+        var op = new CursorOp(default, 0, new CursorFilter(name, topic, partition));
+        await EnqueueAsync(op, cancellationToken).ConfigureAwait(false);
+        return await op.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Completes once the cursor's new position is durable. Cancelling stops the wait, not the commit.</summary>
+    /// <exception cref="ArgumentException">The cursor name is invalid.</exception>
+    /// <exception cref="IOException">The write or fsync failed; the cursor keeps its previous position.</exception>
     public async Task CommitAsync(string name, string topic, int partition, long nextOffset, CancellationToken cancellationToken)
     {
         if (!TopicName.IsValid(name, out var reason))
@@ -134,33 +106,111 @@ internal sealed class CursorStore
         }
         ArgumentOutOfRangeException.ThrowIfNegative(nextOffset);
         ArgumentOutOfRangeException.ThrowIfNegative(partition);
-        var key = (name, topic, partition);
-        var gate = _locks.GetOrAdd(key, _ => new SemaphoreSlim(1, 1));
-        await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var op = new CursorOp(new CursorKey(name, topic, partition), nextOffset, null);
+        await EnqueueAsync(op, cancellationToken).ConfigureAwait(false);
+        await op.Done.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops taking commits, completes every queued one, then stops the flusher.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _flusher.ConfigureAwait(false);
+    }
+
+    private async ValueTask EnqueueAsync(CursorOp op, CancellationToken cancellationToken)
+    {
         try
         {
-            var directory = TopicName.DirectoryFor(TopicName.DirectoryFor(_root, name), topic);
-            if (!_positions.ContainsKey(key))
-            {
-                _storage.CreateDirectory(directory);
-                _storage.SyncDirectory(Path.GetDirectoryName(directory)!);
-                _storage.SyncDirectory(_root);
-            }
-            var bytes = new byte[12];
-            BinaryPrimitives.WriteInt64LittleEndian(bytes, nextOffset);
-            BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8), Crc32C.Compute(bytes.AsSpan(0, 8)));
-            AtomicFile.Write(_storage, Path.Combine(directory, partition.ToString(CultureInfo.InvariantCulture) + Suffix), bytes);
-            _positions[key] = nextOffset;
-            _committedAt[key] = _time.GetTimestamp();
+            await _queue.Writer.WriteAsync(op, cancellationToken).ConfigureAwait(false);
         }
-        finally
+        catch (ChannelClosedException)
         {
-            gate.Release();
+            throw new ObjectDisposedException(nameof(LogStore), "The log is closed: cursors cannot change.");
         }
     }
 
-    private static long? Decode(byte[]? bytes)
-        => bytes is { Length: 12 } && BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8)) == Crc32C.Compute(bytes.AsSpan(0, 8))
-            ? BinaryPrimitives.ReadInt64LittleEndian(bytes)
-            : null;
+    private void Load()
+    {
+        foreach (var nameDir in _storage.Directories(_root))
+        {
+            var name = Path.GetFileName(nameDir);
+            if (!TopicName.IsValid(name, out _))
+            {
+                continue;
+            }
+            foreach (var topicDir in _storage.Directories(nameDir))
+            {
+                var topic = Path.GetFileName(topicDir);
+                foreach (var file in _storage.Files(topicDir, "*" + Suffix))
+                {
+                    if (!int.TryParse(Path.GetFileNameWithoutExtension(file), NumberStyles.None, CultureInfo.InvariantCulture, out var partition))
+                    {
+                        continue;
+                    }
+                    var bytes = AtomicFile.Read(_storage, file);
+                    if (Decode(bytes, out var problem) is { } offset)
+                    {
+                        var key = new CursorKey(name, topic, partition);
+                        _positions[key] = offset;
+                        _committedAt[key] = _time.GetTimestamp();
+                    }
+                    else
+                    {
+                        LogEvents.CursorFileCorrupt(_logger, name, topic, partition, file, problem);
+                    }
+                }
+            }
+        }
+    }
+
+    private string DirectoryOf(CursorKey key) => TopicName.DirectoryFor(TopicName.DirectoryFor(_root, key.Name), key.Topic);
+
+    private static string FileOf(string directory, int partition) => Path.Combine(directory, partition.ToString(CultureInfo.InvariantCulture) + Suffix);
+
+    private static byte[] Encode(long nextOffset)
+    {
+        var bytes = new byte[12];
+        BinaryPrimitives.WriteInt64LittleEndian(bytes, nextOffset);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8), Crc32C.Compute(bytes.AsSpan(0, 8)));
+        return bytes;
+    }
+
+    private static long? Decode(byte[]? bytes, out string problem)
+    {
+        if (bytes is not { Length: 12 })
+        {
+            problem = bytes is null ? "unreadable" : $"{bytes.Length} bytes instead of 12";
+            return null;
+        }
+        if (BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(8)) != Crc32C.Compute(bytes.AsSpan(0, 8)))
+        {
+            problem = "CRC32C mismatch";
+            return null;
+        }
+        problem = "";
+        var offset = BinaryPrimitives.ReadInt64LittleEndian(bytes);
+        if (offset < 0)
+        {
+            problem = $"negative offset {offset}";
+            return null;
+        }
+        return offset;
+    }
+
+    private readonly record struct CursorKey(string Name, string Topic, int Partition)
+    {
+        public CursorPosition At(long offset) => new(Name, Topic, Partition, offset);
+    }
+
+    private sealed record CursorFilter(string Name, string? Topic, int? Partition)
+    {
+        public bool Matches(CursorKey key) => key.Name == Name && (Topic is null || key.Topic == Topic) && (Partition is null || key.Partition == Partition);
+    }
+
+    /// <summary>A queued commit (<see cref="Filter"/> null) or deletion; <see cref="Done"/> completes once it is durable.</summary>
+    private sealed record CursorOp(CursorKey Key, long Offset, CursorFilter? Filter)
+    {
+        public TaskCompletionSource<IReadOnlyList<CursorPosition>> Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 }

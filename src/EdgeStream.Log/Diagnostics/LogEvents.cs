@@ -64,4 +64,7 @@ internal static partial class LogEvents
 
     [LoggerMessage(1045, LogLevel.Information, "Retention of {Topic}/{Partition} is no longer blocked by a cursor")]
     public static partial void RetentionUnblocked(ILogger logger, string topic, int partition);
+
+    [LoggerMessage(1046, LogLevel.Error, "Cursor file {File} of cursor {Cursor} on {Topic}/{Partition} is damaged ({Problem}) and ignored: that consumer starts as if it had never committed (its start position setting applies); commit or delete the cursor to replace the file")]
+    public static partial void CursorFileCorrupt(ILogger logger, string cursor, string topic, int partition, string file, string problem);
 }

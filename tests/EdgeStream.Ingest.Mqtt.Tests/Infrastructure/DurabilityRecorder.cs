@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Text;
 using EdgeStream.Log;
+using EdgeStream.Log.Ingest;
 
 namespace EdgeStream.Ingest.Mqtt.Tests.Infrastructure;
 
@@ -8,21 +9,21 @@ namespace EdgeStream.Ingest.Mqtt.Tests.Infrastructure;
 /// Wraps the real log and records, per payload, where it was appended and, per partition, the highest offset whose
 /// durability wait has completed — so a test can check at the moment a PUBACK arrives that its message was durable.
 /// </summary>
-internal sealed class DurabilityRecorder(IIngestLog inner) : IIngestLog
+internal sealed class DurabilityRecorder(IIngestWriter inner) : DelegatingIngestWriter(inner)
 {
     private readonly ConcurrentDictionary<string, (string Topic, int Partition, long Offset)> _appended = new();
     private readonly ConcurrentDictionary<(string, int), long> _durable = new();
 
-    public async ValueTask<AppendResult> AppendAsync(string topic, LogRecord record, CancellationToken cancellationToken)
+    public override async ValueTask<AppendResult> AppendAsync(string topic, LogRecord record, CancellationToken cancellationToken)
     {
-        var result = await inner.AppendAsync(topic, record, cancellationToken);
+        var result = await Inner.AppendAsync(topic, record, cancellationToken);
         _appended[Encoding.UTF8.GetString(record.Value.Span)] = (topic, result.Partition, result.LastOffset);
         return result;
     }
 
-    public async ValueTask WaitForDurableAsync(string topic, int partition, long offset, CancellationToken cancellationToken)
+    public override async ValueTask WaitForDurableAsync(string topic, int partition, long offset, CancellationToken cancellationToken)
     {
-        await inner.WaitForDurableAsync(topic, partition, offset, cancellationToken);
+        await Inner.WaitForDurableAsync(topic, partition, offset, cancellationToken);
         _durable.AddOrUpdate((topic, partition), offset, (_, old) => Math.Max(old, offset));
     }
 

@@ -1,4 +1,5 @@
 using EdgeStream.Log;
+using EdgeStream.Log.Ingest;
 
 namespace EdgeStream.Ingest.Mqtt.Tests.Infrastructure;
 
@@ -6,7 +7,7 @@ namespace EdgeStream.Ingest.Mqtt.Tests.Infrastructure;
 /// Wraps the real log and holds every durability wait until <see cref="Release"/> (then delegates to the real wait),
 /// counting appends and waits so tests can observe what happened while durability was held back.
 /// </summary>
-internal sealed class GatedIngestLog(IIngestLog inner) : IIngestLog
+internal sealed class GatedIngestLog(IIngestWriter inner) : DelegatingIngestWriter(inner)
 {
     private readonly TaskCompletionSource _gate = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _firstWait = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -24,22 +25,22 @@ internal sealed class GatedIngestLog(IIngestLog inner) : IIngestLog
 
     public void Release() => _gate.TrySetResult();
 
-    public async ValueTask<AppendResult> AppendAsync(string topic, LogRecord record, CancellationToken cancellationToken)
+    public override async ValueTask<AppendResult> AppendAsync(string topic, LogRecord record, CancellationToken cancellationToken)
     {
         if (FailAppend?.Invoke(record) is { } failure)
         {
             throw failure;
         }
-        var result = await inner.AppendAsync(topic, record, cancellationToken);
+        var result = await Inner.AppendAsync(topic, record, cancellationToken);
         Interlocked.Increment(ref _appends);
         return result;
     }
 
-    public async ValueTask WaitForDurableAsync(string topic, int partition, long offset, CancellationToken cancellationToken)
+    public override async ValueTask WaitForDurableAsync(string topic, int partition, long offset, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _waits);
         _firstWait.TrySetResult();
         await _gate.Task.WaitAsync(cancellationToken);
-        await inner.WaitForDurableAsync(topic, partition, offset, cancellationToken);
+        await Inner.WaitForDurableAsync(topic, partition, offset, cancellationToken);
     }
 }

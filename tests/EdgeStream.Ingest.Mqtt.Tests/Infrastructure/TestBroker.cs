@@ -1,5 +1,6 @@
 using EdgeStream.Ingest.Mqtt.Broker;
 using EdgeStream.Log;
+using EdgeStream.Log.Ingest;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using MQTTnet;
@@ -13,10 +14,11 @@ namespace EdgeStream.Ingest.Mqtt.Tests.Infrastructure;
 /// </summary>
 internal sealed class TestBroker : IAsyncDisposable
 {
-    private TestBroker(string directory, LogStore store, IIngestLog log, EmbeddedBroker broker, MqttIngestOptions options, MqttIngestMetrics metrics)
+    private TestBroker(string directory, LogStore store, LogIngest ingest, IIngestWriter log, EmbeddedBroker broker, MqttIngestOptions options, MqttIngestMetrics metrics)
     {
         Directory = directory;
         Store = store;
+        Ingest = ingest;
         Log = log;
         Broker = broker;
         Options = options;
@@ -27,7 +29,10 @@ internal sealed class TestBroker : IAsyncDisposable
 
     public LogStore Store { get; }
 
-    public IIngestLog Log { get; }
+    /// <summary>The log's ingest writers (the broker's is <see cref="Log"/>, possibly wrapped).</summary>
+    public LogIngest Ingest { get; }
+
+    public IIngestWriter Log { get; }
 
     public EmbeddedBroker Broker { get; }
 
@@ -37,7 +42,7 @@ internal sealed class TestBroker : IAsyncDisposable
 
     public int Port => Options.Port;
 
-    public static async Task<TestBroker> StartAsync(Action<MqttIngestOptions>? configure = null, Func<IIngestLog, IIngestLog>? wrapLog = null, ILogger? logger = null, LogOptions? logOptions = null,
+    public static async Task<TestBroker> StartAsync(Action<MqttIngestOptions>? configure = null, Func<IIngestWriter, IIngestWriter>? wrapLog = null, ILogger? logger = null, LogOptions? logOptions = null,
         TimeProvider? time = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "es-mqtt-" + Guid.NewGuid().ToString("N"));
@@ -46,12 +51,13 @@ internal sealed class TestBroker : IAsyncDisposable
         var store = await LogStore.OpenAsync(lo, cancellationToken: TestContext.Current.CancellationToken);
         var options = new MqttIngestOptions { Port = Ports.Free() };
         configure?.Invoke(options);
-        var log = (IIngestLog)new LogStoreIngestLog(store);
+        var ingest = new LogIngest(store);
+        var log = ingest.Writer(MqttIngestOptions.IngestSource);
         log = wrapLog?.Invoke(log) ?? log;
         var metrics = new MqttIngestMetrics();
         var broker = new EmbeddedBroker(options, log, metrics, time ?? TimeProvider.System, logger ?? NullLogger.Instance);
         await broker.StartAsync();
-        return new TestBroker(directory, store, log, broker, options, metrics);
+        return new TestBroker(directory, store, ingest, log, broker, options, metrics);
     }
 
     public MqttClientOptionsBuilder ClientOptions(string clientId, MqttProtocolVersion version = MqttProtocolVersion.V500)
@@ -82,7 +88,7 @@ internal sealed class TestBroker : IAsyncDisposable
             var offset = 0L;
             while (true)
             {
-                var read = await Store.ReadAsync(topic, p.Partition, offset, ReadLimits.Default, TestContext.Current.CancellationToken);
+                var read = Store.Read(topic, p.Partition, offset, ReadLimits.Default);
                 if (read.Records.Count == 0)
                 {
                     break;
@@ -98,6 +104,7 @@ internal sealed class TestBroker : IAsyncDisposable
     {
         await Broker.DisposeAsync();
         await Store.DisposeAsync();
+        Ingest.Dispose();
         Metrics.Dispose();
         try
         {

@@ -54,14 +54,14 @@ public sealed class EndToEndTests : IDisposable
                 {
                     return false;
                 }
-                var stored = (await store.ReadAsync("sensors", 0, 0, ReadLimits.Default, ct)).Records
+                var stored = store.Read("sensors", 0, 0, ReadLimits.Default).Records
                     .Select(r => JsonDocument.Parse(r.Value).RootElement.GetProperty("sensor").GetString()!).ToList();
                 return stored.Distinct().Count() == types.Length && stored.Count(n => n == "sim-sht3x") >= 5;
             }, TimeSpan.FromSeconds(30), "readings from every sensor, five from sim-sht3x", ct);
             await host.StopAsync(ct);
         }
 
-        var records = (await store.ReadAsync("sensors", 0, 0, ReadLimits.Default, ct)).Records;
+        var records = store.Read("sensors", 0, 0, ReadLimits.Default).Records;
         var documents = records.Select(r => JsonDocument.Parse(r.Value)).ToList();
         var sensors = documents.Select(d => d.RootElement.GetProperty("sensor").GetString()!).ToHashSet();
         Assert.Equal(types.Select(t => $"sim-{t}").ToHashSet(), sensors);

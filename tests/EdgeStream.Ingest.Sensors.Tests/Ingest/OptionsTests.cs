@@ -1,5 +1,7 @@
 using EdgeStream.Ingest.Sensors.Options;
 using EdgeStream.Ingest.Sensors.Runtime;
+using EdgeStream.Ingest.Sensors.Tests.Support;
+using EdgeStream.Log.Ingest;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -13,7 +15,7 @@ public sealed class OptionsTests
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(settings);
-        builder.Services.AddSingleton<ISensorRecordSink, NullSink>();
+        builder.Services.AddKeyedSingleton<IIngestWriter>(SensorIngestService.IngestSource, new NullIngestWriter());
         builder.Services.AddSensorIngest(builder.Configuration);
         return builder.Build();
     }
@@ -95,11 +97,5 @@ public sealed class OptionsTests
         Assert.All(options.Sensors, s => Assert.True(s.Simulated));
         Assert.All(options.Sensors, s => Assert.Equal("sensors", s.Topic));
         Assert.NotNull(configuration["Log:DataDirectory"]);
-    }
-
-    private sealed class NullSink : ISensorRecordSink
-    {
-        public ValueTask AppendAsync(string topic, ReadOnlyMemory<byte> key, ReadOnlyMemory<byte> value, DateTimeOffset timestamp, CancellationToken cancellationToken)
-            => ValueTask.CompletedTask;
     }
 }

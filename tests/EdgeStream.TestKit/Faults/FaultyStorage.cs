@@ -30,6 +30,9 @@ internal sealed partial class FaultyStorage : ILogStorage
     /// <summary>Every fsync of a .log file throws while set.</summary>
     public bool FailFlush { get; set; }
 
+    /// <summary>Called with the file's path before every fsync of a file (on the fsyncing thread); may block it.</summary>
+    public Action<string>? BeforeFlush { get; set; }
+
     /// <summary>Free space the volume reports; null = the real value.</summary>
     public long? FreeBytes { get; set; }
 
@@ -151,6 +154,7 @@ internal sealed partial class FaultyStorage : ILogStorage
             {
                 throw new IOException("Injected fsync failure (Input/output error).");
             }
+            owner.BeforeFlush?.Invoke(inner.Path);
             inner.Flush();
         }
 
