@@ -20,6 +20,21 @@ internal static class OutputHeaders
     public static string FormatInputs(IEnumerable<InputPosition> inputs)
         => string.Join(',', inputs.Select(i => string.Create(CultureInfo.InvariantCulture, $"{i.Topic}/{i.Partition}/{i.NextOffset}")));
 
+    /// <summary>Parses <see cref="FormatInputs"/>' text; malformed entries (not written by a rule) are ignored.</summary>
+    public static IEnumerable<InputPosition> ParseInputs(string text)
+    {
+        foreach (var entry in text.Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = entry.Split('/');
+            if (parts.Length == 3
+                && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var partition)
+                && long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var next))
+            {
+                yield return new InputPosition(parts[0], partition, next);
+            }
+        }
+    }
+
     public static string? Text(StoredRecord record, string name)
         => record.GetHeader(name) is { } value ? Encoding.UTF8.GetString(value.Span) : null;
 

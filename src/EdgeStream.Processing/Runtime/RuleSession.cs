@@ -37,6 +37,10 @@ internal sealed class RuleSession
     private readonly Dictionary<(string Topic, int Partition), long> _pending = [];
     private readonly SortedSet<string> _outputTopics = new(StringComparer.Ordinal);
     private readonly HashSet<string> _written = new(StringComparer.Ordinal);
+    // While replaying what a previous session already wrote: the input positions that session had reached (from the
+    // es.inputs headers), and where this session's scan began, which snapshots must not move past until then.
+    private readonly Dictionary<(string Topic, int Partition), long> _replayUntil = [];
+    private readonly Dictionary<(string Topic, int Partition), long> _scanFrom = [];
     private readonly List<RuleOutput> _outputs = [];
     private IRuleEvaluator _evaluator = null!;
     private TimeSpan _clockBase;
@@ -174,6 +178,7 @@ internal sealed class RuleSession
                     await _log.WaitForDurableAsync(topic, p.Partition, p.NextOffset - 1, cancellationToken).ConfigureAwait(false);
                 }
                 var next = marks.TryGetValue((topic, p.Partition), out var mark) ? mark : p.StartOffset;
+                _scanFrom[(topic, p.Partition)] = next;
                 while (true)
                 {
                     var read = await _log.ReadAsync(topic, p.Partition, next, new ReadLimits(_settings.MaxBatchRecords, 4 << 20), cancellationToken).ConfigureAwait(false);
@@ -182,6 +187,13 @@ internal sealed class RuleSession
                         if (OutputHeaders.Text(record, OutputHeaders.Rule) == _rule.Id && OutputHeaders.Text(record, OutputHeaders.Id) is { } id)
                         {
                             _written.Add(id);
+                            if (OutputHeaders.Text(record, OutputHeaders.Inputs) is { } inputs)
+                            {
+                                foreach (var i in OutputHeaders.ParseInputs(inputs))
+                                {
+                                    _replayUntil[(i.Topic, i.Partition)] = Math.Max(i.NextOffset, _replayUntil.GetValueOrDefault((i.Topic, i.Partition)));
+                                }
+                            }
                         }
                     }
                     if (read.NextOffset <= next)
@@ -224,6 +236,12 @@ internal sealed class RuleSession
         if (_outputs.Count > 0)
         {
             await EmitAsync(_outputs, closed: null, cancellationToken).ConfigureAwait(false);
+        }
+        if (_replayUntil.Count > 0 && _replayUntil.All(u => _positions.GetValueOrDefault(u.Key) >= u.Value))
+        {
+            // The replay has passed everything the previous session had consumed: no written id can come back.
+            _replayUntil.Clear();
+            _written.Clear();
         }
         return total;
     }
@@ -316,7 +334,9 @@ internal sealed class RuleSession
         {
             if (_log.GetTopic(topic) is { } info)
             {
-                marks.AddRange(info.Partitions.Select(p => new OutputMark(topic, p.Partition, p.DurableOffset)));
+                // Mid-replay, the ids still awaited lie above the scan's start: a later recovery must see them again.
+                marks.AddRange(info.Partitions.Select(p => new OutputMark(topic, p.Partition,
+                    _replayUntil.Count > 0 && _scanFrom.TryGetValue((topic, p.Partition), out var from) ? from : p.DurableOffset)));
             }
         }
         var state = new System.Buffers.ArrayBufferWriter<byte>();
@@ -328,8 +348,6 @@ internal sealed class RuleSession
         _lastSnapshot = _time.GetTimestamp();
         _lastSnapshotAt = _time.GetUtcNow();
         _dirty = false;
-        // Ids below the new marks can no longer come back in a replay.
-        _written.Clear();
         _counters?.Snapshotted(_rule.Id, snapshot.EvaluatorState.Length);
         if (_cursorName is not null)
         {

@@ -26,12 +26,23 @@ internal sealed class SnapshotFile(ILogStorage storage, string directory, string
 
     private readonly string _stem = Path.Combine(directory, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ruleId))));
 
+    private bool _directoryDurable;
+
     private string Slot(long sequence) => _stem + (sequence % 2 == 0 ? ".a.snap" : ".b.snap");
 
     /// <summary>Writes <paramref name="snapshot"/> durably into the slot its sequence selects.</summary>
     public void Write(RuleSnapshot snapshot)
     {
-        storage.CreateDirectory(directory);
+        if (!_directoryDurable)
+        {
+            // A new directory is an entry of its parent: without this fsync a power cut could take every snapshot with it.
+            storage.CreateDirectory(directory);
+            if (Path.GetDirectoryName(Path.GetFullPath(directory)) is { } parent)
+            {
+                storage.SyncDirectory(parent);
+            }
+            _directoryDurable = true;
+        }
         var bytes = Encode(snapshot);
         var path = Slot(snapshot.Sequence);
         var temp = path + ".tmp";
