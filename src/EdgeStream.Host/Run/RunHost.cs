@@ -130,6 +130,7 @@ internal static partial class RunHost
         builder.Services.AddEdgeStreamSecrets(_ => ConfigurationSecrets.From(builder.Configuration));
         builder.Services.AddEdgeStreamSinkCursors(sp => sp.GetRequiredService<IOptions<ForwardingOptions>>().Value.Sinks.Select(s => s.Name));
         builder.Services.AddEdgeStreamStatus("sensors", sp => sp.GetRequiredService<EdgeStream.Ingest.Sensors.Diagnostics.SensorStatusBoard>().Snapshot());
+        builder.Services.AddProcessing(builder.Configuration).AddEdgeStreamStatus("rules", sp => sp.GetProcessingStatus());
         if (SystemdHelpers.IsSystemdService())
         {
             builder.Services.AddHostedService<SystemdWatchdog>();
