@@ -34,7 +34,7 @@ public class ProcessingRunTests
                     foreach (var (sensor, site, t) in new[] { ("greenhouse-air", "north", 20.0 + i), ("shed-air", "shed", 10.0) })
                     {
                         var value = string.Create(CultureInfo.InvariantCulture,
-                            $$"""{"sensor":"{{sensor}}","type":"bme280","ts":"{{start.AddSeconds(20 * i):yyyy-MM-ddTHH:mm:ss.fffZ}}","quantities":{"temperature":{"value":{{t}},"unit":"°C"}},"tags":{"site":"{{site}}"},"status":"ok"}""");
+                            $$$"""{"sensor":"{{{sensor}}}","type":"bme280","ts":"{{{start.AddSeconds(20 * i):yyyy-MM-ddTHH:mm:ss.fffZ}}}","quantities":{"temperature":{"value":{{{t}}},"unit":"°C"}},"tags":{"site":"{{{site}}}"},"status":"ok"}""");
                         body.AppendLine(JsonSerializer.Serialize(new { key = sensor, value }));
                     }
                 }

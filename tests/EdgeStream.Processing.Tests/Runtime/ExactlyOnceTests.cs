@@ -64,7 +64,7 @@ public class ExactlyOnceTests
             var expected = Expected(plan);
             using var dir = new TempDir("proc-eo");
             var disk = new PowerCutDisk(dir.Path);
-            var options = Options(dir.Path, Partitions, _random.Next(2) == 0 ? "group" : "interval:5ms");
+            var options = LogOptionsFor(dir.Path, Partitions, _random.Next(2) == 0 ? "group" : "interval:5ms");
             var rule = new RuleDefinition("eo", ["in"], ["out"], () => new CountingEvaluator("eo", "out", TimeSpan.FromSeconds(10)));
             var faults = _random.Next(2, 6);
             try

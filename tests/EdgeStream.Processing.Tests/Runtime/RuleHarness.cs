@@ -24,7 +24,7 @@ internal sealed class RuleHarness : IAsyncDisposable
 
     public ProcessingEngine Engine { get; }
 
-    public static LogOptions Options(string dir, int partitions = 1, string commit = "group")
+    public static LogOptions LogOptionsFor(string dir, int partitions = 1, string commit = "group")
     {
         var options = new LogOptions { DataDirectory = dir, CommitPolicy = commit, MinFreeBytes = 0, MinFreePercent = 0 };
         options.Topics["in"] = new TopicSettings { Partitions = partitions };

@@ -14,7 +14,7 @@ public class RuleRunnerTests
     public async Task Window_results_are_appended_with_their_rule_id_and_the_input_positions_they_cover()
     {
         using var dir = new TempDir("proc");
-        await using var h = await StartAsync(Options(dir.Path), FileLogStorage.Instance, Settings(dir.Path), null, Counting("r1"));
+        await using var h = await StartAsync(LogOptionsFor(dir.Path), FileLogStorage.Instance, Settings(dir.Path), null, Counting("r1"));
         await h.Log.AppendBatchAsync("in", 0, [Input("a", 1_000), Input("a", 2_000), Input("b", 3_000), Input("a", 11_000), Input("b", 12_000)]);
         await h.Log.FlushAsync();
 
@@ -31,7 +31,7 @@ public class RuleRunnerTests
     public async Task A_rule_that_throws_is_faulted_and_restarted_while_another_rule_keeps_running()
     {
         using var dir = new TempDir("proc");
-        await using var h = await StartAsync(Options(dir.Path), FileLogStorage.Instance, Settings(dir.Path), null,
+        await using var h = await StartAsync(LogOptionsFor(dir.Path), FileLogStorage.Instance, Settings(dir.Path), null,
             Counting("bad", poison: "boom"), new RuleDefinition("good", ["in"], ["good-out"], () => new CountingEvaluator("good", "good-out", TimeSpan.FromSeconds(10))));
         await h.Log.AppendBatchAsync("in", 0, [Input("a", 1_000), Input("a", 2_000, "boom"), Input("a", 11_000)]);
         await h.Log.FlushAsync();
@@ -48,7 +48,7 @@ public class RuleRunnerTests
     {
         using var dir = new TempDir("proc");
         var settings = Settings(dir.Path);
-        var options = Options(dir.Path);
+        var options = LogOptionsFor(dir.Path);
         await using (var log = await LogStore.OpenAsync(options))
         {
             await log.AppendAsync("out", new LogRecord("done"u8.ToArray(), "k"u8.ToArray(), null,
@@ -75,7 +75,7 @@ public class RuleRunnerTests
         using var dir = new TempDir("proc");
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddDays(1));
         var settings = Settings(dir.Path, snapshotInterval: TimeSpan.FromHours(1), idleCheck: TimeSpan.FromSeconds(1));
-        await using var h = await StartAsync(Options(dir.Path), FileLogStorage.Instance, settings, time, Counting("r1", idle: TimeSpan.FromMinutes(1)));
+        await using var h = await StartAsync(LogOptionsFor(dir.Path), FileLogStorage.Instance, settings, time, Counting("r1", idle: TimeSpan.FromMinutes(1)));
         await h.Log.AppendBatchAsync("in", 0, [Input("quiet", 1_000), Input("quiet", 2_000)]);
         await h.Log.FlushAsync();
         await UntilAsync(() => Task.FromResult(h.Engine.GetStatus()[0].RecordsIn == 2), "records consumed");
