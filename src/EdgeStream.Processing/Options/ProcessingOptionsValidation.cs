@@ -50,11 +50,19 @@ internal sealed partial class ProcessingOptionsValidation : IValidateOptions<Pro
     public static List<string> ValidateRule(RuleOptions rule, string path)
     {
         var errors = new List<string>();
+        var data = DataValidator.Validate(null, new ProcessingOptions { Rules = [rule] });
+        string generatedPrefix = $"{ProcessingOptions.SectionName}:Rules:0";
+        foreach (var failure in data.Failed ? data.Failures ?? [] : [])
+        {
+            string error = ToConfigurationKey(failure);
+            errors.Add(error.StartsWith(generatedPrefix, StringComparison.Ordinal) ? path + error[generatedPrefix.Length..] : error);
+        }
         RuleValidator.Check(rule, path, errors);
         return errors;
     }
 
-    // The generated validator says "DataAnnotation validation failed for 'ProcessingOptions.Rules[0].Window' members: 'Size' with the error: '…'."
+    // The generated validator's messages name the member by its object path ("MaxKeys: The field
+    // ProcessingOptions.Rules[0].MaxKeys must be between 1 and 10000000."): that path becomes the configuration key.
     private static string ToConfigurationKey(string failure)
     {
         var m = GeneratedMessage().Match(failure);
@@ -62,14 +70,13 @@ internal sealed partial class ProcessingOptionsValidation : IValidateOptions<Pro
         {
             return $"{ProcessingOptions.SectionName}: {failure}";
         }
-        string model = m.Groups["model"].Value;
-        int dot = model.IndexOf('.', StringComparison.Ordinal);
-        model = dot < 0 ? "" : model[(dot + 1)..];
-        string key = string.Join(':', new[] { ProcessingOptions.SectionName, model, m.Groups["member"].Value }.Where(s => s.Length > 0));
-        key = key.Replace('.', ':').Replace("[", ":", StringComparison.Ordinal).Replace("]", "", StringComparison.Ordinal);
-        return $"{key}: {m.Groups["error"].Value}";
+        string key = ProcessingOptions.SectionName + ":" + m.Groups["path"].Value
+            .Replace("[", ":", StringComparison.Ordinal).Replace("]", "", StringComparison.Ordinal).Replace('.', ':');
+        int colon = failure.IndexOf(": ", StringComparison.Ordinal);
+        string message = colon > 0 && colon < m.Index ? failure[(colon + 2)..] : failure;
+        return $"{key}: {message}";
     }
 
-    [GeneratedRegex("^DataAnnotation validation failed for '(?<model>[^']*)' members: '(?<member>[^']*)' with the error: '(?<error>.*)'\\.?$", RegexOptions.Singleline)]
+    [GeneratedRegex(@"ProcessingOptions\.(?<path>[A-Za-z0-9_.\[\]]*[A-Za-z0-9_\]])")]
     private static partial Regex GeneratedMessage();
 }

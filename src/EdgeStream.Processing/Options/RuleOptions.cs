@@ -9,7 +9,7 @@ public sealed class RuleOptions
 {
     /// <summary>Unique rule id; part of every output id and of the rule's cursor name (<c>rule:&lt;id&gt;</c>).</summary>
     [Required]
-    [RegularExpression("^[A-Za-z0-9._-]{1,100}$", ErrorMessage = "must be 1-100 characters of A-Z a-z 0-9 . _ -.")]
+    [RegularExpression("^[A-Za-z0-9._-]{1,100}$")]
     public string Id { get; set; } = "";
 
     /// <summary>When false the rule is configured (and validated) but not run.</summary>
