@@ -139,6 +139,9 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
     /// <inheritdoc />
     public IReadOnlyList<string> CollectIdleKeys(TimeSpan processingTime)
     {
+        // Restored keys count as seen at the first processing time after the restore (the snapshot's processing
+        // times belong to another process). Fixing that base changes no output.
+        _restoreBase ??= processingTime;
         var idle = new List<string>();
         foreach (var key in _lru)
         {
@@ -146,7 +149,7 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
             {
                 continue;
             }
-            var last = key.LastSeen == TimeSpan.MinValue ? _restoreBase ?? processingTime : key.LastSeen;
+            var last = key.LastSeen == TimeSpan.MinValue ? _restoreBase.Value : key.LastSeen;
             if (processingTime - last >= _rule.IdleTimeout)
             {
                 idle.Add(key.Key);

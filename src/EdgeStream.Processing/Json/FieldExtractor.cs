@@ -83,8 +83,9 @@ internal sealed class FieldExtractor
             // A record must be exactly one JSON value.
             return !reader.Read();
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
+            // InvalidOperationException: a string with invalid UTF-8.
             return false;
         }
     }
