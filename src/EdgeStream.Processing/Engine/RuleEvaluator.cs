@@ -31,6 +31,14 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
     private char[] _keyChars = new char[128];
     private int _windowCount;
     private long _in, _out, _skipped, _late, _clamped, _filtered, _evictedKeys, _evictedWindows;
+
+    // Evicted keys' closed-before times (at most MaxKeys, oldest forgotten first): a key that comes back after an
+    // eviction treats its already emitted windows as closed, so it cannot emit a window id a second time as revision 0.
+    private readonly Dictionary<string, long> _tombstones = new(StringComparer.Ordinal);
+    private readonly Queue<string> _tombstoneOrder = new();
+
+    // Count windows are numbered per rule, so a key that was evicted and comes back gets new ids.
+    private long _nextCountSeq;
     private TimeSpan? _restoreBase;
 
     public RuleEvaluator(CompiledRule rule)
@@ -249,6 +257,10 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
     private KeyState NewKey(string name, string[] groupValues)
     {
         var key = new KeyState(name, groupValues);
+        if (_tombstones.Remove(name, out long closedBefore))
+        {
+            key.ClosedBeforeMs = closedBefore;
+        }
         if (_rule.DeadbandSlots.Length > 0)
         {
             key.DeadbandValues = new double[_rule.DeadbandSlots.Length];
@@ -275,6 +287,22 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
     private void EvictKey(KeyState key, List<RuleOutput> outputs)
     {
         CloseAll(key, outputs, retain: false);
+        long closedBefore = Math.Max(key.ClosedBeforeMs, key.Watermark(_rule.LatenessMs));
+        if (closedBefore != long.MinValue && _rule.Window is not (WindowType.None or WindowType.Count or WindowType.Sliding))
+        {
+            if (_tombstones.TryAdd(key.Key, closedBefore))
+            {
+                _tombstoneOrder.Enqueue(key.Key);
+            }
+            else
+            {
+                _tombstones[key.Key] = Math.Max(_tombstones[key.Key], closedBefore);
+            }
+            while (_tombstoneOrder.Count > _rule.Options.MaxKeys)
+            {
+                _tombstones.Remove(_tombstoneOrder.Dequeue());
+            }
+        }
         _windowCount -= key.Closed.Count + key.Sliding.Count;
         key.Closed.Clear();
         key.Sliding.Clear();
@@ -640,7 +668,7 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
         {
             MakeRoom(outputs);
             w = NewWindow(t, t);
-            w.Seq = key.NextSeq++;
+            w.Seq = _nextCountSeq++;
             key.Open.Add(w);
             _windowCount++;
         }
