@@ -407,6 +407,8 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
             {
                 if (key.Closed.Count > 0)
                 {
+                    // Never re-created as revision 0: windows up to its end count as closed early.
+                    key.ClosedBeforeMs = Math.Max(key.ClosedBeforeMs, key.Closed[0].End);
                     key.Closed.RemoveAt(0);
                 }
                 else if (key.Sliding.Count > 0)
@@ -513,6 +515,17 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
                 EmitWindow(key, w, outputs);
                 return;
             }
+        }
+        // A window behind the watermark that never had a record: within the horizon and not closed early, it was never
+        // emitted (emitted windows stay in Closed until the horizon), so it is emitted now as revision 0 and kept.
+        long end = start + _rule.SizeMs;
+        if (end > key.ClosedBeforeMs && end + _rule.ReviseHorizonMs > key.Watermark(_rule.LatenessMs))
+        {
+            MakeRoom(outputs);
+            var w = NewWindow(start, end);
+            AddTo(w, t);
+            Close(key, w, outputs, retain: true);
+            _windowCount++;
         }
     }
 
