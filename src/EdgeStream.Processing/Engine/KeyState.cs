@@ -35,9 +35,6 @@ internal sealed class KeyState
     /// <summary>Emitted windows kept for revision (Late: revise), ascending by end.</summary>
     public List<WindowState> Closed { get; } = [];
 
-    /// <summary>Count windows: sequence number of the next window.</summary>
-    public long NextSeq { get; set; }
-
     /// <summary>Deadband: values of the last emitted record; <see cref="LastEmitMs"/> = long.MinValue before the first.</summary>
     public double[] DeadbandValues { get; set; } = [];
 

@@ -6,7 +6,8 @@ namespace EdgeStream.Processing.Engine;
 /// <summary>
 /// Snapshot format (little-endian), version 1:
 /// magic "ESRS" (u32 0x53525345), version i32, fingerprint (i32 length + 32 bytes SHA-256 of the rule definition),
-/// counters (8 × i64: in, out, skipped, late, clamped, filtered, evicted keys, evicted windows), key count i32, then per
+/// counters (9 × i64: in, out, skipped, late, clamped, filtered, evicted keys, evicted windows, next count-window
+/// sequence), evicted-key tombstones (order queue, then name → closed-before sorted by name), key count i32, then per
 /// key in least-recently-seen order: key, group values, max event time, closed-before, next count-window seq, deadband
 /// values and last emit, alert state, open windows, windows kept for revision, sliding samples; each window: start, end,
 /// last time, seq, count, revision, then each accumulator's state in the rule's aggregate order; finally the magic again.
@@ -25,9 +26,21 @@ internal sealed partial class RuleEvaluator
         w.Int(Magic);
         w.Int(Version);
         w.Bytes(_rule.Fingerprint);
-        foreach (long c in new[] { _in, _out, _skipped, _late, _clamped, _filtered, _evictedKeys, _evictedWindows })
+        foreach (long c in new[] { _in, _out, _skipped, _late, _clamped, _filtered, _evictedKeys, _evictedWindows, _nextCountSeq })
         {
             w.Long(c);
+        }
+        w.Int(_tombstoneOrder.Count);
+        foreach (var name in _tombstoneOrder)
+        {
+            w.String(name);
+        }
+        var tombstones = _tombstones.OrderBy(t => t.Key, StringComparer.Ordinal).ToList();
+        w.Int(tombstones.Count);
+        foreach (var (name, closedBefore) in tombstones)
+        {
+            w.String(name);
+            w.Long(closedBefore);
         }
         w.Int(_keys.Count);
         foreach (var key in _lru)
@@ -40,7 +53,6 @@ internal sealed partial class RuleEvaluator
             }
             w.Long(key.MaxEventMs);
             w.Long(key.ClosedBeforeMs);
-            w.Long(key.NextSeq);
             w.Int(key.DeadbandValues.Length);
             foreach (double d in key.DeadbandValues)
             {
@@ -101,10 +113,22 @@ internal sealed partial class RuleEvaluator
         {
             throw new InvalidDataException($"The snapshot was written for another definition of rule '{_rule.Id}'.");
         }
-        long[] counters = new long[8];
+        long[] counters = new long[9];
         for (int i = 0; i < counters.Length; i++)
         {
             counters[i] = r.Long();
+        }
+        var tombstoneOrder = new List<string>();
+        int orderCount = r.Count(4);
+        for (int i = 0; i < orderCount; i++)
+        {
+            tombstoneOrder.Add(r.String() ?? "");
+        }
+        var tombstones = new List<(string, long)>();
+        int tombstoneCount = r.Count(12);
+        for (int i = 0; i < tombstoneCount; i++)
+        {
+            tombstones.Add((r.String() ?? "", r.Long()));
         }
         var keys = new List<KeyState>();
         int windowCount = 0;
@@ -126,7 +150,6 @@ internal sealed partial class RuleEvaluator
             {
                 MaxEventMs = r.Long(),
                 ClosedBeforeMs = r.Long(),
-                NextSeq = r.Long(),
                 LastSeen = TimeSpan.MinValue,
             };
             int deadband = r.Count(8);
@@ -180,8 +203,18 @@ internal sealed partial class RuleEvaluator
             }
             _lru.AddLast(key.Node);
         }
-        (_in, _out, _skipped, _late, _clamped, _filtered, _evictedKeys, _evictedWindows) =
-            (counters[0], counters[1], counters[2], counters[3], counters[4], counters[5], counters[6], counters[7]);
+        (_in, _out, _skipped, _late, _clamped, _filtered, _evictedKeys, _evictedWindows, _nextCountSeq) =
+            (counters[0], counters[1], counters[2], counters[3], counters[4], counters[5], counters[6], counters[7], counters[8]);
+        _tombstones.Clear();
+        _tombstoneOrder.Clear();
+        foreach (var (name, closedBefore) in tombstones)
+        {
+            _tombstones[name] = closedBefore;
+        }
+        foreach (var name in tombstoneOrder)
+        {
+            _tombstoneOrder.Enqueue(name);
+        }
         _windowCount = windowCount;
         _restoreBase = null;
     }

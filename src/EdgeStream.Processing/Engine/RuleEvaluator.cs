@@ -31,6 +31,14 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
     private char[] _keyChars = new char[128];
     private int _windowCount;
     private long _in, _out, _skipped, _late, _clamped, _filtered, _evictedKeys, _evictedWindows;
+
+    // Evicted keys' closed-before times (at most MaxKeys, oldest forgotten first): a key that comes back after an
+    // eviction treats its already emitted windows as closed, so it cannot emit a window id a second time as revision 0.
+    private readonly Dictionary<string, long> _tombstones = new(StringComparer.Ordinal);
+    private readonly Queue<string> _tombstoneOrder = new();
+
+    // Count windows are numbered per rule, so a key that was evicted and comes back gets new ids.
+    private long _nextCountSeq;
     private TimeSpan? _restoreBase;
 
     public RuleEvaluator(CompiledRule rule)
@@ -249,6 +257,10 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
     private KeyState NewKey(string name, string[] groupValues)
     {
         var key = new KeyState(name, groupValues);
+        if (_tombstones.Remove(name, out long closedBefore))
+        {
+            key.ClosedBeforeMs = closedBefore;
+        }
         if (_rule.DeadbandSlots.Length > 0)
         {
             key.DeadbandValues = new double[_rule.DeadbandSlots.Length];
@@ -275,6 +287,22 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
     private void EvictKey(KeyState key, List<RuleOutput> outputs)
     {
         CloseAll(key, outputs, retain: false);
+        long closedBefore = Math.Max(key.ClosedBeforeMs, key.Watermark(_rule.LatenessMs));
+        if (closedBefore != long.MinValue && _rule.Window is not (WindowType.None or WindowType.Count or WindowType.Sliding))
+        {
+            if (_tombstones.TryAdd(key.Key, closedBefore))
+            {
+                _tombstoneOrder.Enqueue(key.Key);
+            }
+            else
+            {
+                _tombstones[key.Key] = Math.Max(_tombstones[key.Key], closedBefore);
+            }
+            while (_tombstoneOrder.Count > _rule.Options.MaxKeys)
+            {
+                _tombstones.Remove(_tombstoneOrder.Dequeue());
+            }
+        }
         _windowCount -= key.Closed.Count + key.Sliding.Count;
         key.Closed.Clear();
         key.Sliding.Clear();
@@ -379,6 +407,8 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
             {
                 if (key.Closed.Count > 0)
                 {
+                    // Never re-created as revision 0: windows up to its end count as closed early.
+                    key.ClosedBeforeMs = Math.Max(key.ClosedBeforeMs, key.Closed[0].End);
                     key.Closed.RemoveAt(0);
                 }
                 else if (key.Sliding.Count > 0)
@@ -485,6 +515,17 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
                 EmitWindow(key, w, outputs);
                 return;
             }
+        }
+        // A window behind the watermark that never had a record: within the horizon and not closed early, it was never
+        // emitted (emitted windows stay in Closed until the horizon), so it is emitted now as revision 0 and kept.
+        long end = start + _rule.SizeMs;
+        if (end > key.ClosedBeforeMs && end + _rule.ReviseHorizonMs > key.Watermark(_rule.LatenessMs))
+        {
+            MakeRoom(outputs);
+            var w = NewWindow(start, end);
+            AddTo(w, t);
+            Close(key, w, outputs, retain: true);
+            _windowCount++;
         }
     }
 
@@ -640,7 +681,7 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
         {
             MakeRoom(outputs);
             w = NewWindow(t, t);
-            w.Seq = key.NextSeq++;
+            w.Seq = _nextCountSeq++;
             key.Open.Add(w);
             _windowCount++;
         }

@@ -120,6 +120,20 @@ public sealed class PerRecordTests
     }
 
     [Fact]
+    public void An_evicted_key_that_comes_back_does_not_emit_an_already_emitted_window_id_again()
+    {
+        var rule = Tumbling(TimeSpan.FromMinutes(1), new() { ["n"] = "count()" });
+        rule.MaxKeys = 2;
+        var e = RuleEvaluatorFactory.Create(rule);
+        var outputs = Run(e, new[] { "a", "b", "c" }.Select(k => Input(Rec(k, T0, 1))));
+        Assert.Equal("r/a/" + T0.ToUnixTimeMilliseconds() + "/0", Assert.Single(outputs).Id);
+        outputs = Run(e, [Input(Rec("a", T0.AddSeconds(10), 1))]);
+        // a's window of 10:00 was emitted at its eviction: the returning record is late; b is evicted in turn.
+        Assert.Equal("r/b/" + T0.ToUnixTimeMilliseconds() + "/0", Assert.Single(outputs).Id);
+        Assert.Equal(1, e.Stats.Late);
+    }
+
+    [Fact]
     public void Max_open_windows_closes_the_oldest_window_early_and_its_later_records_are_late()
     {
         var rule = Tumbling(TimeSpan.FromMinutes(1), new() { ["n"] = "count()" }, lateness: TimeSpan.FromHours(1));

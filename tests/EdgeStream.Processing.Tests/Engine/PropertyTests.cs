@@ -83,6 +83,37 @@ public sealed class PropertyTests
     }
 
     [Property(MaxTest = 60)]
+    public void Under_revise_the_last_revision_of_every_window_equals_a_naive_recomputation_whatever_the_order(byte[] keys, ushort[] times, short[] values)
+    {
+        int n = Math.Min(keys.Length, Math.Min(times.Length, values.Length));
+        long t0 = T0.ToUnixTimeMilliseconds();
+        // Arbitrary order: times are not sorted, so many records are late for windows already emitted.
+        var records = Enumerable.Range(0, n).Select(i => (Key: $"k{keys[i] % 3}", T: t0 + (times[i] * 7919L % 2_400_000), V: (double)values[i])).ToList();
+        var rule = Tumbling(TimeSpan.FromSeconds(60), new() { ["sum"] = "sum(/v)", ["min"] = "min(/v)", ["max"] = "max(/v)", ["first"] = "first(/v)" }, "revise");
+        rule.Time.ReviseHorizon = TimeSpan.FromDays(30);
+        var e = RuleEvaluatorFactory.Create(rule);
+        var outputs = Run(e, records.Select(r => Input(Rec(r.Key, DateTimeOffset.FromUnixTimeMilliseconds(r.T), r.V))));
+        outputs.AddRange(Flush(e));
+        var latest = outputs
+            .Select(o => (Value: Value(o), Id: o.Id))
+            .GroupBy(o => o.Id[..o.Id.LastIndexOf('/')])
+            .ToDictionary(g => g.Key, g => g.MaxBy(o => o.Value.GetProperty("revision").GetInt32()).Value);
+        var expected = records.GroupBy(r => $"r/{r.Key}/{t0 + ((r.T - t0) / 60_000 * 60_000)}").ToList();
+        Assert.Equal(expected.Select(g => g.Key).Order(), latest.Keys.Order());
+        foreach (var g in expected)
+        {
+            var v = latest[g.Key];
+            Assert.Equal(g.Count(), v.GetProperty("count").GetInt64());
+            Assert.Equal(g.Sum(r => r.V), v.GetProperty("sum").GetDouble());
+            Assert.Equal(g.Min(r => r.V), v.GetProperty("min").GetDouble());
+            Assert.Equal(g.Max(r => r.V), v.GetProperty("max").GetDouble());
+            Assert.Equal(g.First(r => r.T == g.Min(x => x.T)).V, v.GetProperty("first").GetDouble());
+        }
+        // Every window is kept for revision (the horizon is long).
+        Assert.Equal(latest.Count, e.Stats.OpenWindows);
+    }
+
+    [Property(MaxTest = 60)]
     public void Welford_variance_equals_the_two_pass_formula(short[] values)
     {
         if (values.Length < 2)

@@ -84,12 +84,12 @@ public sealed class WindowTests
         rule.Window = new WindowOptions { Type = "count", Count = 3 };
         var e = RuleEvaluatorFactory.Create(rule);
         var outputs = Run(e, Enumerable.Range(0, 7).Select(i => Input(Rec(i % 2 == 0 ? "a" : "b", T0.AddSeconds(i), i))));
-        // a: 0, 2, 4 → 6; b: 1, 3, 5 → 9; a's 6 stays open.
-        Assert.Equal(["r/a/0/0", "r/b/0/0"], outputs.Select(o => o.Id));
+        // a: 0, 2, 4 → 6; b: 1, 3, 5 → 9; a's 6 stays open. Count windows are numbered per rule.
+        Assert.Equal(["r/a/0/0", "r/b/1/0"], outputs.Select(o => o.Id));
         Assert.Equal(6, Value(outputs[0]).GetProperty("s").GetDouble());
         Assert.Equal(9, Value(outputs[1]).GetProperty("s").GetDouble());
         var rest = Flush(e);
-        Assert.Equal("r/a/1/0", Assert.Single(rest).Id);
+        Assert.Equal("r/a/2/0", Assert.Single(rest).Id);
     }
 
     [Fact]
