@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using EdgeStream.Log;
-using EdgeStream.Log.Tests;
 using EdgeStream.Processing.Engine;
 using EdgeStream.Processing.Runtime;
 using static EdgeStream.Processing.Tests.Runtime.RuleHarness;
