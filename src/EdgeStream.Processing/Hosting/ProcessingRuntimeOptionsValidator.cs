@@ -22,7 +22,7 @@ internal sealed partial class ProcessingRuntimeOptionsValidator : IValidateOptio
         {
             errors.AddRange((data.Failures ?? []).Select(f => GeneratedMessage().Match(f) is { Success: true } m
                 ? $"Processing:{m.Groups["member"].Value}: {m.Groups["error"].Value} (was {Value(options, m.Groups["member"].Value)})."
-                : "Processing: " + f));
+                : "Processing:" + f));
         }
         // TimeSpan ranges by hand: RangeAttribute(typeof(TimeSpan)) is not trim-safe.
         Between(errors, nameof(options.SnapshotInterval), options.SnapshotInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromDays(1));
