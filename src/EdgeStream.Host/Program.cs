@@ -8,6 +8,7 @@ var root = new RootCommand("EdgeStream: an edge telemetry collector with a durab
     RunCommand.Create(),
     DemoCommand.Create(),
     LogCommand.Create(),
+    EdgeStream.Host.RuleVerbs.RulesCommand.Create(),
     EdgeStream.Host.Mqtt.MqttCommand.Create(),
 };
 var parse = root.Parse(args);

@@ -44,6 +44,12 @@ internal static class DemoCommand
         {
             builder.Configuration.AddJsonStream(sensors);
         }
+        // The example rules aggregate the sensors per minute (agg.air.1m) and raise alerts; the HTTP sink forwards
+        // every topic, so the upstream receives the aggregates too.
+        await using (var rules = typeof(DemoCommand).Assembly.GetManifestResourceStream("rules.json")!)
+        {
+            builder.Configuration.AddJsonStream(rules);
+        }
         builder.Configuration.AddInMemoryCollection(Settings(directory, mqttPort, httpPort, upstream.Url));
 
         var exit = await RunHost.RunAsync(builder, (host, store, ct) => ShowAsync(host, store, upstream, mqttPort, httpPort, devices, seconds, directory, output, ct), cancellationToken);

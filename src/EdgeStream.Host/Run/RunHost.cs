@@ -115,6 +115,7 @@ internal static partial class RunHost
         builder.Services.AddEdgeStreamSecrets(_ => ConfigurationSecrets.From(builder.Configuration));
         builder.Services.AddEdgeStreamSinkCursors(sp => sp.GetRequiredService<IOptions<ForwardingOptions>>().Value.Sinks.Select(s => s.Name));
         builder.Services.AddEdgeStreamStatus("sensors", sp => sp.GetRequiredService<EdgeStream.Ingest.Sensors.Diagnostics.SensorStatusBoard>().Snapshot(), StatusJsonContext.Default.IReadOnlyListSensorStatus);
+        builder.Services.AddProcessing(builder.Configuration).AddEdgeStreamStatus("rules", sp => sp.GetProcessingStatus(), StatusJsonContext.Default.IReadOnlyListRuleStatus);
         if (SystemdHelpers.IsSystemdService())
         {
             builder.Services.AddHostedService<SystemdWatchdog>();
