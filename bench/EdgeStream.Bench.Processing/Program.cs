@@ -46,7 +46,7 @@ try
         long n = 0, next = 0;
         while (true)
         {
-            var read = await log.ReadAsync("bench", 0, next, ReadLimits.Default);
+            var read = log.Read("bench", 0, next, ReadLimits.Default);
             if (read.Records.Count == 0)
             {
                 return (n, 0L);

@@ -35,6 +35,8 @@ internal sealed class ForwardingOptionsValidator(IEnumerable<ISinkFactory> facto
         const string root = ForwardingOptions.SectionName;
         var failures = OptionsKeys.Map(new ForwardingOptionsAnnotations().Validate(null, options), nameof(ForwardingOptions), root).ToList();
         var byType = factories.ToDictionary(f => f.Type, StringComparer.OrdinalIgnoreCase);
+        Within(failures, $"{root}:CursorCommitInterval", options.CursorCommitInterval, TimeSpan.Zero, TimeSpan.FromSeconds(10), "between 0 and 10 seconds");
+        Within(failures, $"{root}:TopicDiscoveryInterval", options.TopicDiscoveryInterval, TimeSpan.FromTicks(1), TimeSpan.MaxValue, "positive");
         if (string.IsNullOrWhiteSpace(options.NodeId) || options.NodeId.Contains('/', StringComparison.Ordinal))
         {
             failures.Add($"{root}:NodeId must be set and must not contain '/' (was '{options.NodeId}').");
@@ -63,6 +65,11 @@ internal sealed class ForwardingOptionsValidator(IEnumerable<ISinkFactory> facto
             {
                 failures.Add($"{path}:Start '{s.Start}' must be 'earliest', 'latest' or an ISO-8601 timestamp.");
             }
+            // TimeSpan bounds live here, not in [Range]: RangeAttribute(typeof(TimeSpan), …) needs reflection the trimmed build lacks.
+            Within(failures, $"{path}:Batch:Linger", s.Batch.Linger, TimeSpan.Zero, TimeSpan.FromMinutes(1), "between 0 and 1 minute");
+            Within(failures, $"{path}:Retry:InitialDelay", s.Retry.InitialDelay, TimeSpan.FromTicks(1), TimeSpan.MaxValue, "positive");
+            Within(failures, $"{path}:Retry:BreakDuration", s.Retry.BreakDuration, TimeSpan.FromMilliseconds(500), TimeSpan.MaxValue, "at least 500 ms (Polly's minimum)");
+            Within(failures, $"{path}:Retry:SamplingDuration", s.Retry.SamplingDuration, TimeSpan.FromMilliseconds(500), TimeSpan.MaxValue, "at least 500 ms");
             if (s.Retry.MaxDelay < s.Retry.InitialDelay)
             {
                 failures.Add($"{path}:Retry:MaxDelay must be at least InitialDelay.");
@@ -83,6 +90,14 @@ internal sealed class ForwardingOptionsValidator(IEnumerable<ISinkFactory> facto
             }
         }
         return failures;
+    }
+
+    private static void Within(List<string> failures, string key, TimeSpan value, TimeSpan min, TimeSpan max, string what)
+    {
+        if (value < min || value > max)
+        {
+            failures.Add($"{key}: must be {what} (was {value}).");
+        }
     }
 }
 

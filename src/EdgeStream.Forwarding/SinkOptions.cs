@@ -61,7 +61,6 @@ public sealed class BatchOptions
     public int MaxBytes { get; set; } = 512 << 10;
 
     /// <summary>How long to wait for more records once a batch is not full. Default 0 (send at once).</summary>
-    [Range(typeof(TimeSpan), "00:00:00", "00:01:00", ErrorMessage = "{0} must be between 0 and 1 minute.")]
     public TimeSpan Linger { get; set; } = TimeSpan.Zero;
 }
 
@@ -69,14 +68,12 @@ public sealed class BatchOptions
 public sealed class RetryOptions
 {
     /// <summary>First backoff delay (exponential with jitter after that). Default 500 ms.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.0000001", "10675199.02:48:05.4775807", ErrorMessage = "{0} must be positive.")]
     public TimeSpan InitialDelay { get; set; } = TimeSpan.FromMilliseconds(500);
 
     /// <summary>Longest backoff delay. Default 30 s.</summary>
     public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long the circuit stays open (sends fail fast) before one probe. Default 15 s.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.5", "10675199.02:48:05.4775807", ErrorMessage = "{0} must be at least 500 ms (Polly's minimum).")]
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(15);
 
     /// <summary>Failure ratio over <see cref="SamplingDuration"/> that opens the circuit. Default 0.5.</summary>
@@ -84,7 +81,6 @@ public sealed class RetryOptions
     public double FailureRatio { get; set; } = 0.5;
 
     /// <summary>Window over which failures are counted. Default 30 s.</summary>
-    [Range(typeof(TimeSpan), "00:00:00.5", "10675199.02:48:05.4775807", ErrorMessage = "{0} must be at least 500 ms.")]
     public TimeSpan SamplingDuration { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Fewest sends in the window before the circuit may open. Default 4.</summary>

@@ -51,7 +51,6 @@ public sealed class LogOptions
     public long SegmentPreallocationBytes { get; set; } = 16L << 20;
 
     /// <summary>How often retention runs. Default 30 s.</summary>
-    [Range(typeof(TimeSpan), Tick, Forever, ErrorMessage = "{0} must be positive.")]
     public TimeSpan RetentionCheckInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>
@@ -59,7 +58,6 @@ public sealed class LogOptions
     /// the systemd watchdog stops being pinged so the service restarts. Readiness is false from the first failure.
     /// Default 5 minutes.
     /// </summary>
-    [Range(typeof(TimeSpan), Tick, Forever, ErrorMessage = "{0} must be positive.")]
     public TimeSpan FailedPartitionGrace { get; set; } = TimeSpan.FromMinutes(5);
 
     /// <summary>
@@ -67,7 +65,6 @@ public sealed class LogOptions
     /// opened, whichever is later) and not in use by a configured sink is deleted and stops holding back retention.
     /// Null: cursors never expire. Default 30 days.
     /// </summary>
-    [Range(typeof(TimeSpan), Tick, Forever, ErrorMessage = "{0} must be positive when set.")]
     public TimeSpan? CursorIdleExpiry { get; set; } = TimeSpan.FromDays(30);
 
     /// <summary>

@@ -16,7 +16,6 @@ public sealed class TopicSettings
     public long SegmentBytes { get; set; } = 64L << 20;
 
     /// <summary>The active segment rolls once its first record is this old. Default 1 day.</summary>
-    [Range(typeof(TimeSpan), LogOptions.Tick, LogOptions.Forever, ErrorMessage = "{0} must be positive.")]
     public TimeSpan SegmentMaxAge { get; set; } = TimeSpan.FromDays(1);
 
     /// <summary>Keep at most about this many bytes per partition (whole segments are deleted); null: no limit.</summary>
@@ -24,7 +23,6 @@ public sealed class TopicSettings
     public long? RetentionBytes { get; set; }
 
     /// <summary>Delete segments whose newest record is older than this; null: no limit.</summary>
-    [Range(typeof(TimeSpan), LogOptions.Tick, LogOptions.Forever, ErrorMessage = "{0} must be positive when set.")]
     public TimeSpan? RetentionAge { get; set; } = TimeSpan.FromDays(7);
 
     /// <summary>Compression of each batch.</summary>

@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 
@@ -8,7 +6,8 @@ namespace EdgeStream.Host.Tests;
 
 /// <summary>The example rules file end to end: <c>edgestream run</c> aggregates sensor records into a derived topic,
 /// and <c>rules test</c> reproduces the same results from the stored history.</summary>
-public class ProcessingRunTests
+[Trait("Category", "Slow")]
+public class ProcessingRunTests(ShippedHost host) : IClassFixture<ShippedHost>
 {
     private static readonly string Rules = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../deploy/examples/rules.json"));
 
@@ -18,10 +17,10 @@ public class ProcessingRunTests
         var dir = Directory.CreateTempSubdirectory("edgestream-rules-");
         try
         {
-            var port = FreePort();
+            var port = Ports.Free();
             var data = Path.Combine(dir.FullName, "data");
             var stored = new List<string>();
-            using (var service = new RunProcess(new Dictionary<string, string>(), null, "run", "--config", Rules, "--data", data, "--mqtt-port", "0", "--http-port", port.ToString(CultureInfo.InvariantCulture)))
+            using (var service = new RunProcess(host.Executable, new Dictionary<string, string>(), null, "run", "--config", Rules, "--data", data, "--mqtt-port", "0", "--http-port", port.ToString(CultureInfo.InvariantCulture)))
             {
                 using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
                 await WaitReadyAsync(http, service);
@@ -107,12 +106,5 @@ public class ProcessingRunTests
             await Task.Delay(100);
         }
         Assert.Fail("the service never became ready: " + service.Output);
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 }

@@ -46,7 +46,7 @@ public class RunSafetyTests(ShippedHost host) : IClassFixture<ShippedHost>
         var dir = Directory.CreateTempSubdirectory("edgestream-bad-settings-");
         try
         {
-            using var service = new RunProcess(new Dictionary<string, string>
+            using var service = new RunProcess(host.Executable, new Dictionary<string, string>
             {
                 ["EDGESTREAM__Log__MinFreePercent"] = "99",
                 ["EDGESTREAM__Log__Topics__telemetry__Partitions"] = "0",
@@ -78,7 +78,7 @@ public class RunSafetyTests(ShippedHost host) : IClassFixture<ShippedHost>
         taken.Start();
         try
         {
-            using var service = new RunProcess(new Dictionary<string, string>(), null,
+            using var service = new RunProcess(host.Executable, new Dictionary<string, string>(), null,
                 "run", "--data", Path.Combine(dir.FullName, "data"), "--mqtt-port", "0", "--http-port", ((IPEndPoint)taken.LocalEndpoint).Port.ToString());
 
             var code = await service.WaitAsync(TimeSpan.FromSeconds(60));

@@ -20,6 +20,11 @@ internal sealed class LogOptionsValidator : IValidateOptions<LogOptions>
         const string s = "Log";
         var failures = OptionsKeys.Map(_options.Validate(name, options), nameof(LogOptions), s).ToList();
         failures.AddRange(OptionsKeys.Map(_topic.Validate(name, options.Defaults), nameof(TopicSettings), $"{s}:Defaults"));
+        // TimeSpan bounds are checked here: RangeAttribute(typeof(TimeSpan), …) needs reflection the trimmed build lacks.
+        Positive(failures, $"{s}:RetentionCheckInterval", options.RetentionCheckInterval);
+        Positive(failures, $"{s}:FailedPartitionGrace", options.FailedPartitionGrace);
+        Positive(failures, $"{s}:CursorIdleExpiry", options.CursorIdleExpiry);
+        TopicTimes(failures, $"{s}:Defaults", options.Defaults);
         try
         {
             CommitPolicy.Parse(options.CommitPolicy);
@@ -40,8 +45,23 @@ internal sealed class LogOptionsValidator : IValidateOptions<LogOptions>
                 continue;
             }
             failures.AddRange(OptionsKeys.Map(_topic.Validate(name, settings), nameof(TopicSettings), $"{s}:Topics:{topic}"));
+            TopicTimes(failures, $"{s}:Topics:{topic}", settings);
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void TopicTimes(List<string> failures, string path, TopicSettings settings)
+    {
+        Positive(failures, $"{path}:SegmentMaxAge", settings.SegmentMaxAge);
+        Positive(failures, $"{path}:RetentionAge", settings.RetentionAge);
+    }
+
+    private static void Positive(List<string> failures, string key, TimeSpan? value)
+    {
+        if (value is { } v && v <= TimeSpan.Zero)
+        {
+            failures.Add($"{key}: must be positive (was {v}).");
+        }
     }
 }
 

@@ -44,6 +44,10 @@ internal sealed class SensorOptionsValidator : IValidateOptions<SensorIngestOpti
         {
             Fail("Driver", $"'{s.Driver}' is neither 'real' nor 'simulated'.");
         }
+        if (s.PollInterval <= TimeSpan.Zero)
+        {
+            Fail("PollInterval", "must be positive."); // not a [Range]: RangeAttribute(typeof(TimeSpan)) needs reflection
+        }
         if (s.MaxSilence < s.PollInterval)
         {
             Fail("MaxSilence", $"must be at least the poll interval ({s.PollInterval}).");

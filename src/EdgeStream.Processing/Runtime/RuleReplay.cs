@@ -28,7 +28,7 @@ internal readonly record struct ReplayBound(long? Offset, DateTimeOffset? Time)
 
     public async Task<long> ResolveAsync(LogStore log, string topic, PartitionInfo partition, long fallback, CancellationToken cancellationToken)
         => Offset is { } o ? Math.Clamp(o, partition.StartOffset, partition.DurableOffset)
-            : Time is { } t ? await log.FindOffsetAsync(topic, partition.Partition, t, cancellationToken).ConfigureAwait(false)
+            : Time is { } t ? log.FindOffset(topic, partition.Partition, t)
             : fallback;
 }
 
@@ -69,7 +69,7 @@ internal static class RuleReplay
             var end = to is { } t ? await t.ResolveAsync(log, topic, p, p.DurableOffset, cancellationToken).ConfigureAwait(false) : p.DurableOffset;
             while (next < end)
             {
-                var result = await log.ReadAsync(topic, p.Partition, next, new ReadLimits((int)Math.Min(1000, end - next), 4 << 20), cancellationToken).ConfigureAwait(false);
+                var result = log.Read(topic, p.Partition, next, new ReadLimits((int)Math.Min(1000, end - next), 4 << 20));
                 if (result.NextOffset <= next)
                 {
                     break;

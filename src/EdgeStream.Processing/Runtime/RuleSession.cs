@@ -181,7 +181,7 @@ internal sealed class RuleSession
                 _scanFrom[(topic, p.Partition)] = next;
                 while (true)
                 {
-                    var read = await _log.ReadAsync(topic, p.Partition, next, new ReadLimits(_settings.MaxBatchRecords, 4 << 20), cancellationToken).ConfigureAwait(false);
+                    var read = _log.Read(topic, p.Partition, next, new ReadLimits(_settings.MaxBatchRecords, 4 << 20));
                     foreach (var record in read.Records)
                     {
                         if (OutputHeaders.Text(record, OutputHeaders.Rule) == _rule.Id && OutputHeaders.Text(record, OutputHeaders.Id) is { } id)
@@ -215,7 +215,7 @@ internal sealed class RuleSession
         foreach (var key in _positions.Keys.ToList())
         {
             var from = _positions[key];
-            var read = await _log.ReadAsync(key.Topic, key.Partition, from, new ReadLimits(perPartition, 4 << 20), cancellationToken).ConfigureAwait(false);
+            var read = _log.Read(key.Topic, key.Partition, from, new ReadLimits(perPartition, 4 << 20));
             var now = Now;
             foreach (var r in read.Records)
             {

@@ -63,7 +63,7 @@ internal sealed class RuleHarness : IAsyncDisposable
             long from = 0;
             while (true)
             {
-                var read = await log.ReadAsync(topic, p.Partition, from, new ReadLimits(1000, 1 << 22));
+                var read = log.Read(topic, p.Partition, from, new ReadLimits(1000, 1 << 22));
                 all.AddRange(read.Records);
                 if (read.NextOffset <= from || read.Records.Count == 0)
                 {
