@@ -43,7 +43,9 @@ public sealed class FailingDiskTests
     public async Task A_volume_full_with_ENOSPC_answers_507_and_ingest_resumes_when_space_returns()
     {
         var storage = new FaultyStorage();
-        await using var server = await AdminServer.StartAsync(open: o => LogStore.OpenAsync(o, storage, null, null, default));
+        // Without preallocation every append needs new space, so the full volume refuses the very next one (with it,
+        // records land in space already allocated and the refusal waits for the next allocation step).
+        await using var server = await AdminServer.StartAsync(log: o => o.SegmentPreallocationBytes = 0, open: o => LogStore.OpenAsync(o, storage, null, null, default));
         await server.AppendAsync("t", 1);
         storage.VolumeFull = true;
 

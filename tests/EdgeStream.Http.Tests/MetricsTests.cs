@@ -56,6 +56,19 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public void A_gauge_whose_callback_throws_leaves_the_rest_of_the_scrape_intact()
+    {
+        using var exporter = new PrometheusExporter();
+        using var meter = new Meter("EdgeStream.ThrowTest");
+        meter.CreateObservableGauge<long>("edgestream.throwtest.broken", new Func<long>(() => throw new ObjectDisposedException("store")), "{item}", "Broken.");
+        meter.CreateObservableGauge<long>("edgestream.throwtest.fine", () => 7, "{item}", "Fine.");
+
+        var text = exporter.Scrape();
+
+        Assert.Contains("edgestream_throwtest_fine 7\n", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Instruments_not_yet_measured_are_exported_at_zero_with_units_as_suffixes()
     {
         using var exporter = new PrometheusExporter();

@@ -55,7 +55,15 @@ internal sealed class PrometheusExporter : IDisposable
             {
                 family.ResetObserved();
             }
-            _listener.RecordObservableInstruments();
+            try
+            {
+                _listener.RecordObservableInstruments();
+            }
+            catch (AggregateException)
+            {
+                // Every instrument was observed; only the callbacks that threw (a component stopping, say) are missing
+                // from this scrape. One failing gauge must not turn the whole page into a 500.
+            }
             foreach (var family in _families.Values.OrderBy(f => f.Name, StringComparer.Ordinal))
             {
                 Write(sb, family);
