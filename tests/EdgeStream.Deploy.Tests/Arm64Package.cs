@@ -27,11 +27,12 @@ public sealed class Arm64Package : IAsyncLifetime
             // xz (the default) takes minutes on 50 MB here; the layout lintian and dpkg see is the same.
             "--compression", "gzip"];
         // A CI job that already published linux-arm64 (plain `dotnet publish -c Release -r linux-arm64 -o <dir>`) can
-        // hand that output over instead of paying for a second publish.
-        if (Environment.GetEnvironmentVariable("EDGESTREAM_ARM64_PUBLISH") is { Length: > 0 } published)
-        {
-            args = [.. args, "--from", published];
-        }
+        // hand that output over; otherwise it is published from a copy of the tree, never in the working tree (a RID
+        // publish there rewrites obj/ and breaks the next locked restore).
+        var published = Environment.GetEnvironmentVariable("EDGESTREAM_ARM64_PUBLISH") is { Length: > 0 } given
+            ? given
+            : await ShippedBuild.PublishDirectoryAsync("linux-arm64");
+        args = [.. args, "--from", published];
         var result = await ExternalProcess.RunAsync("/bin/bash", args, TimeSpan.FromMinutes(20));
         BuildTime = started.Elapsed;
         BuildOutput = result.Output;

@@ -19,9 +19,17 @@ public static class ShippedBuild
     public const string EnvironmentVariable = "EDGESTREAM_SHIPPED_BUILD";
 
     private static readonly Lazy<Task<string>> Path_ = new(LocateAsync);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Task<string>>> Outputs = new(StringComparer.Ordinal);
 
     /// <summary>The full path of the shipped <c>edgestream</c> executable; publishes it first if needed.</summary>
     public static Task<string> GetAsync() => Path_.Value;
+
+    /// <summary>
+    /// The output directory of the plain <c>dotnet publish src/EdgeStream.Host -c Release -r <paramref name="rid"/></c>,
+    /// published once per source hash from a copy of the tree (a RID publish in the working tree would rewrite its
+    /// obj/ folders and break the next locked restore).
+    /// </summary>
+    public static Task<string> PublishDirectoryAsync(string rid) => Outputs.GetOrAdd(rid, r => new(() => PublishedAsync(r))).Value;
 
     private static async Task<string> LocateAsync()
     {
@@ -30,8 +38,13 @@ public static class ShippedBuild
             var exe = Directory.Exists(given) ? Path.Combine(given, "edgestream") : given;
             return File.Exists(exe) ? exe : throw new InvalidOperationException($"{EnvironmentVariable}={given}: no edgestream executable there.");
         }
-        var repo = FindRepo();
         var rid = RuntimeInformation.ProcessArchitecture == Architecture.Arm64 ? "linux-arm64" : "linux-x64";
+        return Path.Combine(await PublishDirectoryAsync(rid), "edgestream");
+    }
+
+    private static async Task<string> PublishedAsync(string rid)
+    {
+        var repo = FindRepo();
         var key = InputsHash(repo, rid);
         var cache = Path.Combine(Path.GetTempPath(), "edgestream-shipped", $"{rid}-{key}");
         var output = Path.Combine(cache, "out");
@@ -42,12 +55,12 @@ public static class ShippedBuild
         {
             if (File.Exists(done) && File.Exists(executable))
             {
-                return executable;
+                return output;
             }
             await PublishAsync(repo, cache, rid, output);
             await File.WriteAllTextAsync(done, DateTime.UtcNow.ToString("O"));
         }
-        return executable;
+        return output;
     }
 
     private static async Task PublishAsync(string repo, string cache, string rid, string output)
