@@ -1,4 +1,5 @@
 using System.Text;
+using EdgeStream.Faults;
 using EdgeStream.Log;
 
 namespace EdgeStream.Forwarding;
@@ -21,7 +22,7 @@ internal sealed class PartitionForwarder(SinkRunner sink, string topic, int part
     public int Partition { get; } = partition;
 
     /// <summary>Whether this loop is faulted (set by <see cref="SinkRunner"/>, cleared here on progress).</summary>
-    public LoopFault Fault { get; } = new();
+    public LoopFault Fault { get; } = new(SecretRedaction.Redact);
 
     /// <summary>The committed cursor, or -1 before the loop has resolved its start.</summary>
     public long Committed => Volatile.Read(ref _committer)?.Committed ?? Volatile.Read(ref _startOffset);

@@ -1,3 +1,4 @@
+using EdgeStream.Faults;
 using EdgeStream.Log;
 using EdgeStream.Processing.Hosting;
 using EdgeStream.Log.Storage;
@@ -22,7 +23,7 @@ internal sealed class RuleRunner(RuleDefinition rule, LogStore log, ILogStorage 
 
     public RuleDefinition Definition => rule;
 
-    public RuleFault Fault { get; } = new();
+    public LoopFault Fault { get; } = new();
 
     /// <summary>The last published progress (positions, lag, evaluator stats, state).</summary>
     public RuleProgress Progress => Volatile.Read(ref _progress);

@@ -1,12 +1,13 @@
-namespace EdgeStream.Forwarding;
+namespace EdgeStream.Faults;
 
 /// <summary>
-/// Whether one forwarding loop is faulted, why, since when, and how often it has faulted; plus the capped exponential
-/// delay before its next attempt. Set and cleared by the loop, read by status and metrics. Thread-safe.
+/// Whether one loop (a forwarding partition, a processing rule) is faulted, why, since when, and how often it has
+/// faulted; plus the capped exponential delay before its next attempt. Set and cleared by the loop, read by status and
+/// metrics. Thread-safe. Linked into each project that runs such loops.
 /// </summary>
-internal sealed class LoopFault
+internal sealed class LoopFault(Func<string, string>? redact = null)
 {
-    private readonly object _gate = new();
+    private readonly Lock _gate = new();
     private int _consecutive;
 
     public string? Reason { get; private set; }
@@ -21,7 +22,8 @@ internal sealed class LoopFault
         lock (_gate)
         {
             var changed = Reason is null;
-            Reason = SecretRedaction.Redact($"{error.GetType().Name}: {error.Message}");
+            var reason = $"{error.GetType().Name}: {error.Message}";
+            Reason = redact is null ? reason : redact(reason);
             Since ??= now;
             Count++;
             _consecutive++;
