@@ -1,4 +1,4 @@
-using System.Text.RegularExpressions;
+using EdgeStream.Redaction;
 
 namespace EdgeStream.Forwarding;
 
@@ -8,18 +8,16 @@ namespace EdgeStream.Forwarding;
 /// (<c>?sasl.password=…</c>, <c>token=…</c>) and Bearer/Basic credentials. Used for sink errors in the status and
 /// for configuration errors that quote a sink URI. Stateless; thread-safe.
 /// </summary>
-public static partial class SecretRedaction
+public static class SecretRedaction
 {
     /// <summary>What a secret is replaced with.</summary>
-    public const string Mask = "***";
+    public const string Mask = SecretPatterns.Mask;
 
     /// <summary><paramref name="text"/> with URI user info, secret pairs and Bearer/Basic credentials masked.</summary>
     public static string Redact(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        text = UserInfo().Replace(text, "${scheme}" + Mask + "@");
-        text = SecretPair().Replace(text, "${key}=" + Mask);
-        return AuthScheme().Replace(text, "${scheme} " + Mask);
+        return SecretPatterns.Redact(text);
     }
 
     /// <summary>
@@ -30,7 +28,7 @@ public static partial class SecretRedaction
     public static bool IsSecretName(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
-        return SecretName().IsMatch(name);
+        return SecretPatterns.IsSecretName(name);
     }
 
     /// <summary><paramref name="uri"/> without its user info (credentials belong in settings, not in the address).</summary>
@@ -39,16 +37,4 @@ public static partial class SecretRedaction
         ArgumentNullException.ThrowIfNull(uri);
         return string.IsNullOrEmpty(uri.UserInfo) ? uri : new UriBuilder(uri) { UserName = "", Password = "" }.Uri;
     }
-
-    [GeneratedRegex(@"(password|passwd|passphrase|secret|token|apikey|api[-_.]key|authorization|credential|cookie|private[-_.]?key)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex SecretName();
-
-    [GeneratedRegex(@"(?<scheme>\b[a-z][a-z0-9+.\-]*://)[^/?#@\s""']+@", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex UserInfo();
-
-    [GeneratedRegex(@"(?<key>[a-z0-9_.\-]*(password|passwd|secret|token|apikey|api[-_.]key|authorization|credential)[a-z0-9_.\-]*)=(?<value>[^&\s""',;]+)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex SecretPair();
-
-    [GeneratedRegex(@"\b(?<scheme>Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*", RegexOptions.CultureInvariant)]
-    private static partial Regex AuthScheme();
 }

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
+using EdgeStream.Redaction;
 
 namespace EdgeStream.Http.Redaction;
 
@@ -17,7 +17,7 @@ namespace EdgeStream.Http.Redaction;
 internal sealed partial class SecretRedactor
 {
     /// <summary>What a secret is replaced with.</summary>
-    public const string Mask = "***";
+    public const string Mask = SecretPatterns.Mask;
 
     /// <summary>Shortest literal secret value masked wherever it appears.</summary>
     public const int MinSecretLength = 4;
@@ -29,7 +29,7 @@ internal sealed partial class SecretRedactor
         => _secrets = [.. secrets.OfType<string>().Where(s => s.Length >= MinSecretLength).Distinct(StringComparer.Ordinal).OrderByDescending(s => s.Length)];
 
     /// <summary>True when a property or setting of this name holds a credential.</summary>
-    public static bool IsSecretName(string name) => SecretName().IsMatch(name);
+    public static bool IsSecretName(string name) => SecretPatterns.IsSecretName(name);
 
     /// <summary><paramref name="text"/> with every credential it contains masked.</summary>
     public string Redact(string text)
@@ -39,9 +39,7 @@ internal sealed partial class SecretRedactor
         {
             text = text.Replace(secret, Mask, StringComparison.Ordinal);
         }
-        text = UserInfo().Replace(text, "${scheme}" + Mask + "@");
-        text = SecretPair().Replace(text, "${key}=" + Mask);
-        return AuthScheme().Replace(text, "${scheme} " + Mask);
+        return SecretPatterns.Redact(text);
     }
 
     /// <summary>A copy of <paramref name="element"/> with secret-named properties and every string redacted.</summary>
@@ -80,18 +78,6 @@ internal sealed partial class SecretRedactor
                 return secretName ? JsonValue.Create(Mask) : node;
         }
     }
-
-    [GeneratedRegex(@"(password|passwd|passphrase|secret|token|apikey|api[-_.]key|authorization|credential|cookie|private[-_.]?key)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex SecretName();
-
-    [GeneratedRegex(@"(?<scheme>\b[a-z][a-z0-9+.\-]*://)[^/?#@\s""']+@", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex UserInfo();
-
-    [GeneratedRegex(@"(?<key>[a-z0-9_.\-]*(password|passwd|secret|token|apikey|api[-_.]key|authorization|credential)[a-z0-9_.\-]*)=(?<value>[^&\s""',;]+)", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex SecretPair();
-
-    [GeneratedRegex(@"\b(?<scheme>Bearer|Basic)\s+[A-Za-z0-9\-._~+/]+=*", RegexOptions.CultureInvariant)]
-    private static partial Regex AuthScheme();
 
     [System.Text.Json.Serialization.JsonSerializable(typeof(JsonNode))]
     private sealed partial class JsonContext : System.Text.Json.Serialization.JsonSerializerContext;
