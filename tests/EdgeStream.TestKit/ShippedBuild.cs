@@ -8,8 +8,8 @@ namespace EdgeStream.TestKit;
 /// <summary>
 /// The shipped <c>edgestream</c> executable: what <c>dotnet publish src/EdgeStream.Host -c Release -r &lt;rid&gt;</c>
 /// produces (NativeAOT, see the Host's csproj), so end-to-end tests exercise the build users run and a trimming or AOT
-/// break fails the suite. <see cref="EnvironmentVariable"/> names a published executable (test.sh publishes once and sets
-/// it); otherwise the first test that asks publishes from a copy of the sources into a directory under the temp
+/// break fails the suite. <see cref="EnvironmentVariable"/> names a published executable (set it to skip publishing;
+/// test.sh does not); otherwise the first test that asks publishes from a copy of the sources into a directory under the temp
 /// directory keyed by a hash of every input, so a suite run publishes once (test processes wait on a file lock) and a
 /// rerun without changes publishes nothing. Thread-safe.
 /// </summary>
