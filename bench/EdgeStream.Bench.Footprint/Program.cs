@@ -9,10 +9,15 @@ using EdgeStream.Bench.Footprint;
 // QoS 1 MQTT ingest with one HTTP sink draining, for the shipped build (what `dotnet publish src/EdgeStream.Host -c
 // Release -r linux-x64` produces: NativeAOT) beside the framework-dependent one, then (unless --quick) both with the GC
 // and JIT settings worth trying, set through DOTNET_* environment variables, so each line shows what one setting buys.
-// Usage: EdgeStream.Bench.Footprint [--repo dir] [--shipped path/to/edgestream] [--quick]
+// Runtime settings are hexadecimal WITHOUT a 0x prefix: NativeAOT's config reader ignores "0x4000000" silently (CoreCLR
+// accepts both), so a prefixed value measures the defaults. The shipped build bakes its GC settings in (the Host's csproj);
+// an environment variable overrides a baked one, so "= 0" lines show what the baked setting buys.
+// Usage: EdgeStream.Bench.Footprint [--repo dir] [--shipped path/to/edgestream] [--quick] [--env NAME=VALUE ...] [--smaps]
+// --smaps prints the largest resident mappings (SmapsSummary) when idle and at the end of each load window.
 var inv = CultureInfo.InvariantCulture;
 var repo = ArgValue(args, "--repo") ?? FindRepo();
 var variants = !args.Contains("--quick");
+var smaps = args.Contains("--smaps");
 var temp = Directory.CreateTempSubdirectory("es-footprint-");
 using var processes = new ChildProcesses();
 AppDomain.CurrentDomain.ProcessExit += (_, _) => processes.KillAll();
@@ -25,12 +30,15 @@ try
 
     var builds = new List<Build>();
     var fdd = Path.Combine(repo, "src/EdgeStream.Host/bin/Release/net10.0/edgestream.dll");
-    if (!File.Exists(fdd))
+    var haveFdd = File.Exists(fdd);
+    if (haveFdd)
     {
-        Console.WriteLine($"framework-dependent: {fdd} missing; run `dotnet build src/EdgeStream.Host -c Release` first.");
-        return 1;
+        builds.Add(new Build("framework-dependent", "dotnet", [fdd]));
     }
-    builds.Add(new Build("framework-dependent", "dotnet", [fdd]));
+    else
+    {
+        Console.WriteLine($"framework-dependent: {fdd} missing (run `dotnet build src/EdgeStream.Host -c Release` first); measuring the shipped build only.");
+    }
 
     var shipped = ArgValue(args, "--shipped");
     if (shipped is null)
@@ -49,12 +57,19 @@ try
         if (variants)
         {
             builds.Add(new Build("shipped, concurrent GC", shipped, [], new() { ["DOTNET_gcConcurrent"] = "1" }));
-            builds.Add(new Build("shipped, gen0 budget 2MB", shipped, [], new() { ["DOTNET_GCgen0size"] = "0x200000" }));
-            builds.Add(new Build("shipped, hard limit 64MB", shipped, [], new() { ["DOTNET_GCHeapHardLimit"] = "0x4000000" }));
+            // The shipped build bakes GCgen0size=200000 (2 MB) in; 0 restores the runtime's default (from the CPU cache size).
+            builds.Add(new Build("shipped, default gen0 budget", shipped, [], new() { ["DOTNET_GCgen0size"] = "0" }));
+            builds.Add(new Build("shipped, hard limit 64MB", shipped, [], new() { ["DOTNET_GCHeapHardLimit"] = "4000000" }));
             builds.Add(new Build("shipped, ConserveMemory 7", shipped, [], new() { ["DOTNET_GCConserveMemory"] = "7" }));
         }
+        // --env NAME=VALUE (repeatable): one more shipped line with all of them set, for a quick loop over a setting.
+        var extraEnv = ArgValues(args, "--env").Select(e => e.Split('=', 2)).Where(kv => kv.Length == 2).ToDictionary(kv => kv[0], kv => kv[1]);
+        if (extraEnv.Count > 0)
+        {
+            builds.Insert(1, new Build("shipped + --env", shipped, [], extraEnv));
+        }
     }
-    if (variants)
+    if (variants && haveFdd)
     {
         builds.Add(new Build("fdd, TieredPGO off", "dotnet", [fdd], new() { ["DOTNET_TieredPGO"] = "0" }));
         builds.Add(new Build("fdd, server GC", "dotnet", [fdd], new() { ["DOTNET_gcServer"] = "1" }));
@@ -66,7 +81,7 @@ try
     foreach (var build in builds)
     {
         Console.WriteLine($"--- {build.Name}: {string.Join(' ', (build.Env ?? []).Select(e => $"{e.Key}={e.Value}"))} {build.FileName} {string.Join(' ', build.Args)}");
-        results.Add(await MeasureAsync(build, sink, processes, temp.FullName));
+        results.Add(await MeasureAsync(build, sink, processes, temp.FullName, smaps));
     }
 
     Console.WriteLine();
@@ -76,6 +91,16 @@ try
     {
         Console.WriteLine(string.Create(inv,
             $"{r.Name,-26} | {Fmt(r.ReadyMs, "F0"),8} | {Fmt(r.IdleMb, "F1"),11} | {Fmt(r.Load1k?.MaxRssMb, "F1"),9} | {Fmt(r.Load1k?.CpuPercent, "F0"),7} | {Fmt(r.Load10k?.MaxRssMb, "F1"),10} | {Fmt(r.Load10k?.CpuPercent, "F0"),8} | {Fmt(r.Load1k?.AckedPerSecond, "F0"),11} | {Fmt(r.Load10k?.AckedPerSecond, "F0"),12}"));
+    }
+    Console.WriteLine();
+    Console.WriteLine("where RSS goes (/proc/PID/status): RssAnon is the GC heap, the NativeAOT .hydrated type data, native heaps and");
+    Console.WriteLine("stacks; RssFile is the mapped pages of the executable and its libraries");
+    Console.WriteLine("build                      | idle anon MB | idle file MB | idle threads | anon@10k MB | file@10k MB | threads@10k");
+    Console.WriteLine("---------------------------+--------------+--------------+--------------+-------------+-------------+------------");
+    foreach (var r in results)
+    {
+        Console.WriteLine(string.Create(inv,
+            $"{r.Name,-26} | {Fmt(r.Idle?.AnonKb / 1024.0, "F1"),12} | {Fmt(r.Idle?.FileKb / 1024.0, "F1"),12} | {Fmt(r.Idle?.Threads, "F0"),12} | {Fmt(r.Load10k?.AtMax.AnonKb / 1024.0, "F1"),11} | {Fmt(r.Load10k?.AtMax.FileKb / 1024.0, "F1"),11} | {Fmt(r.Load10k?.AtMax.Threads, "F0"),11}"));
     }
     Console.WriteLine();
     Console.WriteLine("targets: ready < 300 ms, idle RSS <= 40 MB, RSS <= 80 MB and CPU < 50% of one core at 10,000 msgs/s");
@@ -102,7 +127,7 @@ finally
     }
 }
 
-static async Task<Result> MeasureAsync(Build build, SinkReceiver sink, ChildProcesses processes, string temp)
+static async Task<Result> MeasureAsync(Build build, SinkReceiver sink, ChildProcesses processes, string temp, bool smaps)
 {
     var result = new Result(build.Name);
     var ready = new List<double>();
@@ -128,10 +153,15 @@ static async Task<Result> MeasureAsync(Build build, SinkReceiver sink, ChildProc
             return result;
         }
         await Task.Delay(TimeSpan.FromSeconds(5));
-        result.IdleMb = ProcStats.RssKb(run.Pid) / 1024.0;
-        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  idle after 5 s: VmRSS {result.IdleMb:F1} MB"));
-        result.Load1k = await LoadWindowAsync(run, sink, 1_000);
-        result.Load10k = await LoadWindowAsync(run, sink, 10_000);
+        result.Idle = ProcStats.Status(run.Pid);
+        result.IdleMb = result.Idle.RssKb / 1024.0;
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  idle after 5 s: VmRSS {result.IdleMb:F1} MB (anon {result.Idle.AnonKb / 1024.0:F1}, file {result.Idle.FileKb / 1024.0:F1}), {result.Idle.Threads} threads"));
+        if (smaps)
+        {
+            Console.WriteLine(SmapsSummary.Describe(run.Pid));
+        }
+        result.Load1k = await LoadWindowAsync(run, sink, 1_000, smaps);
+        result.Load10k = await LoadWindowAsync(run, sink, 10_000, smaps);
         if (run.HasExited)
         {
             Console.WriteLine($"  process exited during the run: {run.Failure}");
@@ -140,7 +170,7 @@ static async Task<Result> MeasureAsync(Build build, SinkReceiver sink, ChildProc
     return result;
 }
 
-static async Task<LoadResult> LoadWindowAsync(EdgeStreamProcess run, SinkReceiver sink, int rate)
+static async Task<LoadResult> LoadWindowAsync(EdgeStreamProcess run, SinkReceiver sink, int rate, bool smaps)
 {
     const int connections = 10;
     const int window = 64;
@@ -151,27 +181,34 @@ static async Task<LoadResult> LoadWindowAsync(EdgeStreamProcess run, SinkReceive
     var cpuBefore = ProcStats.CpuTicks(run.Pid);
     var wall = Stopwatch.StartNew();
     using var stop = new CancellationTokenSource();
-    long maxRss = ProcStats.RssKb(run.Pid);
+    var atMax = ProcStats.Status(run.Pid);
     var sampler = Task.Run(async () =>
     {
         using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
         while (await timer.WaitForNextTickAsync(CancellationToken.None) && !stop.IsCancellationRequested)
         {
-            maxRss = Math.Max(maxRss, ProcStats.RssKb(run.Pid));
+            var now = ProcStats.Status(run.Pid);
+            atMax = now.RssKb > atMax.RssKb ? now : atMax;
         }
     });
     var (acked, failed, elapsed) = await publisher.RunAsync(duration);
     var cpuAfter = ProcStats.CpuTicks(run.Pid);
+    var mappings = smaps ? SmapsSummary.Describe(run.Pid) : null;
     var wallSeconds = wall.Elapsed.TotalSeconds;
-    maxRss = Math.Max(maxRss, ProcStats.RssKb(run.Pid));
     await stop.CancelAsync();
     await sampler;
+    var last = ProcStats.Status(run.Pid);
+    atMax = last.RssKb > atMax.RssKb ? last : atMax;
     var sinkAfter = sink.Snapshot();
     await publisher.DisposeAsync();
     var cpu = (cpuAfter - cpuBefore) / (double)ProcStats.ClockTicksPerSecond / wallSeconds * 100;
-    var r = new LoadResult(maxRss / 1024.0, cpu, acked / elapsed.TotalSeconds);
+    var r = new LoadResult(atMax.RssKb / 1024.0, cpu, acked / elapsed.TotalSeconds, atMax);
     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-        $"  {rate,6} msgs/s target: acked {acked} ({r.AckedPerSecond:F0}/s), failed {failed}, max VmRSS {r.MaxRssMb:F1} MB, CPU {r.CpuPercent:F0}% of one core over {wallSeconds:F1} s; sink got {sinkAfter.Requests - sinkBefore.Requests} POSTs, {(sinkAfter.Bytes - sinkBefore.Bytes) / 1024.0 / 1024.0:F1} MB"));
+        $"  {rate,6} msgs/s target: acked {acked} ({r.AckedPerSecond:F0}/s), failed {failed}, max VmRSS {r.MaxRssMb:F1} MB (anon {atMax.AnonKb / 1024.0:F1}, file {atMax.FileKb / 1024.0:F1}, {atMax.Threads} threads), CPU {r.CpuPercent:F0}% of one core over {wallSeconds:F1} s; sink got {sinkAfter.Requests - sinkBefore.Requests} POSTs, {(sinkAfter.Bytes - sinkBefore.Bytes) / 1024.0 / 1024.0:F1} MB"));
+    if (mappings is not null)
+    {
+        Console.WriteLine(mappings);
+    }
     if (publisher.FirstFailure is { } why)
     {
         Console.WriteLine($"    first failed publish: {why}");
@@ -191,6 +228,17 @@ static string? ArgValue(string[] args, string name)
 {
     var i = Array.IndexOf(args, name);
     return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+}
+
+static IEnumerable<string> ArgValues(string[] args, string name)
+{
+    for (var i = 0; i + 1 < args.Length; i++)
+    {
+        if (args[i] == name)
+        {
+            yield return args[i + 1];
+        }
+    }
 }
 
 static string FindRepo()
@@ -228,13 +276,17 @@ namespace EdgeStream.Bench.Footprint
     /// <summary>A way to run the service: executable, leading arguments, extra environment (DOTNET_* runtime settings).</summary>
     internal sealed record Build(string Name, string FileName, string[] Args, Dictionary<string, string>? Env = null);
 
-    internal sealed record LoadResult(double MaxRssMb, double CpuPercent, double AckedPerSecond);
+    internal sealed record LoadResult(double MaxRssMb, double CpuPercent, double AckedPerSecond, MemoryStatus AtMax);
+
+    /// <summary>VmRSS split into RssAnon and RssFile (RssShmem is 0 here), and the thread count, from /proc/PID/status.</summary>
+    internal sealed record MemoryStatus(long RssKb, long AnonKb, long FileKb, int Threads);
 
     internal sealed class Result(string name)
     {
         public string Name { get; } = name;
         public double? ReadyMs { get; set; }
         public double? IdleMb { get; set; }
+        public MemoryStatus? Idle { get; set; }
         public LoadResult? Load1k { get; set; }
         public LoadResult? Load10k { get; set; }
     }
@@ -244,23 +296,35 @@ namespace EdgeStream.Bench.Footprint
         // USER_HZ is 100 on every Linux ABI .NET supports.
         public const int ClockTicksPerSecond = 100;
 
-        public static long RssKb(int pid)
+        public static MemoryStatus Status(int pid)
         {
+            long rss = 0, anon = 0, file = 0, threads = 0;
             try
             {
                 foreach (var line in File.ReadLines($"/proc/{pid}/status"))
                 {
-                    if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                    var colon = line.IndexOf(':', StringComparison.Ordinal);
+                    if (colon < 0)
                     {
-                        return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+                        continue;
                     }
+                    ref var field = ref rss;
+                    switch (line[..colon])
+                    {
+                        case "VmRSS": field = ref rss; break;
+                        case "RssAnon": field = ref anon; break;
+                        case "RssFile": field = ref file; break;
+                        case "Threads": field = ref threads; break;
+                        default: continue;
+                    }
+                    field = long.Parse(line[(colon + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
                 }
             }
             catch (IOException)
             {
                 // The process is gone.
             }
-            return 0;
+            return new MemoryStatus(rss, anon, file, (int)threads);
         }
 
         /// <summary>utime + stime in clock ticks.</summary>
