@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Compression;
 using System.Net.Http.Headers;
 using System.Text;
@@ -91,33 +92,43 @@ internal static class Baselines
         await client.DisconnectAsync();
     }
 
-    /// <summary>HTTP: gzip JSON-lines POSTs of 500 records with an Idempotency-Key, one sender per partition.</summary>
-    public static async Task HttpAsync(string node, string url, int partitions, long perPartition, int size)
+    /// <summary>
+    /// HTTP: gzip JSON-lines POSTs of 500 records with an Idempotency-Key, one sender per partition. Plain: each line
+    /// written through the gzip stream (the straightforward client, and what the sink did before issue 13).
+    /// Buffered: the lines written to memory and compressed in one call, as the sink does now — the same encoding cost
+    /// on both sides, so the ratio shows the engine's own overhead (log read, batching, retry pipeline, cursor).
+    /// </summary>
+    public static async Task HttpAsync(string node, string url, int partitions, long perPartition, int size, bool buffered)
     {
         using var http = new HttpClient();
         await Task.WhenAll(Enumerable.Range(0, partitions).Select(async p =>
         {
+            var lines = new ArrayBufferWriter<byte>(256 * 1024);
             for (long i = 0; i < perPartition; i += 500)
             {
                 var n = Math.Min(500, perPartition - i);
                 using var buffer = new MemoryStream();
-                using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true))
-                using (var json = new Utf8JsonWriter(gzip))
+                if (buffered)
                 {
+                    lines.ResetWrittenCount();
+                    using var json = new Utf8JsonWriter(lines);
                     for (var j = i; j < i + n; j++)
                     {
-                        // The same JSON-lines shape the HTTP sink sends, so both pay the same encoding cost.
-                        json.WriteStartObject();
-                        json.WriteString("id", BenchRecords.Id(node, p, j));
-                        json.WriteString("topic", BenchRecords.Topic);
-                        json.WriteNumber("partition", p);
-                        json.WriteNumber("offset", j);
-                        json.WriteString("timestamp", DateTimeOffset.UtcNow);
-                        json.WriteNull("key");
-                        json.WriteBase64String("value", BenchRecords.Value(p, j, size));
-                        json.WriteStartArray("headers");
-                        json.WriteEndArray();
-                        json.WriteEndObject();
+                        json.Reset(lines);
+                        WriteLine(json, node, p, j, size);
+                        json.Flush();
+                        lines.Write("\n"u8);
+                    }
+                    using var gzip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true);
+                    gzip.Write(lines.WrittenSpan);
+                }
+                else
+                {
+                    using var gzip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true);
+                    using var json = new Utf8JsonWriter(gzip);
+                    for (var j = i; j < i + n; j++)
+                    {
+                        WriteLine(json, node, p, j, size);
                         json.Flush();
                         gzip.WriteByte((byte)'\n');
                         json.Reset();
@@ -132,5 +143,21 @@ internal static class Baselines
                 response.EnsureSuccessStatusCode();
             }
         }));
+    }
+
+    // The same JSON-lines shape the HTTP sink sends.
+    private static void WriteLine(Utf8JsonWriter json, string node, int p, long j, int size)
+    {
+        json.WriteStartObject();
+        json.WriteString("id", BenchRecords.Id(node, p, j));
+        json.WriteString("topic", BenchRecords.Topic);
+        json.WriteNumber("partition", p);
+        json.WriteNumber("offset", j);
+        json.WriteString("timestamp", DateTimeOffset.UtcNow);
+        json.WriteNull("key");
+        json.WriteBase64String("value", BenchRecords.Value(p, j, size));
+        json.WriteStartArray("headers");
+        json.WriteEndArray();
+        json.WriteEndObject();
     }
 }

@@ -83,13 +83,12 @@ internal sealed class PartitionForwarder(SinkRunner sink, string topic, int part
                     continue;
                 }
                 SetBacklog(true);
-                var records = await LingerAsync(read, limits, cancellationToken).ConfigureAwait(false);
+                var (records, bytes) = await LingerAsync(read, limits, cancellationToken).ConfigureAwait(false);
                 if (records[0].Offset > next)
                 {
                     ForwardingLog.RecordsSkipped(sink.Logger, sink.Name, Topic, Partition, next, records[0].Offset);
                 }
                 var batch = new SinkBatch(sink.NodeId, Topic, Partition, records);
-                var bytes = batch.SizeBytes;
                 await sink.Bandwidth.AcquireAsync(priority, bytes, cancellationToken).ConfigureAwait(false);
                 var result = await sink.Pipeline.ExecuteAsync(
                     static (state, ct) => new ValueTask<SendResult>(state.Sink.SendAsync(state.Batch, ct)),
@@ -143,21 +142,22 @@ internal sealed class PartitionForwarder(SinkRunner sink, string topic, int part
         return offset;
     }
 
-    // With a linger time, a batch that is not full waits once for more records, then takes what is there.
-    private async Task<IReadOnlyList<StoredRecord>> LingerAsync(ReadResult read, ReadLimits limits, CancellationToken cancellationToken)
+    // With a linger time, a batch that is not full waits once for more records, then takes what is there. Returns the
+    // batch's records and payload bytes (computed once: the bandwidth gate, health and metrics all need it).
+    private async ValueTask<(IReadOnlyList<StoredRecord> Records, long Bytes)> LingerAsync(ReadResult read, ReadLimits limits, CancellationToken cancellationToken)
     {
         var linger = sink.Options.Batch.Linger;
         var count = read.Records.Count;
-        var bytes = read.Records.Sum(SinkBatch.SizeOf);
+        var bytes = SinkBatch.SizeOf(read.Records);
         if (linger <= TimeSpan.Zero || count >= limits.MaxRecords || bytes >= limits.MaxBytes)
         {
-            return read.Records;
+            return (read.Records, bytes);
         }
         await Task.Delay(linger, sink.Time, cancellationToken).ConfigureAwait(false);
         var more = sink.Log.Read(Topic, Partition, read.NextOffset, new ReadLimits(limits.MaxRecords - count, (int)Math.Max(1, limits.MaxBytes - bytes)));
         if (more.Records.Count == 0)
         {
-            return read.Records;
+            return (read.Records, bytes);
         }
         // ReadLimits lets one oversized record through; keep the batch within MaxBytes unless it is that first record.
         var list = new List<StoredRecord>(read.Records);
@@ -171,7 +171,7 @@ internal sealed class PartitionForwarder(SinkRunner sink, string topic, int part
             list.Add(r);
             bytes += size;
         }
-        return list;
+        return (list, bytes);
     }
 
     private async Task DeadLetterAsync(SinkBatch batch, IReadOnlyList<RejectedRecord> rejected, CancellationToken cancellationToken)

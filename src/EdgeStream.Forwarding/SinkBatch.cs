@@ -29,14 +29,26 @@ public sealed record SinkBatch(string NodeId, string Topic, int Partition, IRead
         => string.Create(CultureInfo.InvariantCulture, $"{nodeId}/{topic}/{partition}/{offset}");
 
     /// <summary>Approximate payload size: key, value and header bytes of every record.</summary>
-    public long SizeBytes => Records.Sum(SizeOf);
+    public long SizeBytes => SizeOf(Records);
+
+    // Indexed loops, not LINQ/foreach over the interfaces: this runs for every record the engine forwards.
+    internal static long SizeOf(IReadOnlyList<StoredRecord> records)
+    {
+        long n = 0;
+        for (var i = 0; i < records.Count; i++)
+        {
+            n += SizeOf(records[i]);
+        }
+        return n;
+    }
 
     internal static long SizeOf(StoredRecord r)
     {
         long n = r.Value.Length + (r.Key?.Length ?? 0);
-        foreach (var h in r.Headers)
+        var headers = r.Headers;
+        for (var i = 0; i < headers.Count; i++)
         {
-            n += h.Name.Length + h.Value.Length;
+            n += headers[i].Name.Length + headers[i].Value.Length;
         }
         return n;
     }
