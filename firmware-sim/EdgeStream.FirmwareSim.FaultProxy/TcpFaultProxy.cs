@@ -187,6 +187,11 @@ public sealed class TcpFaultProxy : IAsyncDisposable
     {
         private readonly CancellationTokenSource _cts = CancellationTokenSource.CreateLinkedTokenSource(stop);
 
+        // The accepted socket, captured now: once its TcpClient is disposed, Client is null, and an Abort racing that
+        // must find a disposed socket (ObjectDisposedException, ignored), not null. The upstream socket is created by
+        // ConnectAsync, so it is read when aborting.
+        private readonly Socket _client = client.Client;
+
         public CancellationToken Token => _cts.Token;
 
         public void Abort()
@@ -195,8 +200,8 @@ public sealed class TcpFaultProxy : IAsyncDisposable
             {
                 _cts.Cancel();
                 // RST rather than FIN, like a dropped cellular link seen by the next write.
-                client.Client.LingerState = new LingerOption(true, 0);
-                client.Client.Close();
+                _client.LingerState = new LingerOption(true, 0);
+                _client.Close();
                 upstream.Client?.Close();
             }
             catch (ObjectDisposedException)
