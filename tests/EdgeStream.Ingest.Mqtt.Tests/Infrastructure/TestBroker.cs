@@ -43,7 +43,7 @@ internal sealed class TestBroker : IAsyncDisposable
     public int Port => Options.Port;
 
     public static async Task<TestBroker> StartAsync(Action<MqttIngestOptions>? configure = null, Func<IIngestWriter, IIngestWriter>? wrapLog = null, ILogger? logger = null, LogOptions? logOptions = null,
-        TimeProvider? time = null)
+        TimeProvider? time = null, ISinkLagSource? sinkLags = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "es-mqtt-" + Guid.NewGuid().ToString("N"));
         var lo = logOptions ?? new LogOptions { CommitPolicy = "group" };
@@ -55,7 +55,8 @@ internal sealed class TestBroker : IAsyncDisposable
         var log = ingest.Writer(MqttIngestOptions.IngestSource);
         log = wrapLog?.Invoke(log) ?? log;
         var metrics = new MqttIngestMetrics();
-        var broker = new EmbeddedBroker(options, log, metrics, time ?? TimeProvider.System, logger ?? NullLogger.Instance);
+        var broker = new EmbeddedBroker(options, log, metrics, time ?? TimeProvider.System, logger ?? NullLogger.Instance,
+            new Broker.Sys.SysSources(() => store.GetTopics().Sum(t => t.SizeBytes), sinkLags));
         await broker.StartAsync();
         return new TestBroker(directory, store, ingest, log, broker, options, metrics);
     }
