@@ -10,8 +10,8 @@ namespace EdgeStream.Ingest.Mqtt.Broker.Sys;
 /// Reads the broker's statistics from the counters that already exist (client registry, sessions and retained store
 /// of MQTTnet, listener traffic, subscriptions, the log's size, the sinks' lag) and renders them as
 /// <c>$SYS/broker/...</c> topic/value pairs, with Mosquitto's names and formats where Mosquitto has the statistic
-/// (mosquitto(8), "BROKER STATUS"). Thread-safe; each call walks sessions, retained messages and open connections
-/// once, so call it on an interval, not per message.
+/// (mosquitto(8), "BROKER STATUS"). One caller at a time (the statistics loop); each call walks sessions, retained
+/// messages and open connections once, so call it on an interval, not per message.
 /// </summary>
 internal sealed class BrokerStatistics
 {

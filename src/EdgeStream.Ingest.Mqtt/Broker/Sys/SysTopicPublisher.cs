@@ -87,9 +87,9 @@ internal sealed class SysTopicPublisher : IAsyncDisposable
             }
             while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false));
         }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        catch (Exception e) when (stop.IsCancellationRequested && e is not OutOfMemoryException)
         {
-            // Stopping.
+            // Stopping: a round cut short (cancelled, or the server already stopping) is of no interest.
         }
     }
 
