@@ -71,6 +71,9 @@ internal static partial class MqttIngestLog
     [LoggerMessage(4047, LogLevel.Warning, "MQTT client {ClientId}: its will on {Topic} was not published: {Reason}")]
     public static partial void DelayedWillNotSent(ILogger logger, string clientId, string topic, string reason);
 
+    [LoggerMessage(4050, LogLevel.Warning, "MQTT broker statistics ($SYS) could not be published; retrying every Mqtt:SysInterval (logged once until it works again)")]
+    public static partial void SysPublishFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(4080, LogLevel.Information, "MQTT session {ClientId} expired; its subscriptions and queued messages were removed")]
     public static partial void SessionExpired(ILogger logger, string clientId);
 

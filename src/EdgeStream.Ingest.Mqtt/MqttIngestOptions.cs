@@ -55,6 +55,18 @@ internal sealed class MqttIngestOptions
     /// </summary>
     public TimeSpan MaxKeepAlive { get; set; }
 
+    /// <summary>
+    /// Answer an MQTT 5 SUBSCRIBE the ACL denies with 0x87 Not authorized; <c>false</c> (default) answers 0x80
+    /// Unspecified error, so a client cannot map the ACL by probing (MQTT 3.1.1 has only 0x80).
+    /// </summary>
+    public bool RevealSubscribeDenials { get; set; }
+
+    /// <summary>
+    /// How often the broker statistics on <c>$SYS/broker/...</c> are refreshed (Mosquitto's <c>sys_interval</c>); only
+    /// changed values are published. <c>0</c> disables them.
+    /// </summary>
+    public TimeSpan SysInterval { get; set; } = TimeSpan.FromSeconds(10);
+
     public List<MqttRouteOptions> Routes { get; set; } = [];
 
     /// <summary>Applied when no route matches: by default log topic <c>mqtt</c> keyed by client id.</summary>

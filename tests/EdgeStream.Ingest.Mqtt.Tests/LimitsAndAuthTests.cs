@@ -188,11 +188,37 @@ public sealed class LimitsAndAuthTests
     }
 
     [Fact]
-    public async Task Subscriptions_outside_the_acl_are_not_authorized()
+    public async Task Subscriptions_outside_the_acl_are_refused_with_unspecified_error_so_the_acl_is_not_revealed()
     {
         await using var broker = await TestBroker.StartAsync(o => WithUsers(o));
         using var client = await broker.ConnectAsync("a2", configure: b => b.WithCredentials("alice", "wonderland"));
         var result = await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter("cmd/a2/#").WithTopicFilter("cmd/#").Build(), Ct);
+        Assert.Equal([MqttClientSubscribeResultCode.GrantedQoS0, MqttClientSubscribeResultCode.UnspecifiedError], result.Items.Select(i => i.ResultCode));
+    }
+
+    [Fact]
+    public async Task Subscriptions_outside_the_acl_are_not_authorized_when_denials_may_be_revealed()
+    {
+        await using var broker = await TestBroker.StartAsync(o =>
+        {
+            WithUsers(o);
+            o.RevealSubscribeDenials = true;
+        });
+        using var client = await broker.ConnectAsync("a2", configure: b => b.WithCredentials("alice", "wonderland"));
+        var result = await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter("cmd/a2/#").WithTopicFilter("cmd/#").Build(), Ct);
         Assert.Equal([MqttClientSubscribeResultCode.GrantedQoS0, MqttClientSubscribeResultCode.NotAuthorized], result.Items.Select(i => i.ResultCode));
+    }
+
+    [Fact]
+    public async Task A_denied_subscription_of_an_mqtt311_client_gets_failure_0x80()
+    {
+        await using var broker = await TestBroker.StartAsync(o =>
+        {
+            WithUsers(o);
+            o.RevealSubscribeDenials = true;
+        });
+        using var client = await broker.ConnectAsync("a3", MqttProtocolVersion.V311, b => b.WithCredentials("alice", "wonderland"));
+        var result = await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter("cmd/#").Build(), Ct);
+        Assert.Equal(MqttClientSubscribeResultCode.UnspecifiedError, Assert.Single(result.Items).ResultCode);
     }
 }

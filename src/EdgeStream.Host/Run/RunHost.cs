@@ -112,6 +112,7 @@ internal static partial class RunHost
         builder.Services.AddKafkaSink().AddMqttSink().AddNatsSink().AddHttpSink();
         builder.Services.AddEdgeStreamHttp(builder.Configuration);
         builder.Services.AddEdgeStreamStatus("sinks", sp => sp.GetRequiredService<ForwardingEngine>().GetStatus().Sinks, StatusJsonContext.Default.IReadOnlyListSinkStatus);
+        builder.Services.AddMqttSinkLag(sp => sp.GetRequiredService<ForwardingEngine>().GetStatus().Sinks.Select(s => new EdgeStream.Ingest.Mqtt.SinkLag(s.Name, s.Partitions.Sum(p => p.LagRecords))));
         builder.Services.AddEdgeStreamSecrets(_ => ConfigurationSecrets.From(builder.Configuration));
         builder.Services.AddEdgeStreamSinkCursors(sp => sp.GetRequiredService<IOptions<ForwardingOptions>>().Value.Sinks.Select(s => s.Name));
         builder.Services.AddEdgeStreamStatus("sensors", sp => sp.GetRequiredService<EdgeStream.Ingest.Sensors.Diagnostics.SensorStatusBoard>().Snapshot(), StatusJsonContext.Default.IReadOnlyListSensorStatus);

@@ -1,3 +1,4 @@
+using EdgeStream.Ingest.Mqtt.Broker.Sys;
 using EdgeStream.Ingest.Mqtt.Routing;
 
 namespace EdgeStream.Ingest.Mqtt.Auth;
@@ -78,8 +79,16 @@ internal sealed class ConnectionAcl(TopicFilter[]? publish, TopicFilter[]? subsc
     /// <summary>Whether some topics may be withheld from this client's (granted) subscriptions.</summary>
     public bool HasReceiveDenials => denySubscribe is not null;
 
+    /// <summary>
+    /// Whether this client may publish to <paramref name="topic"/>. Never to <c>$SYS/...</c>, whatever the patterns
+    /// say: only the broker writes its statistics (as in Mosquitto), so a device cannot forge them.
+    /// </summary>
     public bool MayPublish(string topic)
     {
+        if (SysTopics.IsSys(topic))
+        {
+            return false;
+        }
         if (denyPublish is not null && AnyMatches(denyPublish, topic.Split('/')))
         {
             return false;

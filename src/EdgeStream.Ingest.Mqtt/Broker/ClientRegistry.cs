@@ -10,13 +10,28 @@ namespace EdgeStream.Ingest.Mqtt.Broker;
 internal sealed class ClientRegistry
 {
     private readonly ConcurrentDictionary<string, ClientConnection> _clients = new(StringComparer.Ordinal);
+    private int _peak;
 
     public int Count => _clients.Count;
+
+    /// <summary>The most clients connected at once since start (<c>$SYS/broker/clients/maximum</c>).</summary>
+    public int Peak => Volatile.Read(ref _peak);
 
     public ClientConnection? Get(string clientId) => _clients.TryGetValue(clientId, out var c) ? c : null;
 
     /// <summary>Registers a connection, replacing an older one with the same id (a takeover).</summary>
-    public void Add(ClientConnection connection) => _clients[connection.ClientId] = connection;
+    public void Add(ClientConnection connection)
+    {
+        _clients[connection.ClientId] = connection;
+        var count = _clients.Count;
+        for (var peak = Volatile.Read(ref _peak); count > peak; peak = Volatile.Read(ref _peak))
+        {
+            if (Interlocked.CompareExchange(ref _peak, count, peak) == peak)
+            {
+                break;
+            }
+        }
+    }
 
     /// <summary>Forgets <paramref name="connection"/> if it is still the one registered under its id.</summary>
     public void Remove(ClientConnection connection) => _clients.TryRemove(new KeyValuePair<string, ClientConnection>(connection.ClientId, connection));

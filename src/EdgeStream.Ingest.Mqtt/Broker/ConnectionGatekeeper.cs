@@ -23,10 +23,14 @@ internal sealed class ConnectionGatekeeper
     private readonly MqttIngestMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
+    private readonly MqttSubscribeReasonCode _subscribeDenied;
 
+    // revealSubscribeDenials (Mqtt:RevealSubscribeDenials): answer a denied MQTT 5 subscription with 0x87 Not authorized
+    // instead of 0x80 Unspecified error, which MQTT 5 §3.9.3 allows when the server does not wish to reveal the reason.
     public ConnectionGatekeeper(MqttAuthenticator authenticator, MqttLimitsOptions limits, ClientRegistry clients, LoginFailureThrottle logins,
-        MqttIngestMetrics metrics, TimeProvider time, ILogger logger)
+        MqttIngestMetrics metrics, TimeProvider time, ILogger logger, bool revealSubscribeDenials = false)
     {
+        _subscribeDenied = revealSubscribeDenials ? MqttSubscribeReasonCode.NotAuthorized : MqttSubscribeReasonCode.UnspecifiedError;
         _time = time;
         _authenticator = authenticator;
         _limits = limits;
@@ -105,7 +109,8 @@ internal sealed class ConnectionGatekeeper
         if (connection is not null && !connection.Acl.MaySubscribe(args.TopicFilter.Topic))
         {
             args.ProcessSubscription = false;
-            args.Response.ReasonCode = MqttSubscribeReasonCode.NotAuthorized;
+            // MQTT 3.1.1 has one failure code: MQTTnet sends 0x80 for either.
+            args.Response.ReasonCode = _subscribeDenied;
             _metrics.Rejected("subscribe-not-authorized");
             MqttIngestLog.SubscribeRejected(_logger, args.ClientId, args.TopicFilter.Topic);
         }

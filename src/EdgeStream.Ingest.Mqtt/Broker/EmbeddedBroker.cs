@@ -1,5 +1,6 @@
 using System.Net;
 using EdgeStream.Ingest.Mqtt.Auth;
+using EdgeStream.Ingest.Mqtt.Broker.Sys;
 using EdgeStream.Ingest.Mqtt.Broker.Transport;
 using EdgeStream.Ingest.Mqtt.Routing;
 using EdgeStream.Log.Ingest;
@@ -20,7 +21,8 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
     private readonly MqttServer _server;
     private readonly MqttAuthenticator _authenticator;
 
-    public EmbeddedBroker(MqttIngestOptions options, IIngestWriter log, MqttIngestMetrics metrics, TimeProvider time, ILogger logger)
+    // sys: what the $SYS statistics need from outside the broker (the log's size, the sinks' lag).
+    public EmbeddedBroker(MqttIngestOptions options, IIngestWriter log, MqttIngestMetrics metrics, TimeProvider time, ILogger logger, SysSources? sys = null)
     {
         _options = options;
         _logger = logger;
@@ -33,7 +35,7 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
         Transport = new GuardedTcpServerAdapter(l, logins, metrics, time, logger);
         _server = new MqttServerFactory().CreateMqttServer(BuildServerOptions(options), [Transport], new MqttNetLoggerBridge(logger));
 
-        var gatekeeper = new ConnectionGatekeeper(_authenticator, l, Clients, logins, metrics, time, logger);
+        var gatekeeper = new ConnectionGatekeeper(_authenticator, l, Clients, logins, metrics, time, logger, options.RevealSubscribeDenials);
         var exactlyOnce = new ExactlyOnceGuard();
         var stamps = new PayloadStamps();
         var ingestor = new PublishIngestor(log, MqttRouter.FromOptions(options), l, metrics, time, logger, exactlyOnce, options.DeliverAfterDurable ? stamps : null);
@@ -43,10 +45,25 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
         _server.InterceptingSubscriptionAsync += gatekeeper.InterceptSubscriptionAsync;
         _server.ClientDisconnectedAsync += gatekeeper.ClientDisconnectedAsync;
         _server.InterceptingInboundPacketAsync += acks.InterceptInboundAsync;
-        _server.InterceptingPublishAsync += ingestor.InterceptAsync;
         _server.InterceptingOutboundPacketAsync += acks.InterceptOutboundAsync;
-        Features = new Mqtt5Features(_server, options, Clients, time, logger, exactlyOnce, stamps, log, metrics);
+        // The statistics' enqueue check runs before Mqtt5Features counts a message queued for an offline session.
+        var directory = new SubscriberDirectory(id => Clients.Get(id) is not null);
+        if (options.SysInterval > TimeSpan.Zero)
+        {
+            Sys = new SysTopicPublisher(_server, new BrokerStatistics(_server, Clients, directory, Transport, sys ?? new SysSources(), time), Clients, options.SysInterval, time, logger);
+            var sysPublisher = Sys;
+            // $SYS messages are the broker's own: delivered, never stored (and clients cannot publish there, see ConnectionAcl).
+            _server.InterceptingPublishAsync += args => sysPublisher.IsOwn(args) ? Task.CompletedTask : ingestor.InterceptAsync(args);
+        }
+        else
+        {
+            _server.InterceptingPublishAsync += ingestor.InterceptAsync;
+        }
+        Features = new Mqtt5Features(_server, options, Clients, time, logger, exactlyOnce, stamps, log, metrics, directory);
     }
+
+    /// <summary>The <c>$SYS</c> statistics publisher, or <c>null</c> when <c>Mqtt:SysInterval</c> is 0.</summary>
+    internal SysTopicPublisher? Sys { get; }
 
     /// <summary>Deny-at-delivery, shared subscriptions, session expiry (see <see cref="Mqtt5Features"/>).</summary>
     internal Mqtt5Features Features { get; }
@@ -62,6 +79,7 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
     public async Task StartAsync()
     {
         await _server.StartAsync();
+        Sys?.Start();
         if (_options.Port != 0)
         {
             LogListener($"{_options.Host}:{_options.Port}", tls: false, _options.Host, _authenticator.AnonymousOnPlain);
@@ -83,6 +101,10 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
 
     public async Task StopAsync()
     {
+        if (Sys is not null)
+        {
+            await Sys.StopAsync();
+        }
         if (_server.IsStarted)
         {
             await _server.StopAsync(new MqttServerStopOptions());

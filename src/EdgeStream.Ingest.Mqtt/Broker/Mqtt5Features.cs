@@ -38,14 +38,14 @@ internal sealed class Mqtt5Features : IDisposable
     private readonly bool _deliverAfterDurable;
 
     public Mqtt5Features(MqttServer server, MqttIngestOptions options, ClientRegistry clients, TimeProvider time, Microsoft.Extensions.Logging.ILogger logger,
-        ExactlyOnceGuard exactlyOnce, PayloadStamps stamps, IIngestWriter log, MqttIngestMetrics? metrics = null)
+        ExactlyOnceGuard exactlyOnce, PayloadStamps stamps, IIngestWriter log, MqttIngestMetrics? metrics = null, SubscriberDirectory? directory = null)
     {
         _exactlyOnce = exactlyOnce;
         _stamps = stamps;
         _log = log;
         _deliverAfterDurable = options.DeliverAfterDurable;
         _clients = clients;
-        _directory = new SubscriberDirectory(id => clients.Get(id) is not null);
+        _directory = directory ?? new SubscriberDirectory(id => clients.Get(id) is not null);
         _expiry = new SessionExpiry(options.Sessions, time, async id => await (await server.GetSessionAsync(id)).DeleteAsync(), id => clients.Get(id) is not null, logger);
         _messageExpiry = new MessageExpiry(stamps, time);
         _keepAlive = new ServerKeepAlive(server, options.MaxKeepAlive, time);
@@ -207,6 +207,10 @@ internal sealed class Mqtt5Features : IDisposable
 
     private Task EnqueueAsync(InterceptingClientApplicationMessageEnqueueEventArgs args)
     {
+        if (!args.AcceptEnqueue)
+        {
+            return Task.CompletedTask; // refused by an earlier handler ($SYS for an offline session): not counted as queued
+        }
         if (_messageExpiry.HasExpired(args.ApplicationMessage))
         {
             args.AcceptEnqueue = false;

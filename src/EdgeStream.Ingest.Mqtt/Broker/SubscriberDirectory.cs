@@ -24,6 +24,20 @@ internal sealed class SubscriberDirectory
 
     public int ShareGroupCount => _groups.Count;
 
+    /// <summary>Subscriptions (plain and shared) of all sessions, as granted through SUBSCRIBE.</summary>
+    public int SubscriptionCount()
+    {
+        var count = 0;
+        foreach (var entry in _sessions.Values)
+        {
+            lock (entry)
+            {
+                count += entry.Plain.Count + entry.Shared.Count;
+            }
+        }
+        return count;
+    }
+
     /// <summary>A session starts (clean) or resumes: its ACL is the new connection's; clean start forgets subscriptions.</summary>
     public void Connected(string clientId, ConnectionAcl? acl, bool cleanStart)
     {

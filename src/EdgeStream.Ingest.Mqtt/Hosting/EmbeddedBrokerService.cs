@@ -1,4 +1,6 @@
 using EdgeStream.Ingest.Mqtt.Broker;
+using EdgeStream.Ingest.Mqtt.Broker.Sys;
+using EdgeStream.Log;
 using EdgeStream.Log.Ingest;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -15,9 +17,12 @@ internal sealed class EmbeddedBrokerService : IHostedService, IAsyncDisposable
 {
     private readonly EmbeddedBroker _broker;
 
-    public EmbeddedBrokerService(IOptions<MqttIngestOptions> options, [FromKeyedServices(MqttIngestOptions.IngestSource)] IIngestWriter writer, MqttIngestMetrics metrics, TimeProvider time, ILogger<EmbeddedBrokerService> logger)
+    public EmbeddedBrokerService(IOptions<MqttIngestOptions> options, [FromKeyedServices(MqttIngestOptions.IngestSource)] IIngestWriter writer, MqttIngestMetrics metrics, TimeProvider time, ILogger<EmbeddedBrokerService> logger,
+        LogStore store, ISinkLagSource? sinkLags = null)
     {
-        _broker = new EmbeddedBroker(options.Value, writer, metrics, time, logger);
+        // Bytes on disk of every log topic, for $SYS/broker/edgestream/log/bytes.
+        var sys = new SysSources(() => store.GetTopics().Sum(t => t.SizeBytes), sinkLags);
+        _broker = new EmbeddedBroker(options.Value, writer, metrics, time, logger, sys);
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => _broker.StartAsync();

@@ -88,6 +88,11 @@ internal sealed class MqttIngestOptionsValidator : IValidateOptions<MqttIngestOp
             errors.Add($"{S}:MaxKeepAlive: must be 0 (off) or 1 to {ushort.MaxValue} seconds.");
         }
 
+        if (o.SysInterval < TimeSpan.Zero || o.SysInterval > TimeSpan.FromDays(1) || (o.SysInterval > TimeSpan.Zero && o.SysInterval < TimeSpan.FromMilliseconds(100)))
+        {
+            errors.Add($"{S}:SysInterval: must be 0 (no $SYS statistics) or 00:00:00.1 to 1.00:00:00.");
+        }
+
         for (var i = 0; i < o.Routes.Count; i++)
         {
             CheckRoute(errors, $"{S}:Routes:{i}", o.Routes[i], filterRequired: true);

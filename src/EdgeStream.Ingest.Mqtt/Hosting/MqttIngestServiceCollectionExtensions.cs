@@ -38,4 +38,21 @@ public static class MqttIngestServiceCollectionExtensions
         }
         return services;
     }
+
+    /// <summary>
+    /// Supplies the sinks' forwarding lag to the embedded broker's <c>$SYS/broker/edgestream/sinks/{sink}/lag</c>
+    /// statistics. <paramref name="lags"/> is called on the statistics loop every <c>Mqtt:SysInterval</c> with the
+    /// service provider; a throwing call leaves the lag out of that round (logged) and the other statistics go out.
+    /// </summary>
+    public static IServiceCollection AddMqttSinkLag(this IServiceCollection services, Func<IServiceProvider, IEnumerable<EdgeStream.Ingest.Mqtt.SinkLag>> lags)
+    {
+        ArgumentNullException.ThrowIfNull(lags);
+        services.AddSingleton<EdgeStream.Ingest.Mqtt.ISinkLagSource>(sp => new DelegateSinkLagSource(sp, lags));
+        return services;
+    }
+
+    private sealed class DelegateSinkLagSource(IServiceProvider services, Func<IServiceProvider, IEnumerable<EdgeStream.Ingest.Mqtt.SinkLag>> lags) : EdgeStream.Ingest.Mqtt.ISinkLagSource
+    {
+        public IEnumerable<EdgeStream.Ingest.Mqtt.SinkLag> GetSinkLags() => lags(services);
+    }
 }

@@ -43,19 +43,22 @@ internal sealed class TestBroker : IAsyncDisposable
     public int Port => Options.Port;
 
     public static async Task<TestBroker> StartAsync(Action<MqttIngestOptions>? configure = null, Func<IIngestWriter, IIngestWriter>? wrapLog = null, ILogger? logger = null, LogOptions? logOptions = null,
-        TimeProvider? time = null)
+        TimeProvider? time = null, ISinkLagSource? sinkLags = null)
     {
         var directory = Path.Combine(Path.GetTempPath(), "es-mqtt-" + Guid.NewGuid().ToString("N"));
         var lo = logOptions ?? new LogOptions { CommitPolicy = "group" };
         lo.DataDirectory = directory;
         var store = await LogStore.OpenAsync(lo, cancellationToken: TestContext.Current.CancellationToken);
-        var options = new MqttIngestOptions { Port = Ports.Free() };
+        // No $SYS statistics unless a test asks (SysTopicTests): their injected publishes would show up in tests that
+        // count intercepted publishes or retained messages.
+        var options = new MqttIngestOptions { Port = Ports.Free(), SysInterval = TimeSpan.Zero };
         configure?.Invoke(options);
         var ingest = new LogIngest(store);
         var log = ingest.Writer(MqttIngestOptions.IngestSource);
         log = wrapLog?.Invoke(log) ?? log;
         var metrics = new MqttIngestMetrics();
-        var broker = new EmbeddedBroker(options, log, metrics, time ?? TimeProvider.System, logger ?? NullLogger.Instance);
+        var broker = new EmbeddedBroker(options, log, metrics, time ?? TimeProvider.System, logger ?? NullLogger.Instance,
+            new Broker.Sys.SysSources(() => store.GetTopics().Sum(t => t.SizeBytes), sinkLags));
         await broker.StartAsync();
         return new TestBroker(directory, store, ingest, log, broker, options, metrics);
     }

@@ -32,6 +32,17 @@ internal sealed class MessageCollector
 
     public List<string> Topics => [.. Messages.Select(m => m.Topic)];
 
+    /// <summary>Waits until <paramref name="condition"/> holds, checked after each message (bounded).</summary>
+    public async Task WaitUntilAsync(Func<bool> condition, TimeSpan? limit = null)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        cts.CancelAfter(limit ?? TimeSpan.FromSeconds(10));
+        while (!condition())
+        {
+            await _arrived.WaitAsync(cts.Token);
+        }
+    }
+
     /// <summary>Waits until a message on <paramref name="topic"/> has arrived.</summary>
     public async Task WaitForTopicAsync(string topic, TimeSpan? limit = null)
     {

@@ -25,7 +25,6 @@ internal static class PahoRunner
     public static readonly IReadOnlyDictionary<string, string> KnownGaps = new Dictionary<string, string>(StringComparer.Ordinal)
     {
         ["client_test5.test_session_expiry"] = "timing: the test reconnects 4.1 s into a 5 s expiry, a window a heavily loaded machine misses (SessionExpiryTests prove the behaviour with a fake clock)",
-        ["client_test5.test_subscribe_failure"] = "expects SUBACK 0x80; EdgeStream answers 0x87 Not authorized, which MQTT 5 §3.9.3 defines for exactly this",
         ["client_test.test_overlapping_subscriptions"] = "times out on a loaded machine (fails on Mosquitto 2.0.11 here too)",
     };
 

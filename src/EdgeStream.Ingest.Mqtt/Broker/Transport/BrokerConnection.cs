@@ -50,6 +50,9 @@ internal sealed class BrokerConnection
     /// <summary>The channel adapter, once the transport is up (after TLS).</summary>
     public GuardedChannelAdapter? Adapter { get; set; }
 
+    /// <summary>The byte channel under the adapter (its traffic counts), once the transport is up.</summary>
+    public FrameGuardChannel? Channel { get; set; }
+
     public bool IsConnected => Volatile.Read(ref _state) == 1;
 
     public bool IsClosed => Volatile.Read(ref _closed) == 1;

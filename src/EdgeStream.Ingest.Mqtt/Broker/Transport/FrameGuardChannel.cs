@@ -38,6 +38,14 @@ internal sealed class FrameGuardChannel : IMqttChannel
     private int _prefixHave;
     private const int MaxDisconnectCaptured = 1024;
 
+    // Traffic for $SYS statistics: each field has one writer (the receive loop or the send lock), so no interlocking.
+    private long _bytesIn;
+    private long _bytesOut;
+    private long _packetsOut;
+    private long _publishIn;
+    private long _publishOut;
+    private bool _outMidPacket;
+
     /// <param name="stream">The connection's stream; owned and disposed by this channel.</param>
     /// <param name="localEndPoint">The listener's end point.</param>
     /// <param name="remoteEndPoint">The peer.</param>
@@ -67,6 +75,10 @@ internal sealed class FrameGuardChannel : IMqttChannel
     /// <summary>Complete packets whose header has passed (the first one is the CONNECT).</summary>
     public long PacketsStarted => Interlocked.Read(ref _packets);
 
+    /// <summary>What passed this channel so far (readable from any thread).</summary>
+    public TrafficCounts Traffic => new(Volatile.Read(ref _bytesIn), Volatile.Read(ref _bytesOut), Interlocked.Read(ref _packets),
+        Volatile.Read(ref _packetsOut), Volatile.Read(ref _publishIn), Volatile.Read(ref _publishOut));
+
     public Task ConnectAsync(CancellationToken cancellationToken) => throw new NotSupportedException("server-side channel");
 
     public Task DisconnectAsync(CancellationToken cancellationToken)
@@ -95,18 +107,29 @@ internal sealed class FrameGuardChannel : IMqttChannel
         {
             return 0;
         }
+        Volatile.Write(ref _bytesIn, _bytesIn + read);
         Inspect(buffer.AsSpan(offset, read));
         return read;
     }
 
     public async Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken)
     {
+        if (!_outMidPacket && buffer.FirstSpan is { Length: > 0 } header)
+        {
+            Volatile.Write(ref _packetsOut, _packetsOut + 1);
+            if (header[0] >> 4 == PublishType)
+            {
+                Volatile.Write(ref _publishOut, _publishOut + 1);
+            }
+        }
+        _outMidPacket = !isEndOfPacket;
         try
         {
             foreach (var segment in buffer)
             {
                 await _stream.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
             }
+            Volatile.Write(ref _bytesOut, _bytesOut + buffer.Length);
         }
         catch (Exception e) when (e is ObjectDisposedException or IOException)
         {
@@ -208,6 +231,10 @@ internal sealed class FrameGuardChannel : IMqttChannel
                 {
                     _connection.DisconnectReceived(0, null); // no reason code: 0x00, normal disconnection
                 }
+            }
+            if (_type == PublishType)
+            {
+                Volatile.Write(ref _publishIn, _publishIn + 1);
             }
             Interlocked.Increment(ref _packets);
         }

@@ -30,6 +30,8 @@ internal sealed class GuardedTcpServerAdapter : IMqttServerAdapter
     private readonly List<Task> _acceptLoops = [];
     private CancellationTokenSource? _stop;
     private int _pending;
+    private readonly Lock _trafficLock = new();
+    private TrafficCounts _closedTraffic; // of connections gone, folded in as each ends (under _trafficLock)
 
     public GuardedTcpServerAdapter(MqttLimitsOptions limits, LoginFailureThrottle logins, MqttIngestMetrics metrics, TimeProvider time, ILogger logger)
     {
@@ -51,6 +53,26 @@ internal sealed class GuardedTcpServerAdapter : IMqttServerAdapter
 
     /// <summary>Open connections (pending or connected).</summary>
     public int OpenConnections => _connections.Count;
+
+    /// <summary>
+    /// Bytes and packets through the listeners since start: connections gone plus the open ones now. Counted once each
+    /// (a connection's counts move to the total under the same lock that removes it). Walks the open connections.
+    /// </summary>
+    public TrafficCounts Traffic()
+    {
+        lock (_trafficLock)
+        {
+            var total = _closedTraffic;
+            foreach (var connection in _connections.Keys)
+            {
+                if (connection.Channel is { } channel)
+                {
+                    total += channel.Traffic;
+                }
+            }
+            return total;
+        }
+    }
 
     public Task StartAsync(MqttServerOptions options, IMqttNetLogger logger)
     {
@@ -240,6 +262,7 @@ internal sealed class GuardedTcpServerAdapter : IMqttServerAdapter
             }
             var channel = new FrameGuardChannel(stream, socket.LocalEndPoint!, connection.Remote, clientCertificate,
                 first => first ? _limits.MaxConnectPacketBytes : _limits.EffectiveMaxPacketBytes, connection);
+            connection.Channel = channel;
             var formatter = new MqttPacketFormatterAdapter(new MqttBufferWriter(options.WriterBufferSize, options.WriterBufferSizeMax));
             using var inner = new MqttChannelAdapter(channel, formatter, mqttLogger) { AllowPacketFragmentation = endpoint.AllowPacketFragmentation };
             using var adapter = new GuardedChannelAdapter(inner, connection, _limits, _metrics, _logger, options.MaxPendingMessagesPerClient);
@@ -262,7 +285,14 @@ internal sealed class GuardedTcpServerAdapter : IMqttServerAdapter
                 Interlocked.Decrement(ref _pending);
             }
             connection.Abort();
-            _connections.TryRemove(connection, out _);
+            lock (_trafficLock)
+            {
+                if (connection.Channel is { } channel)
+                {
+                    _closedTraffic += channel.Traffic;
+                }
+                _connections.TryRemove(connection, out _);
+            }
         }
     }
 }

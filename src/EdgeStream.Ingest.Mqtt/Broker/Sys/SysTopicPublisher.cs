@@ -1,0 +1,145 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using MQTTnet;
+using MQTTnet.Protocol;
+using MQTTnet.Server;
+
+namespace EdgeStream.Ingest.Mqtt.Broker.Sys;
+
+/// <summary>
+/// Publishes <see cref="BrokerStatistics"/> on <c>$SYS/broker/...</c> every <c>Mqtt:SysInterval</c> (at start, then
+/// on each tick), like Mosquitto's <c>sys_interval</c>: retained, QoS 0, only values that changed since the last
+/// publish. The messages are injected into MQTTnet and reach subscribers through the same enqueue checks as any
+/// message (so an ACL deny on <c>$SYS/#</c> withholds them), but they are device data of nobody: the publish
+/// interception recognises them with <see cref="IsOwn"/> and they are never appended to the log. They are not queued
+/// for disconnected sessions either (a resumed session reads the current values by subscribing again), so statistics
+/// never crowd out device messages in the offline queues. A failing round is logged (event 4050, once per run of
+/// failures) and the next tick tries again; the loop ends only with <see cref="StopAsync"/>. Start once; thread-safe.
+/// </summary>
+internal sealed class SysTopicPublisher : IAsyncDisposable
+{
+    /// <summary>The sender client id of the statistics (not a client: client ids are chosen by clients, but no client may publish to $SYS).</summary>
+    public const string SenderId = SysTopics.Root;
+
+    private readonly MqttServer _server;
+    private readonly BrokerStatistics _statistics;
+    private readonly ClientRegistry _clients;
+    private readonly TimeSpan _interval;
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    // Identifies our injected messages in the publish interception (MQTTnet hands these items through as SessionItems).
+    private readonly ConcurrentDictionary<object, object> _sessionItems = new();
+    private readonly Dictionary<string, string> _published = new(StringComparer.Ordinal); // only the loop touches it
+    private CancellationTokenSource? _stop;
+    private Task _loop = Task.CompletedTask;
+    private bool _failing;
+    private bool _sinkLagFailing;
+
+    public SysTopicPublisher(MqttServer server, BrokerStatistics statistics, ClientRegistry clients, TimeSpan interval, TimeProvider time, ILogger logger)
+    {
+        _server = server;
+        _statistics = statistics;
+        _clients = clients;
+        _interval = interval;
+        _time = time;
+        _logger = logger;
+        server.InterceptingClientEnqueueAsync += EnqueueAsync;
+    }
+
+    /// <summary>Whether a publish being intercepted is one of the statistics (to be delivered, never stored).</summary>
+    public bool IsOwn(InterceptingPublishEventArgs args) => ReferenceEquals(args.SessionItems, _sessionItems);
+
+    /// <summary>Starts the loop (after the server has started).</summary>
+    public void Start()
+    {
+        if (_stop is not null)
+        {
+            throw new InvalidOperationException("already started");
+        }
+        _stop = new CancellationTokenSource();
+        _loop = RunAsync(_stop.Token);
+    }
+
+    /// <summary>Ends the loop and waits for it (before the server stops).</summary>
+    public async Task StopAsync()
+    {
+        if (_stop is null)
+        {
+            return;
+        }
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await _loop.ConfigureAwait(false);
+        _stop.Dispose();
+        _stop = null;
+    }
+
+    public ValueTask DisposeAsync() => new(StopAsync());
+
+    private async Task RunAsync(CancellationToken stop)
+    {
+        await Task.Yield(); // the caller (broker start) does not run the first round
+        using var timer = new PeriodicTimer(_interval, _time);
+        try
+        {
+            do
+            {
+                await PublishRoundAsync(stop).ConfigureAwait(false);
+            }
+            while (await timer.WaitForNextTickAsync(stop).ConfigureAwait(false));
+        }
+        catch (Exception e) when (stop.IsCancellationRequested && e is not OutOfMemoryException)
+        {
+            // Stopping: a round cut short (cancelled, or the server already stopping) is of no interest.
+        }
+    }
+
+    /// <summary>One round: collect, publish what changed. Contained: a failure is logged and the next round retries.</summary>
+    internal async Task PublishRoundAsync(CancellationToken stop)
+    {
+        try
+        {
+            foreach (var (topic, value) in await _statistics.CollectAsync().ConfigureAwait(false))
+            {
+                if (_published.TryGetValue(topic, out var last) && string.Equals(last, value, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+                var message = new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(value)
+                    .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtMostOnce).WithRetainFlag().Build();
+                await _server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = SenderId, CustomSessionItems = _sessionItems }, stop)
+                    .ConfigureAwait(false);
+                _published[topic] = value;
+            }
+            _failing = false;
+        }
+        catch (Exception e) when (!stop.IsCancellationRequested && e is not OutOfMemoryException)
+        {
+            if (!_failing)
+            {
+                MqttIngestLog.SysPublishFailed(_logger, e);
+            }
+            _failing = true;
+        }
+        if (_statistics.SinkLagError is { } lagError)
+        {
+            if (!_sinkLagFailing)
+            {
+                MqttIngestLog.SysPublishFailed(_logger, lagError);
+            }
+            _sinkLagFailing = true;
+        }
+        else
+        {
+            _sinkLagFailing = false;
+        }
+    }
+
+    private Task EnqueueAsync(InterceptingClientApplicationMessageEnqueueEventArgs args)
+    {
+        if (args.AcceptEnqueue && SysTopics.IsSys(args.ApplicationMessage.Topic) && _clients.Get(args.ReceiverClientId) is null)
+        {
+            args.AcceptEnqueue = false;
+        }
+        return Task.CompletedTask;
+    }
+}
