@@ -1,4 +1,5 @@
 using EdgeStream.Ingest.Mqtt.Broker;
+using EdgeStream.Log;
 using EdgeStream.Log.Ingest;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -15,9 +16,10 @@ internal sealed class EmbeddedBrokerService : IHostedService, IAsyncDisposable
 {
     private readonly EmbeddedBroker _broker;
 
-    public EmbeddedBrokerService(IOptions<MqttIngestOptions> options, [FromKeyedServices(MqttIngestOptions.IngestSource)] IIngestWriter writer, MqttIngestMetrics metrics, TimeProvider time, ILogger<EmbeddedBrokerService> logger)
+    public EmbeddedBrokerService(IOptions<MqttIngestOptions> options, [FromKeyedServices(MqttIngestOptions.IngestSource)] IIngestWriter writer, MqttIngestMetrics metrics, TimeProvider time, ILogger<EmbeddedBrokerService> logger,
+        LogStore store)
     {
-        _broker = new EmbeddedBroker(options.Value, writer, metrics, time, logger);
+        _broker = new EmbeddedBroker(options.Value, writer, metrics, time, logger, store);
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => _broker.StartAsync();
