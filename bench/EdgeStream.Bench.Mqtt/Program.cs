@@ -7,6 +7,7 @@
 // The EdgeStream broker runs in a child process (this program with "serve") so its RSS is measured alone.
 // --hostile [--attackers 100] [--stream-mib 2] [--seconds 10]: the unauthenticated 256 MiB CONNECT attack instead
 // (RSS before/after, EdgeStream beside Mosquitto).
+// --qos2-recovery [--records 100000]: what the QoS 2 lookup after a restart costs (start, index build, lookups).
 using System.Globalization;
 using EdgeStream.Bench.Mqtt;
 
@@ -19,6 +20,10 @@ var seconds = IntArg(args, "--seconds", 10);
 if (args.Contains("--hostile"))
 {
     return await HostileBench.RunAsync(IntArg(args, "--attackers", 100), IntArg(args, "--stream-mib", 2), seconds);
+}
+if (args.Contains("--qos2-recovery"))
+{
+    return await Qos2RecoveryBench.RunAsync(IntArg(args, "--records", 100_000));
 }
 var window = IntArg(args, "--window", 16);
 var connections = (StringArg(args, "--connections") ?? "10,100").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();

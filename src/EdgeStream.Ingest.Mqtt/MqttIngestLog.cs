@@ -32,6 +32,15 @@ internal static partial class MqttIngestLog
     [LoggerMessage(4015, LogLevel.Debug, "MQTT client {ClientId}: message on '{Topic}' dropped by route {Rule}")]
     public static partial void DroppedByRoute(ILogger logger, string clientId, string topic, string rule);
 
+    [LoggerMessage(4060, LogLevel.Warning, "MQTT client {ClientId}: looking up QoS 2 PUBLISH {PacketId} resent after the restart in {Topic}/{Partition} failed; storing it (it may be stored twice)")]
+    public static partial void Qos2RecoveryFailed(ILogger logger, Exception exception, string clientId, ushort packetId, string topic, int partition);
+
+    [LoggerMessage(4061, LogLevel.Information, "MQTT client {ClientId}: QoS 2 PUBLISH {PacketId} resent after the restart; the last record with its identifier, {Topic}/{Partition}@{Offset}, {Verdict}")]
+    public static partial void Qos2RecoveredLookup(ILogger logger, string clientId, ushort packetId, string topic, int partition, long offset, string verdict);
+
+    [LoggerMessage(4062, LogLevel.Information, "QoS 2 identifiers stored before the restart in {Topic}/{Partition}: {Entries} from {Scanned} records (offsets {From}-{End}) indexed in {ElapsedMs:F0} ms")]
+    public static partial void Qos2RecoveryIndexed(ILogger logger, string topic, int partition, int entries, long scanned, long from, long end, double elapsedMs);
+
     [LoggerMessage(EventId = 4030, Message = "MQTTnet {Source}: {Message}")]
     public static partial void MqttNet(ILogger logger, LogLevel level, Exception? exception, string source, string message);
 

@@ -67,6 +67,18 @@ internal sealed class MqttIngestOptions
     /// </summary>
     public TimeSpan SysInterval { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// QoS 2 exactly once across a restart: a retransmitted QoS 2 PUBLISH (DUP) whose packet identifier is not known
+    /// in memory is looked up among the records stored this long before EdgeStream started, for as long after the
+    /// start; <c>0</c> turns the lookup off (such a retransmission is then stored again). See
+    /// <see cref="Broker.ExactlyOnceRecovery"/>.
+    /// </summary>
+    public TimeSpan ExactlyOnceRecoveryWindow { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Most records read per log partition for that lookup (the newest ones within the window).</summary>
+    [Range(1, 10_000_000, ErrorMessage = "{0} must be between 1 and 10000000.")]
+    public int ExactlyOnceRecoveryMaxRecords { get; set; } = 100_000;
+
     public List<MqttRouteOptions> Routes { get; set; } = [];
 
     /// <summary>Applied when no route matches: by default log topic <c>mqtt</c> keyed by client id.</summary>

@@ -3,6 +3,7 @@ using EdgeStream.Ingest.Mqtt.Auth;
 using EdgeStream.Ingest.Mqtt.Broker.Sys;
 using EdgeStream.Ingest.Mqtt.Broker.Transport;
 using EdgeStream.Ingest.Mqtt.Routing;
+using EdgeStream.Log;
 using EdgeStream.Log.Ingest;
 using MQTTnet.Server;
 using Microsoft.Extensions.Logging;
@@ -21,8 +22,14 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
     private readonly MqttServer _server;
     private readonly MqttAuthenticator _authenticator;
 
-    // sys: what the $SYS statistics need from outside the broker (the log's size, the sinks' lag).
-    public EmbeddedBroker(MqttIngestOptions options, IIngestWriter log, MqttIngestMetrics metrics, TimeProvider time, ILogger logger, SysSources? sys = null)
+    private readonly ExactlyOnceRecovery? _recovery;
+
+    /// <summary>
+    /// The broker over <paramref name="log"/>. <paramref name="sys"/> is what the <c>$SYS</c> statistics need from outside
+    /// the broker (the log's size, the sinks' lag). <paramref name="store"/>, the log it writes to, is read after a
+    /// restart for QoS 2 retransmissions (<see cref="ExactlyOnceRecovery"/>); without it they may be stored twice.
+    /// </summary>
+    public EmbeddedBroker(MqttIngestOptions options, IIngestWriter log, MqttIngestMetrics metrics, TimeProvider time, ILogger logger, SysSources? sys = null, LogStore? store = null)
     {
         _options = options;
         _logger = logger;
@@ -36,9 +43,10 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
         _server = new MqttServerFactory().CreateMqttServer(BuildServerOptions(options), [Transport], new MqttNetLoggerBridge(logger));
 
         var gatekeeper = new ConnectionGatekeeper(_authenticator, l, Clients, logins, metrics, time, logger, options.RevealSubscribeDenials);
-        var exactlyOnce = new ExactlyOnceGuard();
+        _recovery = store is null ? null : new ExactlyOnceRecovery(store, options.ExactlyOnceRecoveryWindow, options.ExactlyOnceRecoveryMaxRecords, time, logger);
+        var exactlyOnce = new ExactlyOnceGuard { Recovery = _recovery };
         var stamps = new PayloadStamps();
-        var ingestor = new PublishIngestor(log, MqttRouter.FromOptions(options), l, metrics, time, logger, exactlyOnce, options.DeliverAfterDurable ? stamps : null);
+        var ingestor = new PublishIngestor(log, MqttRouter.FromOptions(options), l, metrics, time, logger, exactlyOnce, options.DeliverAfterDurable ? stamps : null, _recovery);
         var acks = new DurableAckInterceptor(log, metrics, time, logger);
         _server.ValidatingConnectionAsync += gatekeeper.ValidateConnectionAsync;
         _server.ClientConnectedAsync += gatekeeper.ClientConnectedAsync;
@@ -78,6 +86,8 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
 
     public async Task StartAsync()
     {
+        // Before the first connection: what lies below these ends was stored before this start.
+        _recovery?.Start();
         await _server.StartAsync();
         Sys?.Start();
         if (_options.Port != 0)
@@ -116,6 +126,7 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
     {
         await StopAsync();
         Features.Dispose();
+        _recovery?.Dispose();
         _server.Dispose();
     }
 

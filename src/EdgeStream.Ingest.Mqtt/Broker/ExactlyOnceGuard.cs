@@ -8,7 +8,8 @@ namespace EdgeStream.Ingest.Mqtt.Broker;
 /// their log position. A retransmission (DUP set, same identifier, before PUBREL, also on a new connection of the same
 /// session) is answered with PUBREC once the original is durable, and neither appended nor delivered again. A new
 /// message never has DUP set (MQTT 5 §4.3.3), so an identifier reused after PUBCOMP is never mistaken for a
-/// retransmission. In memory: bounded by the sessions and 65535 identifiers each; forgotten with the session.
+/// retransmission. In memory: bounded by the sessions and 65535 identifiers each; forgotten with the session. After a
+/// restart of EdgeStream it starts empty; <see cref="ExactlyOnceRecovery"/> then finds originals stored before in the log.
 /// Thread-safe.
 /// </summary>
 internal sealed class ExactlyOnceGuard
@@ -16,6 +17,9 @@ internal sealed class ExactlyOnceGuard
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<ushort, LogPosition>> _unreleased = new(StringComparer.Ordinal);
 
     public int Count => _unreleased.Values.Sum(d => d.Count);
+
+    /// <summary>Told when a client's session starts clean or ends (see <see cref="ExactlyOnceRecovery.Settle"/>).</summary>
+    public ExactlyOnceRecovery? Recovery { get; init; }
 
     /// <summary>The log position of an unreleased QoS 2 message, if <paramref name="packetId"/> is one.</summary>
     public bool TryGetUnreleased(string clientId, ushort packetId, out LogPosition original)
@@ -38,7 +42,11 @@ internal sealed class ExactlyOnceGuard
         }
     }
 
-    public void Forget(string clientId) => _unreleased.TryRemove(clientId, out _);
+    public void Forget(string clientId)
+    {
+        _unreleased.TryRemove(clientId, out _);
+        Recovery?.Settle(clientId);
+    }
 }
 
 /// <summary>Where a record was appended.</summary>

@@ -30,10 +30,12 @@ internal sealed class PublishIngestor
     private readonly ILogger _logger;
     private readonly ExactlyOnceGuard? _exactlyOnce;
     private readonly PayloadStamps? _durableStamps;
+    private readonly ExactlyOnceRecovery? _recovery;
 
     public PublishIngestor(IIngestWriter log, MqttRouter router, MqttLimitsOptions limits, MqttIngestMetrics metrics, TimeProvider time, ILogger logger,
-        ExactlyOnceGuard? exactlyOnce = null, PayloadStamps? durableStamps = null)
+        ExactlyOnceGuard? exactlyOnce = null, PayloadStamps? durableStamps = null, ExactlyOnceRecovery? recovery = null)
     {
+        _recovery = recovery;
         _exactlyOnce = exactlyOnce;
         _durableStamps = durableStamps;
         _log = log;
@@ -115,6 +117,16 @@ internal sealed class PublishIngestor
             args.ProcessPublish = false;
             _metrics.Rejected("qos2-duplicate");
             Record(args, connection, packetId, AckAction.WaitDurable, original.Topic, original.Partition, original.Offset, receivedAt);
+            return;
+        }
+        if (_recovery is { IsActive: true } recovery && packetId != 0
+            && await recovery.FindOriginalAsync(args.ClientId, packetId, packet!.Dup, message, decision.LogTopic!, decision.Key, args.CancellationToken) is { } stored)
+        {
+            // A retransmission whose original was stored before EdgeStream restarted (see ExactlyOnceRecovery).
+            args.ProcessPublish = false;
+            _metrics.Rejected("qos2-duplicate");
+            _exactlyOnce?.Appended(args.ClientId, packetId, stored);
+            Record(args, connection, packetId, AckAction.WaitDurable, stored.Topic, stored.Partition, stored.Offset, receivedAt);
             return;
         }
 

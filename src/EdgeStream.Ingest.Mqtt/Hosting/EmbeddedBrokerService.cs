@@ -22,7 +22,7 @@ internal sealed class EmbeddedBrokerService : IHostedService, IAsyncDisposable
     {
         // Bytes on disk of every log topic, for $SYS/broker/edgestream/log/bytes.
         var sys = new SysSources(() => store.GetTopics().Sum(t => t.SizeBytes), sinkLags);
-        _broker = new EmbeddedBroker(options.Value, writer, metrics, time, logger, sys);
+        _broker = new EmbeddedBroker(options.Value, writer, metrics, time, logger, sys, store);
     }
 
     public Task StartAsync(CancellationToken cancellationToken) => _broker.StartAsync();

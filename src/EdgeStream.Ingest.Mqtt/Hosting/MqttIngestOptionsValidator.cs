@@ -16,6 +16,10 @@ internal sealed class MqttIngestOptionsValidator : IValidateOptions<MqttIngestOp
 {
     private const string S = MqttIngestOptions.SectionName;
 
+    // The lookup keeps an index of the window's QoS 2 records per partition in memory for as long: a day is plenty
+    // for a restart, and bounds how long that memory is held.
+    private static readonly TimeSpan MaxRecoveryWindow = TimeSpan.FromDays(1);
+
     public ValidateOptionsResult Validate(string? name, MqttIngestOptions o)
     {
         ArgumentNullException.ThrowIfNull(o);
@@ -86,6 +90,10 @@ internal sealed class MqttIngestOptionsValidator : IValidateOptions<MqttIngestOp
         if (o.MaxKeepAlive < TimeSpan.Zero || o.MaxKeepAlive.TotalSeconds > ushort.MaxValue || (o.MaxKeepAlive > TimeSpan.Zero && o.MaxKeepAlive < TimeSpan.FromSeconds(1)))
         {
             errors.Add($"{S}:MaxKeepAlive: must be 0 (off) or 1 to {ushort.MaxValue} seconds.");
+        }
+        if (o.ExactlyOnceRecoveryWindow < TimeSpan.Zero || o.ExactlyOnceRecoveryWindow > MaxRecoveryWindow)
+        {
+            errors.Add($"{S}:ExactlyOnceRecoveryWindow: must be 0 (off) to {MaxRecoveryWindow} (got {o.ExactlyOnceRecoveryWindow}).");
         }
 
         if (o.SysInterval < TimeSpan.Zero || o.SysInterval > TimeSpan.FromDays(1) || (o.SysInterval > TimeSpan.Zero && o.SysInterval < TimeSpan.FromMilliseconds(100)))

@@ -14,8 +14,11 @@ namespace EdgeStream.Ingest.Mqtt.Tests.Infrastructure;
 /// </summary>
 internal sealed class TestBroker : IAsyncDisposable
 {
-    private TestBroker(string directory, LogStore store, LogIngest ingest, IIngestWriter log, EmbeddedBroker broker, MqttIngestOptions options, MqttIngestMetrics metrics)
+    private readonly bool _ownsDirectory;
+
+    private TestBroker(string directory, bool ownsDirectory, LogStore store, LogIngest ingest, IIngestWriter log, EmbeddedBroker broker, MqttIngestOptions options, MqttIngestMetrics metrics)
     {
+        _ownsDirectory = ownsDirectory;
         Directory = directory;
         Store = store;
         Ingest = ingest;
@@ -42,10 +45,15 @@ internal sealed class TestBroker : IAsyncDisposable
 
     public int Port => Options.Port;
 
+    /// <summary>
+    /// Starts a broker over a log in a new temporary directory (deleted on dispose), or in <c>directory</c> when given:
+    /// an existing log opened again, as after a restart, and kept on dispose.
+    /// </summary>
     public static async Task<TestBroker> StartAsync(Action<MqttIngestOptions>? configure = null, Func<IIngestWriter, IIngestWriter>? wrapLog = null, ILogger? logger = null, LogOptions? logOptions = null,
-        TimeProvider? time = null, ISinkLagSource? sinkLags = null)
+        TimeProvider? time = null, ISinkLagSource? sinkLags = null, string? directory = null)
     {
-        var directory = Path.Combine(Path.GetTempPath(), "es-mqtt-" + Guid.NewGuid().ToString("N"));
+        var ownsDirectory = directory is null;
+        directory ??= Path.Combine(Path.GetTempPath(), "es-mqtt-" + Guid.NewGuid().ToString("N"));
         var lo = logOptions ?? new LogOptions { CommitPolicy = "group" };
         lo.DataDirectory = directory;
         var store = await LogStore.OpenAsync(lo, cancellationToken: TestContext.Current.CancellationToken);
@@ -58,9 +66,9 @@ internal sealed class TestBroker : IAsyncDisposable
         log = wrapLog?.Invoke(log) ?? log;
         var metrics = new MqttIngestMetrics();
         var broker = new EmbeddedBroker(options, log, metrics, time ?? TimeProvider.System, logger ?? NullLogger.Instance,
-            new Broker.Sys.SysSources(() => store.GetTopics().Sum(t => t.SizeBytes), sinkLags));
+            new Broker.Sys.SysSources(() => store.GetTopics().Sum(t => t.SizeBytes), sinkLags), store);
         await broker.StartAsync();
-        return new TestBroker(directory, store, ingest, log, broker, options, metrics);
+        return new TestBroker(directory, ownsDirectory, store, ingest, log, broker, options, metrics);
     }
 
     public MqttClientOptionsBuilder ClientOptions(string clientId, MqttProtocolVersion version = MqttProtocolVersion.V500)
@@ -109,6 +117,10 @@ internal sealed class TestBroker : IAsyncDisposable
         await Store.DisposeAsync();
         Ingest.Dispose();
         Metrics.Dispose();
+        if (!_ownsDirectory)
+        {
+            return;
+        }
         try
         {
             System.IO.Directory.Delete(Directory, recursive: true);
