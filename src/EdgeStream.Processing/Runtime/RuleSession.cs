@@ -184,7 +184,10 @@ internal sealed class RuleSession
                     var read = _log.Read(topic, p.Partition, next, new ReadLimits(_settings.MaxBatchRecords, 4 << 20));
                     foreach (var record in read.Records)
                     {
-                        if (OutputHeaders.Text(record, OutputHeaders.Rule) == _rule.Id && OutputHeaders.Text(record, OutputHeaders.Id) is { } id)
+                        // A backfill's records (possibly over a partial range) are not this rule's live outputs:
+                        // counting them as written would suppress the live results with the same ids.
+                        if (OutputHeaders.Text(record, OutputHeaders.Rule) == _rule.Id && OutputHeaders.Text(record, OutputHeaders.Id) is { } id
+                            && record.GetHeader(OutputHeaders.Backfill) is null)
                         {
                             _written.Add(id);
                             if (OutputHeaders.Text(record, OutputHeaders.Inputs) is { } inputs)
