@@ -42,6 +42,8 @@ internal sealed class RuleSession
     private readonly Dictionary<(string Topic, int Partition), long> _replayUntil = [];
     private readonly Dictionary<(string Topic, int Partition), long> _scanFrom = [];
     private readonly List<RuleOutput> _outputs = [];
+    // Reused by every snapshot: a large windowed state would otherwise allocate a fresh, doubling buffer each time.
+    private readonly System.Buffers.ArrayBufferWriter<byte> _state = new();
     private IRuleEvaluator _evaluator = null!;
     private TimeSpan _clockBase;
     private long _clockStart;
@@ -342,7 +344,8 @@ internal sealed class RuleSession
                     _replayUntil.Count > 0 && _scanFrom.TryGetValue((topic, p.Partition), out var from) ? from : p.DurableOffset)));
             }
         }
-        var state = new System.Buffers.ArrayBufferWriter<byte>();
+        var state = _state;
+        state.ResetWrittenCount();
         _evaluator.WriteSnapshot(state);
         var inputs = Inputs();
         var snapshot = new RuleSnapshot(_sequence + 1, _rule.Id, Now, inputs, marks, outbox, state.WrittenSpan.ToArray());
