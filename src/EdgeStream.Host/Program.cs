@@ -12,4 +12,4 @@ var root = new RootCommand("EdgeStream: an edge telemetry collector with a durab
     EdgeStream.Host.Mqtt.MqttCommand.Create(),
 };
 var parse = root.Parse(args);
-return await parse.InvokeAsync(RunCommand.InvocationFor(parse));
+return EdgeStream.Host.RuleVerbs.RulesCommand.ExitCode(parse, await parse.InvokeAsync(RunCommand.InvocationFor(parse)));

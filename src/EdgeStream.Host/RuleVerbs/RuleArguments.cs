@@ -47,8 +47,21 @@ internal sealed class RuleArguments
 
     public static ReplayBound? Bound(string? text) => text is not null && ReplayBound.TryParse(text, out var b) ? b : null;
 
+    /// <summary>Why <c>--from</c>/<c>--to</c> make an empty range (both offsets or both times, from after to), or null.</summary>
+    public static string? RangeError(ReplayBound? from, ReplayBound? to)
+        => (from, to) switch
+        {
+            ({ Offset: { } f }, { Offset: { } t }) when f > t => $"--from {f} is after --to {t}",
+            ({ Time: { } f }, { Time: { } t }) when f > t => $"--from {f:O} is after --to {t:O}",
+            _ => null,
+        };
+
     /// <summary>The rule, validated as <c>edgestream run</c> validates it; null after writing why.</summary>
     public static async Task<RuleOptions?> LoadAsync(string configFile, string ruleId, TextWriter error)
+        => (await LoadWithOthersAsync(configFile, ruleId, error))?.Rule;
+
+    /// <summary>The rule (validated) and every rule of the file (to know which topics rules write live); null after writing why.</summary>
+    public static async Task<(RuleOptions Rule, IReadOnlyList<RuleOptions> All)?> LoadWithOthersAsync(string configFile, string ruleId, TextWriter error)
     {
         if (!File.Exists(configFile))
         {
@@ -70,6 +83,6 @@ internal sealed class RuleArguments
             await error.WriteLineAsync($"edgestream: invalid rule: {string.Join("; ", errors)}");
             return null;
         }
-        return options.Rules[index];
+        return (options.Rules[index], options.Rules);
     }
 }

@@ -34,7 +34,12 @@ internal static class RuleTestVerb
             }
             var topics = rule.From.AllTopics();
             var (from, to) = (RuleArguments.Bound(parse.GetValue(args.From)), RuleArguments.Bound(parse.GetValue(args.To)));
-            var progress = new ReplayProgress(error, await RuleReplay.CountAsync(store, topics, from, to, ct));
+            if (RuleArguments.RangeError(from, to) is { } rangeError)
+            {
+                await error.WriteLineAsync($"edgestream: {rangeError}");
+                return LogAccess.UsageError;
+            }
+            var progress = ReplayProgress.For(error, await RuleReplay.CountAsync(store, topics, from, to, ct));
             var evaluator = RuleEvaluatorFactory.Create(rule);
             long printed = 0;
             var read = await RuleReplay.RunAsync(store, evaluator, topics, from, to, parse.GetValue(args.CloseAtEnd), async (outputs, token) =>

@@ -263,6 +263,7 @@ internal sealed partial class RuleEvaluator
             w.Accumulators[i].Write(j, _rule.AggregateNames[i], w.Start, w.End);
         }
         j.WriteEndObject();
+        Recycle(w);
         outputs.Add(new RuleOutput(_rule.ToTopic!, RecordId(input), KeyBytes(key), TakeJson(), FromMs(t)));
         _out++;
     }

@@ -37,6 +37,13 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
     private readonly Dictionary<string, long> _tombstones = new(StringComparer.Ordinal);
     private readonly Queue<string> _tombstoneOrder = new();
 
+    // Windows given back after their last use, reused by NewWindow (at most MaxSpareWindows). A key opens its next window
+    // just before it closes the previous one, so a few spares serve a whole rule: without them every window (a quantile
+    // sketch each) would be a mid-lived object that outlives the young GC generations and bloats the process's RSS.
+    private const int MaxSpareWindows = 256;
+    private readonly Stack<WindowState> _spareWindows = new();
+    private readonly byte[][] _emptyAccumulators;
+
     // Count windows are numbered per rule, so a key that was evicted and comes back gets new ids.
     private long _nextCountSeq;
     private TimeSpan? _restoreBase;
@@ -47,6 +54,14 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
         _fields = rule.Fields;
         _keyLookup = _keys.GetAlternateLookup<ReadOnlySpan<char>>();
         _writer = new Utf8JsonWriter(_json, new JsonWriterOptions { SkipValidation = true });
+        // Each aggregate's empty state as its Save writes it: Load restores every field, so loading it resets a spare.
+        _emptyAccumulators = new byte[rule.Aggregates.Length][];
+        for (int i = 0; i < _emptyAccumulators.Length; i++)
+        {
+            var empty = new ArrayBufferWriter<byte>(64);
+            Accumulator.Create(rule.Aggregates[i]).Save(new SnapshotWriter(empty));
+            _emptyAccumulators[i] = empty.WrittenSpan.ToArray();
+        }
     }
 
     /// <inheritdoc />
@@ -63,7 +78,7 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
 
     /// <inheritdoc />
     public RuleStats Stats => new(_in, _out, _skipped, _late, _clamped, _keys.Count, _windowCount,
-        (_keys.Count * 160L) + (_windowCount * (64L + (48L * _rule.Aggregates.Length))));
+        (_keys.Count * 160L) + (_windowCount * (64L + (48L * _rule.Aggregates.Length))), _evictedKeys, _evictedWindows);
 
     /// <inheritdoc />
     public void OnRecord(in RuleInput input, TimeSpan processingTime, List<RuleOutput> outputs)
@@ -304,6 +319,10 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
             }
         }
         _windowCount -= key.Closed.Count + key.Sliding.Count;
+        foreach (var w in key.Closed)
+        {
+            Recycle(w);
+        }
         key.Closed.Clear();
         key.Sliding.Clear();
         _keys.Remove(key.Key);
@@ -368,6 +387,16 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
 
     private WindowState NewWindow(long start, long end)
     {
+        if (_spareWindows.TryPop(out var spare))
+        {
+            spare.Reset(start, end);
+            for (int i = 0; i < spare.Accumulators.Length; i++)
+            {
+                var empty = new SnapshotReader(_emptyAccumulators[i]);
+                spare.Accumulators[i].Load(ref empty);
+            }
+            return spare;
+        }
         var specs = _rule.Aggregates;
         var accs = new Accumulator[specs.Length];
         for (int i = 0; i < specs.Length; i++)
@@ -375,6 +404,15 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
             accs[i] = Accumulator.Create(specs[i]);
         }
         return new WindowState(start, end, accs);
+    }
+
+    /// <summary>Gives back a window no list holds any more (emitted and not kept, dropped, or a sliding scratch window).</summary>
+    private void Recycle(WindowState w)
+    {
+        if (_spareWindows.Count < MaxSpareWindows)
+        {
+            _spareWindows.Push(w);
+        }
     }
 
     private void AddTo(WindowState w, long t)
@@ -408,8 +446,10 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
                 if (key.Closed.Count > 0)
                 {
                     // Never re-created as revision 0: windows up to its end count as closed early.
-                    key.ClosedBeforeMs = Math.Max(key.ClosedBeforeMs, key.Closed[0].End);
+                    var dropped = key.Closed[0];
+                    key.ClosedBeforeMs = Math.Max(key.ClosedBeforeMs, dropped.End);
                     key.Closed.RemoveAt(0);
+                    Recycle(dropped);
                 }
                 else if (key.Sliding.Count > 0)
                 {
@@ -421,6 +461,7 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
                     key.Open.RemoveAt(0);
                     EmitWindow(key, w, outputs);
                     key.ClosedBeforeMs = Math.Max(key.ClosedBeforeMs, w.End);
+                    Recycle(w);
                 }
                 else
                 {
@@ -566,6 +607,10 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
         }
         if (drop > 0)
         {
+            for (int i = 0; i < drop; i++)
+            {
+                Recycle(closed[i]);
+            }
             closed.RemoveRange(0, drop);
             _windowCount -= drop;
         }
@@ -587,6 +632,7 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
         else
         {
             _windowCount--;
+            Recycle(w);
         }
     }
 
@@ -601,11 +647,11 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
         open.Clear();
         foreach (var w in windows)
         {
-            Close(key, w, outputs, retain);
             if (_rule.Window != WindowType.Count)
             {
                 key.ClosedBeforeMs = Math.Max(key.ClosedBeforeMs, w.End);
             }
+            Close(key, w, outputs, retain);
         }
     }
 
@@ -631,9 +677,9 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
             {
                 // The session reached its maximum duration: it ends here and a new one starts.
                 open.RemoveAt(i);
-                Close(key, w, outputs, retain: true);
                 key.ClosedBeforeMs = Math.Max(key.ClosedBeforeMs, w.End);
                 closedBefore = Math.Max(closedBefore, w.End);
+                Close(key, w, outputs, retain: true);
                 break;
             }
         }

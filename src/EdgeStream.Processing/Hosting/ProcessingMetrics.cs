@@ -33,6 +33,8 @@ internal sealed class ProcessingMetrics : IDisposable
         _meter.CreateObservableCounter("edgestream.processing.records.skipped", () => Stat(s => s.Skipped), "{record}", "Input records skipped: not JSON, a missing field or a failing expression.");
         _meter.CreateObservableCounter("edgestream.processing.records.late", () => Stat(s => s.Late), "{record}", "Records behind their key's watermark (dropped, side-topic or revised per the rule's Late policy).");
         _meter.CreateObservableCounter("edgestream.processing.records.clamped", () => Stat(s => s.Clamped), "{record}", "Records whose event time was beyond the maximum future skew.");
+        _meter.CreateObservableCounter("edgestream.processing.keys.evicted", () => Stat(s => s.EvictedKeys), "{key}", "Keys evicted at the rule's MaxKeys bound (their open windows emitted early).");
+        _meter.CreateObservableCounter("edgestream.processing.windows.evicted", () => Stat(s => s.EvictedWindows), "{window}", "Windows closed early or dropped at the rule's MaxOpenWindows bound.");
         _meter.CreateObservableGauge("edgestream.processing.lag.records", () => Rules(r => r.Progress.Lag), "{record}", "Durable input records a rule has not consumed yet.");
         _meter.CreateObservableGauge("edgestream.processing.keys", () => Stat(s => s.Keys), "{key}", "Group-by keys with state.");
         _meter.CreateObservableGauge("edgestream.processing.windows.open", () => Stat(s => s.OpenWindows), "{window}", "Open windows.");

@@ -52,9 +52,7 @@ public static class ProcessingServiceCollectionExtensions
         => services.GetRequiredService<ProcessingEngine>().GetStatus();
 
     internal static RuleDefinition Definition(RuleOptions rule)
-        => new(rule.Id, rule.From.AllTopics(),
-            [.. new[] { rule.To.Topic, rule.Alert?.Topic, rule.Time.SideTopic }.OfType<string>().Where(t => t.Length > 0).Distinct(StringComparer.Ordinal)],
-            () => RuleEvaluatorFactory.Create(rule));
+        => new(rule.Id, rule.From.AllTopics(), rule.OutputTopics(), () => RuleEvaluatorFactory.Create(rule));
 
     internal static RuntimeSettings Settings(ProcessingRuntimeOptions o, string dataDirectory)
         => new(Path.GetFullPath(o.StateDirectory is { Length: > 0 } s ? s : Path.Combine(dataDirectory, "processing")),

@@ -43,7 +43,62 @@ internal sealed partial class ProcessingOptionsValidation : IValidateOptions<Pro
             }
             RuleValidator.Check(rule, path, errors);
         }
+        CheckCycles(options.Rules, errors);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    /// <summary>
+    /// Rules may chain (one reads the topic another writes), but never in a cycle: a rule reading its own output, or
+    /// rules feeding each other, would derive records from derived records without end.
+    /// </summary>
+    private static void CheckCycles(List<RuleOptions> rules, List<string> errors)
+    {
+        var enabled = Enumerable.Range(0, rules.Count).Where(i => rules[i] is { Enabled: true }).ToList();
+        var reported = new HashSet<int>();
+        foreach (var start in enabled)
+        {
+            // Depth-first from each rule along "writes a topic the next one reads", looking for the way back to it.
+            var path = new List<int> { start };
+            var onPath = new HashSet<int> { start };
+            if (FindCycle(start, start, path, onPath) && reported.Add(start))
+            {
+                var names = path.Select(i => $"'{rules[i].Id}'").Append($"'{rules[start].Id}'");
+                var topic = rules[path[^1]].OutputTopics().First(t => (rules[start].From?.AllTopics() ?? []).Contains(t, StringComparer.Ordinal));
+                errors.Add(path.Count == 1
+                    ? $"{ProcessingOptions.SectionName}:Rules:{start}: the rule writes '{topic}', which it also reads (a rule cannot read its own output)."
+                    : $"{ProcessingOptions.SectionName}:Rules:{start}: rules {string.Join(" -> ", names)} feed each other through their topics (rules may chain, but not in a cycle).");
+                foreach (var i in path)
+                {
+                    reported.Add(i);
+                }
+            }
+        }
+
+        bool FindCycle(int start, int at, List<int> path, HashSet<int> onPath)
+        {
+            var writes = rules[at].OutputTopics();
+            foreach (var next in enabled)
+            {
+                if (!(rules[next].From?.AllTopics() ?? []).Any(t => writes.Contains(t, StringComparer.Ordinal)))
+                {
+                    continue;
+                }
+                if (next == start)
+                {
+                    return true;
+                }
+                if (onPath.Add(next))
+                {
+                    path.Add(next);
+                    if (FindCycle(start, next, path, onPath))
+                    {
+                        return true;
+                    }
+                    path.RemoveAt(path.Count - 1);
+                }
+            }
+            return false;
+        }
     }
 
     /// <summary>Validates one rule alone; the errors name keys under <paramref name="path"/>.</summary>

@@ -58,6 +58,10 @@ public sealed class RuleOptions
     /// <summary>Most windows held at once (open plus closed ones kept for revision); at the bound the oldest window is closed early (emitted) and counted.</summary>
     [Range(1, 10_000_000)]
     public int MaxOpenWindows { get; set; } = 100_000;
+
+    /// <summary>Every topic the rule may write (<c>To:Topic</c>, <c>Alert:Topic</c>, <c>Time:SideTopic</c>), without duplicates.</summary>
+    public IReadOnlyList<string> OutputTopics()
+        => [.. new[] { To?.Topic, Alert?.Topic, Time?.SideTopic }.OfType<string>().Where(t => t.Length > 0).Distinct(StringComparer.Ordinal)];
 }
 
 /// <summary>Input topics of a rule: <see cref="Topic"/> or <see cref="Topics"/>.</summary>

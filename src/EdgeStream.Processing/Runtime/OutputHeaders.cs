@@ -8,7 +8,8 @@ namespace EdgeStream.Processing.Runtime;
 /// The headers a rule puts on its output records: <c>es.rule</c> (rule id) and <c>es.id</c> (the output's
 /// deterministic id) on every record; on the last record of each appended batch <c>es.inputs</c>, the input positions
 /// consumed when the batch was produced (<c>topic/partition/next-offset</c>, comma-separated), and on an idle-close
-/// batch <c>es.closed</c>, the keys closed (newline-separated). Upstream can de-duplicate on <c>es.id</c>. Stateless.
+/// batch <c>es.closed</c>, the keys closed (newline-separated). Records written by <c>edgestream rules backfill</c>
+/// carry <c>es.backfill</c> too, so a live rule never counts them as its own. Upstream can de-duplicate on <c>es.id</c>. Stateless.
 /// </summary>
 internal static class OutputHeaders
 {
@@ -16,6 +17,7 @@ internal static class OutputHeaders
     public const string Id = "es.id";
     public const string Inputs = "es.inputs";
     public const string Closed = "es.closed";
+    public const string Backfill = "es.backfill";
 
     public static string FormatInputs(IEnumerable<InputPosition> inputs)
         => string.Join(',', inputs.Select(i => string.Create(CultureInfo.InvariantCulture, $"{i.Topic}/{i.Partition}/{i.NextOffset}")));

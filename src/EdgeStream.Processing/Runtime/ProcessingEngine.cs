@@ -73,7 +73,7 @@ internal sealed class ProcessingEngine
             return new RuleStatus(r.Id, p.State, reason, since, faults, p.Lag,
                 [.. p.Inputs.Select(i => new RuleInputStatus(i.Topic, i.Partition, i.NextOffset))],
                 s?.RecordsIn ?? 0, s?.RecordsOut ?? 0, p.Appended, p.Suppressed, s?.Skipped ?? 0, s?.Late ?? 0, s?.Clamped ?? 0,
-                s?.Keys ?? 0, s?.OpenWindows ?? 0, s?.StateBytes ?? 0, p.LastSnapshotAt);
+                s?.Keys ?? 0, s?.OpenWindows ?? 0, s?.StateBytes ?? 0, p.LastSnapshotAt, s?.EvictedKeys ?? 0, s?.EvictedWindows ?? 0);
         })];
 }
 
@@ -96,10 +96,12 @@ internal sealed class ProcessingEngine
 /// <param name="OpenWindows">Open windows.</param>
 /// <param name="StateBytes">Estimated state size.</param>
 /// <param name="LastSnapshotAt">When the last snapshot was written by this process, or <c>null</c>.</param>
+/// <param name="EvictedKeys">Keys evicted at the MaxKeys bound since the rule's evaluator started.</param>
+/// <param name="EvictedWindows">Windows closed early or dropped at the MaxOpenWindows bound since then.</param>
 public sealed record RuleStatus(
     string Id, RuleState State, string? Fault, DateTimeOffset? FaultedAt, long Faults, long LagRecords,
     IReadOnlyList<RuleInputStatus> Inputs, long RecordsIn, long RecordsOut, long Appended, long Suppressed, long Skipped,
-    long Late, long Clamped, int Keys, int OpenWindows, long StateBytes, DateTimeOffset? LastSnapshotAt);
+    long Late, long Clamped, int Keys, int OpenWindows, long StateBytes, DateTimeOffset? LastSnapshotAt, long EvictedKeys = 0, long EvictedWindows = 0);
 
 /// <summary>A rule's position in one input partition. Immutable.</summary>
 /// <param name="Topic">Input topic.</param>

@@ -42,6 +42,8 @@ internal sealed class RuleSession
     private readonly Dictionary<(string Topic, int Partition), long> _replayUntil = [];
     private readonly Dictionary<(string Topic, int Partition), long> _scanFrom = [];
     private readonly List<RuleOutput> _outputs = [];
+    // Reused by every snapshot: a large windowed state would otherwise allocate a fresh, doubling buffer each time.
+    private readonly System.Buffers.ArrayBufferWriter<byte> _state = new();
     private IRuleEvaluator _evaluator = null!;
     private TimeSpan _clockBase;
     private long _clockStart;
@@ -184,7 +186,10 @@ internal sealed class RuleSession
                     var read = _log.Read(topic, p.Partition, next, new ReadLimits(_settings.MaxBatchRecords, 4 << 20));
                     foreach (var record in read.Records)
                     {
-                        if (OutputHeaders.Text(record, OutputHeaders.Rule) == _rule.Id && OutputHeaders.Text(record, OutputHeaders.Id) is { } id)
+                        // A backfill's records (possibly over a partial range) are not this rule's live outputs:
+                        // counting them as written would suppress the live results with the same ids.
+                        if (OutputHeaders.Text(record, OutputHeaders.Rule) == _rule.Id && OutputHeaders.Text(record, OutputHeaders.Id) is { } id
+                            && record.GetHeader(OutputHeaders.Backfill) is null)
                         {
                             _written.Add(id);
                             if (OutputHeaders.Text(record, OutputHeaders.Inputs) is { } inputs)
@@ -339,7 +344,8 @@ internal sealed class RuleSession
                     _replayUntil.Count > 0 && _scanFrom.TryGetValue((topic, p.Partition), out var from) ? from : p.DurableOffset)));
             }
         }
-        var state = new System.Buffers.ArrayBufferWriter<byte>();
+        var state = _state;
+        state.ResetWrittenCount();
         _evaluator.WriteSnapshot(state);
         var inputs = Inputs();
         var snapshot = new RuleSnapshot(_sequence + 1, _rule.Id, Now, inputs, marks, outbox, state.WrittenSpan.ToArray());

@@ -23,9 +23,11 @@ internal sealed class SnapshotFile(ILogStorage storage, string directory, string
 {
     private static readonly byte[] Magic = "ESRS"u8.ToArray();
     private const ushort Version = 1;
+    private const int HeaderLength = 10;
 
     private readonly string _stem = Path.Combine(directory, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(ruleId))));
 
+    private readonly MemoryStream _encoded = new();
     private bool _directoryDurable;
 
     private string Slot(long sequence) => _stem + (sequence % 2 == 0 ? ".a.snap" : ".b.snap");
@@ -43,13 +45,13 @@ internal sealed class SnapshotFile(ILogStorage storage, string directory, string
             }
             _directoryDurable = true;
         }
-        var bytes = Encode(snapshot);
+        var bytes = Encode(snapshot, _encoded);
         var path = Slot(snapshot.Sequence);
         var temp = path + ".tmp";
         using (var file = storage.Open(temp, createIfMissing: true))
         {
             file.SetLength(0);
-            file.Write(0, bytes);
+            file.Write(0, bytes.Span);
             file.Flush();
         }
         storage.Replace(temp, path);
@@ -93,9 +95,17 @@ internal sealed class SnapshotFile(ILogStorage storage, string directory, string
         return found;
     }
 
-    internal static byte[] Encode(RuleSnapshot s)
+    internal static byte[] Encode(RuleSnapshot s) => Encode(s, new MemoryStream()).ToArray();
+
+    /// <summary>
+    /// Encodes into <paramref name="body"/> (reset first, its capacity kept): a rule writes snapshots of the same size
+    /// again and again, and a fresh, doubling buffer each time (megabytes for large windowed states) would churn the
+    /// large-object heap and grow the process's RSS. The result is valid until the next call with the same buffer.
+    /// </summary>
+    internal static ReadOnlyMemory<byte> Encode(RuleSnapshot s, MemoryStream body)
     {
-        using var body = new MemoryStream();
+        body.SetLength(0);
+        body.Write(new byte[HeaderLength]);
         using (var w = new BinaryWriter(body, Encoding.UTF8, leaveOpen: true))
         {
             w.Write(s.Sequence);
@@ -126,12 +136,11 @@ internal sealed class SnapshotFile(ILogStorage storage, string directory, string
             }
             WriteBytes(w, s.EvaluatorState);
         }
-        var payload = body.ToArray();
-        var result = new byte[Magic.Length + 2 + 4 + payload.Length];
-        Magic.CopyTo(result, 0);
-        BinaryPrimitives.WriteUInt16LittleEndian(result.AsSpan(4), Version);
-        BinaryPrimitives.WriteUInt32LittleEndian(result.AsSpan(6), Crc32.HashToUInt32(payload));
-        payload.CopyTo(result, 10);
+        var result = body.GetBuffer().AsMemory(0, (int)body.Length);
+        var span = result.Span;
+        Magic.CopyTo(span);
+        BinaryPrimitives.WriteUInt16LittleEndian(span[4..], Version);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[6..], Crc32.HashToUInt32(span[HeaderLength..]));
         return result;
     }
 

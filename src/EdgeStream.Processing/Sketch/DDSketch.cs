@@ -299,7 +299,16 @@ internal sealed class DDSketch
             {
                 throw new InvalidDataException("The snapshot's sketch has too many buckets.");
             }
-            _counts = new long[Math.Max(16, length)];
+            // Reuses the array when it is large enough (a pooled window loads its empty state here); the slots
+            // beyond Length must be zero, as Add relies on.
+            if (_counts.Length < length || _counts.Length == 0)
+            {
+                _counts = new long[Math.Max(16, length)];
+            }
+            else
+            {
+                Array.Clear(_counts);
+            }
             Length = length;
             Total = 0;
             for (int i = 0; i < length; i++)

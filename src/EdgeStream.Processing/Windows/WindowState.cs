@@ -23,4 +23,14 @@ internal sealed class WindowState(long start, long end, Accumulator[] accumulato
     public int Revision { get; set; }
 
     public Accumulator[] Accumulators { get; } = accumulators;
+
+    /// <summary>Makes a spare window new again for [<paramref name="newStart"/>, <paramref name="newEnd"/>); the caller resets the accumulators.</summary>
+    public void Reset(long newStart, long newEnd)
+    {
+        Start = LastT = newStart;
+        End = newEnd;
+        Seq = 0;
+        Count = 0;
+        Revision = 0;
+    }
 }

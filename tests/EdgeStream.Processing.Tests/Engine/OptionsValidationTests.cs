@@ -54,6 +54,31 @@ public sealed class OptionsValidationTests
     }
 
     [Fact]
+    public void Rules_may_chain_but_a_rule_reading_its_own_output_or_rules_feeding_each_other_are_refused()
+    {
+        static RuleOptions Rule(string id, string from, string to, bool enabled = true)
+        {
+            var r = Valid();
+            r.Id = id;
+            r.From = new FromOptions { Topic = from };
+            r.To = new ToOptions { Topic = to };
+            r.Enabled = enabled;
+            return r;
+        }
+        var validation = new ProcessingOptionsValidation();
+
+        var chain = validation.Validate(null, new ProcessingOptions { Rules = [Rule("a", "in", "mid"), Rule("b", "mid", "out")] });
+        var self = validation.Validate(null, new ProcessingOptions { Rules = [Rule("echo", "in", "in")] });
+        var cycle = validation.Validate(null, new ProcessingOptions { Rules = [Rule("a", "in", "out"), Rule("x", "y", "z"), Rule("b", "z", "y")] });
+        var disabled = validation.Validate(null, new ProcessingOptions { Rules = [Rule("x", "y", "z"), Rule("b", "z", "y", enabled: false)] });
+
+        Assert.True(chain.Succeeded, chain.FailureMessage);
+        Assert.Equal(["Processing:Rules:0: the rule writes 'in', which it also reads (a rule cannot read its own output)."], self.Failures);
+        Assert.Equal(["Processing:Rules:1: rules 'x' -> 'b' -> 'x' feed each other through their topics (rules may chain, but not in a cycle)."], cycle.Failures);
+        Assert.True(disabled.Succeeded, disabled.FailureMessage);
+    }
+
+    [Fact]
     public void The_factory_refuses_an_invalid_rule_naming_the_key()
     {
         var bad = Valid();

@@ -33,6 +33,7 @@ public sealed class PropertyTests
             ["first"] = "first(/v)",
             ["last"] = "last(/v)",
             ["twa"] = "twa(/v)",
+            ["p90"] = "quantile(/v, 0.9)",
         });
         long size = 90_000, hop = hopping ? 30_000 : size;
         if (hopping)
@@ -79,6 +80,10 @@ public sealed class PropertyTests
             }
             double span = (xs[^1].T - xs[0].T) / 1000.0;
             Assert.Equal(span == 0 ? xs[0].V : area / span, j.GetProperty("twa").GetDouble(), 9);
+            // Windows (and their sketches) are reused once emitted: a reused sketch must start empty.
+            var sorted = xs.Select(x => x.V).Order().ToList();
+            double exact = sorted[(int)Math.Floor(0.9 * (sorted.Count - 1))];
+            Assert.InRange(j.GetProperty("p90").GetDouble(), exact - (0.01 * Math.Abs(exact)) - 1e-9, exact + (0.01 * Math.Abs(exact)) + 1e-9);
         }
     }
 

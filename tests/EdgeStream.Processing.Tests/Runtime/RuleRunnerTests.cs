@@ -70,6 +70,30 @@ public class RuleRunnerTests
     }
 
     [Fact]
+    public async Task Records_a_backfill_wrote_into_the_output_topic_do_not_suppress_the_live_rules_outputs_with_the_same_ids()
+    {
+        using var dir = new TempDir("proc");
+        var options = LogOptionsFor(dir.Path);
+        await using (var log = await LogStore.OpenAsync(options))
+        {
+            // `rules backfill --force` over a partial range: same id as the live window, another value.
+            await log.AppendAsync("out", new LogRecord("partial"u8.ToArray(), "a"u8.ToArray(), null,
+                [OutputHeaders.Header(OutputHeaders.Rule, "r1"), OutputHeaders.Header(OutputHeaders.Id, "r1/a/0/0"), OutputHeaders.Header(OutputHeaders.Backfill, "true")]));
+            await log.FlushAsync();
+        }
+
+        await using var h = await StartAsync(options, FileLogStorage.Instance, Settings(dir.Path), null, Counting("r1"));
+        await h.Log.AppendBatchAsync("in", 0, [Input("a", 1_000), Input("a", 2_000), Input("a", 11_000)]);
+        await h.Log.FlushAsync();
+
+        await UntilAsync(async () => (await OutputsAsync(h.Log)).Count == 2, "the live window result beside the backfilled one");
+        await UntilAsync(() => Task.FromResult(h.Engine.GetStatus()[0] is { LagRecords: 0, RecordsIn: 3 }), "the rule caught up");
+        var outputs = await OutputsAsync(h.Log);
+        Assert.Equal(["partial", """{"key":"a","start":0,"count":2}"""], outputs.Select(Text));
+        Assert.Equal(0, h.Engine.GetStatus()[0].Suppressed);
+    }
+
+    [Fact]
     public async Task An_idle_close_is_snapshotted_with_its_results_before_they_are_appended()
     {
         using var dir = new TempDir("proc");
