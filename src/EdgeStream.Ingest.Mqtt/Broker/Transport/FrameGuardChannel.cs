@@ -20,14 +20,6 @@ namespace EdgeStream.Ingest.Mqtt.Broker.Transport;
 /// header, then each further length byte, then the body, each as a read of its own, which unbuffered costs two or three
 /// socket reads per small PUBLISH. The checks run on the bytes as they are handed to MQTTnet, so a packet over the limit
 /// is still refused before MQTTnet allocates its body; the buffer is fixed, so what a connection holds stays bounded.
-/// <para>
-/// Acknowledgements (PUBACK, PUBREC, PUBREL, PUBCOMP) are written behind: MQTTnet's send loop writes every packet
-/// alone (a socket write each), so they are collected in a small buffer and written together once the send loop has
-/// stopped adding to it (a flush on the thread pool that re-queues itself while more arrive), or before any other
-/// packet, or when the buffer is full. An acknowledgement is only handed to the channel once it may leave (after its
-/// record is durable), so writing it a moment later loses nothing; one lost in a closing connection is resent by the
-/// client. A failed background write closes the connection. Bytes go out in the order MQTTnet wrote them.
-/// </para>
 /// </remarks>
 internal sealed class FrameGuardChannel : IMqttChannel
 {
@@ -39,23 +31,6 @@ internal sealed class FrameGuardChannel : IMqttChannel
     private byte[]? _readBuffer;
     private int _readStart;
     private int _readEnd;
-
-    /// <summary>Acknowledgements held for one write; a packet that does not fit goes out with what is held.</summary>
-    private const int WriteBufferBytes = 1024;
-
-    private const int MaxCoalescedPacket = 64;
-
-    // Stream writes one at a time; pending bytes are taken only while holding it, so they never overtake each other.
-    private readonly SemaphoreSlim _streamWrites = new(1, 1);
-    private readonly Lock _writeLock = new();
-    private byte[]? _pending;
-    private byte[]? _spare;
-    private int _pendingLength;
-    private long _pendingVersion;
-    private long _flushSeenVersion;
-    private bool _flushQueued;
-    private Exception? _writeFailure;
-    private Task _flushing = Task.CompletedTask;
 
     private readonly Stream _stream;
     private readonly Func<bool, int> _limit;
@@ -196,44 +171,7 @@ internal sealed class FrameGuardChannel : IMqttChannel
         }
     }
 
-    public Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken)
-    {
-        if (isEndOfPacket && buffer.Length <= MaxCoalescedPacket && IsAcknowledgement(buffer))
-        {
-            lock (_writeLock)
-            {
-                if (_writeFailure is { } failure)
-                {
-                    return Task.FromException(new MqttCommunicationException(failure));
-                }
-                _pending ??= new byte[WriteBufferBytes];
-                if (_pendingLength + (int)buffer.Length <= _pending.Length)
-                {
-                    buffer.CopyTo(_pending.AsSpan(_pendingLength));
-                    _pendingLength += (int)buffer.Length;
-                    _pendingVersion++;
-                    if (!_flushQueued)
-                    {
-                        // The first look always finds "new bytes" and re-queues: the send loop gets a turn to add more.
-                        _flushQueued = true;
-                        _flushSeenVersion = _pendingVersion - 1;
-                        ThreadPool.UnsafeQueueUserWorkItem(static c => c.FlushTick(), this, preferLocal: false);
-                    }
-                    return Task.CompletedTask;
-                }
-            }
-        }
-        return WriteThroughAsync(buffer, cancellationToken);
-    }
-
-    private static bool IsAcknowledgement(ReadOnlySequence<byte> buffer)
-    {
-        var type = buffer.FirstSpan.Length > 0 ? buffer.FirstSpan[0] >> 4 : 0;
-        return type is 4 or 5 or 6 or 7; // PUBACK, PUBREC, PUBREL, PUBCOMP
-    }
-
-    /// <summary>Writes held acknowledgements first, then <paramref name="buffer"/>.</summary>
-    private async Task WriteThroughAsync(ReadOnlySequence<byte> buffer, CancellationToken cancellationToken)
+    public async Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken)
     {
         if (!_outMidPacket && buffer.FirstSpan is { Length: > 0 } header)
         {
@@ -246,96 +184,15 @@ internal sealed class FrameGuardChannel : IMqttChannel
         _outMidPacket = !isEndOfPacket;
         try
         {
-            await _streamWrites.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
+            foreach (var segment in buffer)
             {
-                await WritePendingLockedAsync(cancellationToken).ConfigureAwait(false);
-                foreach (var segment in buffer)
-                {
-                    await _stream.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
-                }
-            }
-            finally
-            {
-                _streamWrites.Release();
+                await _stream.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
             }
             Volatile.Write(ref _bytesOut, _bytesOut + buffer.Length);
         }
         catch (Exception e) when (e is ObjectDisposedException or IOException)
         {
             throw new MqttCommunicationException(e);
-        }
-    }
-
-    /// <summary>Runs on the thread pool while acknowledgements are held: waits while the send loop adds more.</summary>
-    private void FlushTick()
-    {
-        lock (_writeLock)
-        {
-            if (_pendingVersion != _flushSeenVersion && _pendingLength <= WriteBufferBytes / 2)
-            {
-                _flushSeenVersion = _pendingVersion;
-                ThreadPool.UnsafeQueueUserWorkItem(static c => c.FlushTick(), this, preferLocal: false);
-                return;
-            }
-        }
-        // Tracked (Flushing), and it handles its own failures.
-        _flushing = FlushAsync();
-    }
-
-    /// <summary>The last background write of held acknowledgements (tests and diagnostics).</summary>
-    internal Task Flushing => _flushing;
-
-    private async Task FlushAsync()
-    {
-        try
-        {
-            await _streamWrites.WaitAsync().ConfigureAwait(false);
-            try
-            {
-                await WritePendingLockedAsync(CancellationToken.None).ConfigureAwait(false);
-            }
-            finally
-            {
-                _streamWrites.Release();
-            }
-        }
-        catch (Exception e)
-        {
-            // Whatever failed, these acknowledgements cannot be sent: close, and the client resends after reconnecting.
-            lock (_writeLock)
-            {
-                _writeFailure ??= e;
-            }
-            Dispose();
-        }
-    }
-
-    /// <summary>Writes what is held; the caller holds <see cref="_streamWrites"/>.</summary>
-    private async ValueTask WritePendingLockedAsync(CancellationToken cancellationToken)
-    {
-        byte[] taken;
-        int length;
-        lock (_writeLock)
-        {
-            _flushQueued = false;
-            if (_writeFailure is { } failure)
-            {
-                throw new IOException("an earlier write on this connection failed", failure);
-            }
-            if (_pendingLength == 0)
-            {
-                return;
-            }
-            (taken, length) = (_pending!, _pendingLength);
-            _pending = _spare ?? new byte[WriteBufferBytes];
-            _spare = null;
-            _pendingLength = 0;
-        }
-        await _stream.WriteAsync(taken.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
-        lock (_writeLock)
-        {
-            _spare = taken;
         }
     }
 
