@@ -74,6 +74,28 @@ public sealed class RoutingTests
     }
 
     [Fact]
+    public void A_connection_reuses_its_last_route_per_topic_but_never_a_key_taken_from_a_user_property()
+    {
+        var router = MqttRouter.FromOptions(new MqttIngestOptions
+        {
+            Routes = [new() { Filter = "sensors/+/telemetry", Topic = "telemetry", Key = "{1}" }, new() { Filter = "prop/#", Topic = "t", Key = "property:site" }],
+        });
+        var cache = new PublishRouteCache();
+        MqttUserProperty[] Site(string site) => [new MqttUserProperty("site", new ReadOnlyMemory<byte>(Encoding.UTF8.GetBytes(site)))];
+
+        Assert.Equal("a", Encoding.UTF8.GetString(cache.Route(router, "sensors/a/telemetry", "c1", null).Key!));
+        Assert.Equal("a", Encoding.UTF8.GetString(cache.Route(router, "sensors/a/telemetry", "c1", null).Key!));
+        Assert.Equal("b", Encoding.UTF8.GetString(cache.Route(router, "sensors/b/telemetry", "c1", null).Key!));
+        Assert.Equal("mqtt", cache.Route(router, "elsewhere", "c1", null).LogTopic);
+        Assert.Equal("north", Encoding.UTF8.GetString(cache.Route(router, "prop/x", "c1", Site("north")).Key!));
+        Assert.Equal("south", Encoding.UTF8.GetString(cache.Route(router, "prop/x", "c1", Site("south")).Key!));
+
+        var headers = cache.FixedHeaders("prop/x", "c1", 1, retain: false)!;
+        Assert.Equal(["prop/x", "c1", "1", "0"], headers.Select(h => Encoding.UTF8.GetString(h.Value.Span)));
+        Assert.Null(cache.FixedHeaders("prop/y", "c1", 1, retain: false));
+    }
+
+    [Fact]
     public void Drop_rules_and_a_dropping_default_store_nothing()
     {
         var router = MqttRouter.FromOptions(new MqttIngestOptions

@@ -1,6 +1,7 @@
 using EdgeStream.Ingest.Mqtt.Auth;
 using EdgeStream.Ingest.Mqtt.Broker.Transport;
 using EdgeStream.Ingest.Mqtt.Limits;
+using EdgeStream.Ingest.Mqtt.Routing;
 using MQTTnet.Formatter;
 using MQTTnet.Packets;
 using MQTTnet.Protocol;
@@ -43,6 +44,15 @@ internal sealed class ClientConnection
 
     /// <summary>The network connection this client state belongs to (null only for state built outside a listener).</summary>
     public BrokerConnection? Transport { get; }
+
+    /// <summary>The connection's last route and record headers (see <see cref="PublishRouteCache"/>).</summary>
+    public PublishRouteCache Routes { get; } = new();
+
+    /// <summary>
+    /// The acknowledgement table of this connection's session, once looked up (a connection keeps its session for
+    /// life), so the hot path does not search the session items per packet.
+    /// </summary>
+    public SessionAcks? Acks { get; set; }
 
     /// <summary>QoS 1/2 publishes handled whose acknowledgement has not left (or been dropped) yet.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);

@@ -54,7 +54,7 @@ internal sealed class DurableAckInterceptor
     private Task Hold(InterceptingPacketEventArgs args, ushort packetId)
     {
         var current = BrokerConnection.Current?.Client;
-        if (!SessionAcks.For(args.SessionItems).TryTake(packetId, out var pending))
+        if (!SessionAcks.For(args.SessionItems, current).TryTake(packetId, out var pending))
         {
             // Nobody recorded this publish on this session: never acknowledge what was not seen stored.
             args.ProcessPacket = false;

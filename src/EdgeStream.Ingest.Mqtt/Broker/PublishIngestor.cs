@@ -98,7 +98,9 @@ internal sealed class PublishIngestor
             }
         }
 
-        var decision = _router.Route(message.Topic, args.ClientId, message.UserProperties);
+        var decision = connection is not null
+            ? connection.Routes.Route(_router, message.Topic, args.ClientId, message.UserProperties)
+            : _router.Route(message.Topic, args.ClientId, message.UserProperties);
         switch (decision.Outcome)
         {
             case RouteOutcome.Drop:
@@ -134,7 +136,7 @@ internal sealed class PublishIngestor
         // gives the message a payload array of its own, which the record then shares instead of copying it again.
         var stamp = _durableStamps?.For(message);
         var record = MqttRecordFactory.Create(message, args.ClientId, decision, _time.GetUtcNow(), qos2PacketId: qos2 ? packetId : (ushort)0,
-            ownedPayload: stamp is null ? null : message.Payload.First);
+            ownedPayload: stamp is null ? null : message.Payload.First, cache: connection?.Routes);
         AppendResult appended;
         try
         {
@@ -217,7 +219,7 @@ internal sealed class PublishIngestor
     {
         if (packetId != 0 && connection is not null)
         {
-            SessionAcks.For(args.SessionItems).Add(packetId, new PendingAck(connection, action, topic, partition, offset, receivedAt));
+            SessionAcks.For(args.SessionItems, connection).Add(packetId, new PendingAck(connection, action, topic, partition, offset, receivedAt));
         }
     }
 }

@@ -37,6 +37,19 @@ internal sealed class SessionAcks
         }
     }
 
+    /// <summary>
+    /// The table of the session <paramref name="sessionItems"/> belong to, remembered on <paramref name="connection"/>
+    /// (which belongs to that session for its whole life).
+    /// </summary>
+    public static SessionAcks For(IDictionary sessionItems, ClientConnection? connection)
+    {
+        if (connection is null)
+        {
+            return For(sessionItems);
+        }
+        return connection.Acks ??= For(sessionItems);
+    }
+
     /// <summary>Entries not yet consumed (tests and diagnostics).</summary>
     public int Count
     {

@@ -36,18 +36,30 @@ internal static class MqttRecordFactory
     /// <summary>
     /// The record for <paramref name="message"/>. <paramref name="ownedPayload"/>, when given, is the payload in an
     /// array owned by this message alone (never reused by MQTTnet), stored without another copy; otherwise the payload
-    /// is copied out of MQTTnet's receive buffer.
+    /// is copied out of MQTTnet's receive buffer. <paramref name="cache"/>, when given, supplies the encoded topic and
+    /// client id of the connection's current topic, and for a message without optional headers the whole header list.
     /// </summary>
     public static LogRecord Create(MqttApplicationMessage message, string clientId, in RouteDecision decision, DateTimeOffset receivedAt, string? upstream = null, ushort qos2PacketId = 0,
-        ReadOnlyMemory<byte>? ownedPayload = null)
+        ReadOnlyMemory<byte>? ownedPayload = null, PublishRouteCache? cache = null)
     {
-        var headers = new List<RecordHeader>(6 + (message.UserProperties?.Count ?? 0))
+        // The payload sequence belongs to MQTTnet's receive buffer and is reused after the handler returns: copy it.
+        var payload = ownedPayload ?? (message.Payload.IsEmpty ? Array.Empty<byte>() : message.Payload.ToArray());
+        var qos = Math.Clamp((int)message.QualityOfServiceLevel, 0, 2);
+        var fixedHeaders = cache?.FixedHeaders(message.Topic, clientId, qos, message.Retain);
+        if (fixedHeaders is not null && upstream is null && qos2PacketId == 0 && string.IsNullOrEmpty(message.ContentType)
+            && message.MessageExpiryInterval == 0 && message.UserProperties is not { Count: > 0 })
         {
-            new(TopicHeader, Encoding.UTF8.GetBytes(message.Topic)),
-            new(ClientIdHeader, Encoding.UTF8.GetBytes(clientId)),
-            new(QosHeader, Qos[Math.Clamp((int)message.QualityOfServiceLevel, 0, 2)]),
-            new(RetainHeader, message.Retain ? True : False),
-        };
+            return new LogRecord(payload, decision.Key, receivedAt, fixedHeaders);
+        }
+        var headers = new List<RecordHeader>(6 + (message.UserProperties?.Count ?? 0));
+        if (fixedHeaders is not null)
+        {
+            headers.AddRange(fixedHeaders);
+        }
+        else
+        {
+            headers.AddRange(FixedHeaders(Encoding.UTF8.GetBytes(message.Topic), Encoding.UTF8.GetBytes(clientId), qos, message.Retain));
+        }
         if (!string.IsNullOrEmpty(message.ContentType))
         {
             headers.Add(new(ContentTypeHeader, Encoding.UTF8.GetBytes(message.ContentType)));
@@ -71,8 +83,15 @@ internal static class MqttRecordFactory
         {
             headers.Add(new(UpstreamHeader, Encoding.UTF8.GetBytes(upstream)));
         }
-        // The payload sequence belongs to MQTTnet's receive buffer and is reused after the handler returns: copy it.
-        var payload = ownedPayload ?? (message.Payload.IsEmpty ? Array.Empty<byte>() : message.Payload.ToArray());
         return new LogRecord(payload, decision.Key, receivedAt, headers);
     }
+
+    /// <summary>The four headers every MQTT record has, in their stored order.</summary>
+    internal static RecordHeader[] FixedHeaders(byte[] topic, byte[] clientId, int qos, bool retain) =>
+    [
+        new(TopicHeader, topic),
+        new(ClientIdHeader, clientId),
+        new(QosHeader, Qos[qos]),
+        new(RetainHeader, retain ? True : False),
+    ];
 }

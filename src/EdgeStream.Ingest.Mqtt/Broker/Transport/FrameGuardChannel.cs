@@ -15,9 +15,22 @@ namespace EdgeStream.Ingest.Mqtt.Broker.Transport;
 /// The first packet must be a CONNECT. Reads come from the one receive loop and writes from MQTTnet's send lock, so the
 /// framing state needs no lock.
 /// </summary>
+/// <remarks>
+/// Reads are buffered (<see cref="ReadBufferBytes"/> per connection): MQTTnet's adapter asks for the 2-byte fixed
+/// header, then each further length byte, then the body, each as a read of its own, which unbuffered costs two or three
+/// socket reads per small PUBLISH. The checks run on the bytes as they are handed to MQTTnet, so a packet over the limit
+/// is still refused before MQTTnet allocates its body; the buffer is fixed, so what a connection holds stays bounded.
+/// </remarks>
 internal sealed class FrameGuardChannel : IMqttChannel
 {
     private const int MaxRemainingLengthBytes = 4;
+
+    /// <summary>Bytes read from the stream ahead of MQTTnet's reads.</summary>
+    internal const int ReadBufferBytes = 4096;
+
+    private byte[]? _readBuffer;
+    private int _readStart;
+    private int _readEnd;
 
     private readonly Stream _stream;
     private readonly Func<bool, int> _limit;
@@ -87,17 +100,66 @@ internal sealed class FrameGuardChannel : IMqttChannel
         return Task.CompletedTask;
     }
 
-    public async Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+    public Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
     {
-        int read;
+        if (_readEnd > _readStart && _connection is not { IsDraining: true })
+        {
+            // Synchronous while the buffer holds bytes: most of MQTTnet's small reads end here. A refusal surfaces as a
+            // faulted task, as it would from the stream read.
+            try
+            {
+                return Task.FromResult(Serve(buffer, offset, count));
+            }
+            catch (Exception e)
+            {
+                return Task.FromException<int>(e);
+            }
+        }
+        return FillAndReadAsync(buffer, offset, count, cancellationToken);
+    }
+
+    private async Task<int> FillAndReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+    {
+        _readStart = _readEnd = 0; // empty, or draining: buffered bytes are discarded like the rest
+        if (count >= ReadBufferBytes)
+        {
+            // A large body read gains nothing from the buffer: straight into MQTTnet's array.
+            var direct = await ReadStreamAsync(buffer.AsMemory(offset, count), cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _bytesIn, _bytesIn + direct);
+            Inspect(buffer.AsSpan(offset, direct));
+            return direct;
+        }
+        _readBuffer ??= new byte[ReadBufferBytes];
+        var read = await ReadStreamAsync(_readBuffer, cancellationToken).ConfigureAwait(false);
+        if (read == 0)
+        {
+            return 0;
+        }
+        _readEnd = read;
+        return Serve(buffer, offset, count);
+    }
+
+    private int Serve(byte[] buffer, int offset, int count)
+    {
+        var take = Math.Min(count, _readEnd - _readStart);
+        _readBuffer.AsSpan(_readStart, take).CopyTo(buffer.AsSpan(offset, take));
+        _readStart += take;
+        Volatile.Write(ref _bytesIn, _bytesIn + take);
+        Inspect(buffer.AsSpan(offset, take));
+        return take;
+    }
+
+    private async ValueTask<int> ReadStreamAsync(Memory<byte> into, CancellationToken cancellationToken)
+    {
         try
         {
-            read = await _stream.ReadAsync(buffer.AsMemory(offset, count), cancellationToken).ConfigureAwait(false);
+            var read = await _stream.ReadAsync(into, cancellationToken).ConfigureAwait(false);
             // After our DISCONNECT, MQTTnet must see nothing more: discard until the client closes (or the linger aborts).
             while (read > 0 && _connection is { IsDraining: true })
             {
-                read = await _stream.ReadAsync(buffer.AsMemory(offset, count), cancellationToken).ConfigureAwait(false);
+                read = await _stream.ReadAsync(into, cancellationToken).ConfigureAwait(false);
             }
+            return read;
         }
         catch (ObjectDisposedException)
         {
@@ -107,9 +169,6 @@ internal sealed class FrameGuardChannel : IMqttChannel
         {
             return 0;
         }
-        Volatile.Write(ref _bytesIn, _bytesIn + read);
-        Inspect(buffer.AsSpan(offset, read));
-        return read;
     }
 
     public async Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken)
