@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
+using EdgeStream.Ingest.Mqtt.Tests.Infrastructure;
 using EdgeStream.Log;
 using MQTTnet;
 using MQTTnet.Protocol;
@@ -16,21 +16,6 @@ namespace EdgeStream.Ingest.Mqtt.Tests;
 public sealed class CrashTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
-
-    private static Process StartHost(string host, string dataDir, int port)
-    {
-        var psi = new ProcessStartInfo(host) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "run", "--data", dataDir, "--mqtt-port", port.ToString(CultureInfo.InvariantCulture) })
-        {
-            psi.ArgumentList.Add(a);
-        }
-        var p = Process.Start(psi)!;
-        p.OutputDataReceived += (_, _) => { };
-        p.ErrorDataReceived += (_, _) => { };
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        return p;
-    }
 
     private static async Task<IMqttClient?> TryConnectAsync(int port)
     {
@@ -61,7 +46,7 @@ public sealed class CrashTests
         {
             for (var round = 0; round < 4; round++)
             {
-                using var process = StartHost(host, dataDir, port);
+                using var process = EdgeStreamRun.Start(host, dataDir, port);
                 try
                 {
                     var client = await Poll.UntilAsync(() => TryConnectAsync(port), TimeSpan.FromSeconds(30), "the restarted host to accept a client", Ct);

@@ -1,7 +1,6 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Net.Sockets;
 using System.Text;
+using EdgeStream.Ingest.Mqtt.Tests.Infrastructure;
 using EdgeStream.Ingest.Mqtt.Tests.Mqtt5;
 using EdgeStream.Log;
 
@@ -28,7 +27,7 @@ public sealed class ExactlyOnceCrashTests
         var port = Ports.Free();
         try
         {
-            using (var first = StartHost(host, dataDir, port))
+            using (var first = EdgeStreamRun.Start(host, dataDir, port))
             {
                 try
                 {
@@ -38,11 +37,11 @@ public sealed class ExactlyOnceCrashTests
                 }
                 finally
                 {
-                    await KillAsync(first); // SIGKILL before PUBREL: no shutdown, no final flush
+                    await EdgeStreamRun.KillAsync(first); // SIGKILL before PUBREL: no shutdown, no final flush
                 }
             }
 
-            using (var second = StartHost(host, dataDir, port))
+            using (var second = EdgeStreamRun.Start(host, dataDir, port))
             {
                 try
                 {
@@ -54,7 +53,7 @@ public sealed class ExactlyOnceCrashTests
                 }
                 finally
                 {
-                    await KillAsync(second);
+                    await EdgeStreamRun.KillAsync(second);
                 }
             }
 
@@ -100,29 +99,4 @@ public sealed class ExactlyOnceCrashTests
                 return null; // not listening yet
             }
         }, TimeSpan.FromSeconds(30), "edgestream to accept an MQTT client", Ct);
-
-    private static Process StartHost(string host, string dataDir, int port)
-    {
-        var psi = new ProcessStartInfo(host) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
-        // No admin HTTP: its default port would clash with another test's edgestream running at the same time.
-        foreach (var a in new[] { "run", "--data", dataDir, "--mqtt-port", port.ToString(CultureInfo.InvariantCulture), "--http-port", "0" })
-        {
-            psi.ArgumentList.Add(a);
-        }
-        var p = Process.Start(psi)!;
-        p.OutputDataReceived += (_, _) => { };
-        p.ErrorDataReceived += (_, _) => { };
-        p.BeginOutputReadLine();
-        p.BeginErrorReadLine();
-        return p;
-    }
-
-    private static async Task KillAsync(Process process)
-    {
-        if (!process.HasExited)
-        {
-            process.Kill();
-        }
-        await process.WaitForExitAsync(CancellationToken.None);
-    }
 }
