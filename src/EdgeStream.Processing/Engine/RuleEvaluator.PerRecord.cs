@@ -246,23 +246,7 @@ internal sealed partial class RuleEvaluator
                 }
             }
         }
-        var j = _writer;
-        j.WriteStartObject();
-        j.WriteString("rule", _rule.Id);
-        j.WriteString("key", key.Key);
-        for (int i = 0; i < _rule.GroupNames.Length; i++)
-        {
-            j.WriteString(_rule.GroupNames[i], key.GroupValues[i]);
-        }
-        j.WriteString("start", FromMs(w.Start).UtcDateTime);
-        j.WriteString("end", FromMs(w.End).UtcDateTime);
-        j.WriteNumber("count", w.Count);
-        j.WriteNumber("revision", 0);
-        for (int i = 0; i < w.Accumulators.Length; i++)
-        {
-            w.Accumulators[i].Write(j, _rule.AggregateNames[i], w.Start, w.End);
-        }
-        j.WriteEndObject();
+        WriteWindowResult(key, w, revision: 0);
         Recycle(w);
         outputs.Add(new RuleOutput(_rule.ToTopic!, RecordId(input), KeyBytes(key), TakeJson(), FromMs(t)));
         _out++;

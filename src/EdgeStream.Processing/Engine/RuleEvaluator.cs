@@ -360,6 +360,16 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
 
     private void EmitWindow(KeyState key, WindowState w, List<RuleOutput> outputs)
     {
+        WriteWindowResult(key, w, w.Revision);
+        long idPart = _rule.Window == WindowType.Count ? w.Seq : w.Start;
+        string id = string.Create(CultureInfo.InvariantCulture, $"{_rule.Id}/{key.Key}/{idPart}/{w.Revision}");
+        outputs.Add(new RuleOutput(_rule.ToTopic!, id, KeyBytes(key), TakeJson(), FromMs(w.End)));
+        _out++;
+    }
+
+    /// <summary>One window's result object (rule, key, group values, bounds, count, revision, aggregates) into the writer.</summary>
+    private void WriteWindowResult(KeyState key, WindowState w, int revision)
+    {
         var j = _writer;
         j.WriteStartObject();
         j.WriteString("rule", _rule.Id);
@@ -371,16 +381,12 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
         j.WriteString("start", FromMs(w.Start).UtcDateTime);
         j.WriteString("end", FromMs(w.End).UtcDateTime);
         j.WriteNumber("count", w.Count);
-        j.WriteNumber("revision", w.Revision);
+        j.WriteNumber("revision", revision);
         for (int i = 0; i < w.Accumulators.Length; i++)
         {
             w.Accumulators[i].Write(j, _rule.AggregateNames[i], w.Start, w.End);
         }
         j.WriteEndObject();
-        long idPart = _rule.Window == WindowType.Count ? w.Seq : w.Start;
-        string id = string.Create(CultureInfo.InvariantCulture, $"{_rule.Id}/{key.Key}/{idPart}/{w.Revision}");
-        outputs.Add(new RuleOutput(_rule.ToTopic!, id, KeyBytes(key), TakeJson(), FromMs(w.End)));
-        _out++;
     }
 
     // ---- windows ----
