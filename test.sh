@@ -60,8 +60,24 @@ done
 
 # Locked mode: restore exactly what the committed packages.lock.json files say, or fail (CONTRIBUTING.md: updating them).
 dotnet restore EdgeStream.sln --locked-mode
-dotnet build EdgeStream.sln -c Release --nologo -v q --no-restore
 # The end-to-end tests run the shipped build (NativeAOT, trimming/AOT warnings as errors), so a trimming break fails
-# them: the first one publishes it from a copy of the sources (cached by a hash of them, tests/EdgeStream.TestKit/
-# ShippedBuild.cs), or set EDGESTREAM_SHIPPED_BUILD to an edgestream executable already published.
-dotnet test --solution EdgeStream.sln -c Release --no-build "${args[@]}"
+# them. It is published from a copy of the sources, cached by a hash of them (tests/EdgeStream.TestKit/ShippedBuild.cs),
+# and takes minutes: start it now, beside the build, and the tests that need it wait for it. Or set
+# EDGESTREAM_SHIPPED_BUILD to an edgestream executable already published.
+# Only for a whole run: a filtered one may need no shipped build at all.
+prepublish_pid=""
+if [ -z "${EDGESTREAM_SHIPPED_BUILD:-}" ] && [ ${#args[@]} -eq 0 ]; then
+  dotnet build tests/EdgeStream.TestKit.Prepublish -c Release --nologo -v q --no-restore
+  prepublish_log=$(mktemp)
+  dotnet tests/EdgeStream.TestKit.Prepublish/bin/Release/net10.0/EdgeStream.TestKit.Prepublish.dll linux-"$(dpkg --print-architecture | sed 's/amd64/x64/')" linux-arm64 >"$prepublish_log" 2>&1 &
+  prepublish_pid=$!
+fi
+dotnet build EdgeStream.sln -c Release --nologo -v q --no-restore
+status=0
+dotnet test --solution EdgeStream.sln -c Release --no-build "${args[@]}" || status=$?
+if [ -n "$prepublish_pid" ]; then
+  wait "$prepublish_pid" || true
+  cat "$prepublish_log"
+  rm -f "$prepublish_log"
+fi
+exit "$status"

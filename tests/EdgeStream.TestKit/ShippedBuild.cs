@@ -80,7 +80,9 @@ public static class ShippedBuild
         }
         var log = Path.Combine(cache, "publish.log");
         var psi = new ProcessStartInfo("dotnet") { WorkingDirectory = src, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "publish", "src/EdgeStream.Host", "-c", "Release", "-r", rid, "-o", output, "-nologo", "-tl:off" })
+        // No node reuse: test.sh publishes in the background while it builds the solution, and a build must not hand
+        // its work to the other's MSBuild nodes or keep them alive after the publish.
+        foreach (var a in new[] { "publish", "src/EdgeStream.Host", "-c", "Release", "-r", rid, "-o", output, "-nologo", "-tl:off", "-nodeReuse:false" })
         {
             psi.ArgumentList.Add(a);
         }
@@ -88,9 +90,23 @@ public static class ShippedBuild
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(20));
-        await p.WaitForExitAsync(timeout.Token);
+        var timedOut = false;
+        try
+        {
+            await p.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            timedOut = true;
+            p.Kill(entireProcessTree: true);
+            await p.WaitForExitAsync();
+        }
         var text = await stdout + await stderr;
         await File.WriteAllTextAsync(log, text);
+        if (timedOut)
+        {
+            throw new TimeoutException($"publishing the shipped build for {rid} took over 20 minutes and was killed (log: {log}).");
+        }
         if (p.ExitCode != 0)
         {
             var errors = text.Split('\n').Where(l => l.Contains("error", StringComparison.OrdinalIgnoreCase)).Distinct().Take(20);
