@@ -29,7 +29,8 @@ internal sealed class ChildBroker : IAsyncDisposable
     /// <summary>The child's closing statistics line (EdgeStream only), available after dispose.</summary>
     public string? Stats { get; private set; }
 
-    public static async Task<ChildBroker> StartEdgeStreamAsync(bool withoutLog = false)
+    /// <summary>Starts EdgeStream's broker; <paramref name="environment"/> adds variables to the child (e.g. a runtime knob to compare).</summary>
+    public static async Task<ChildBroker> StartEdgeStreamAsync(bool withoutLog = false, IReadOnlyDictionary<string, string>? environment = null)
     {
         var port = Ports.Free();
         var dir = Path.Combine(Path.GetTempPath(), "es-bench-" + Guid.NewGuid().ToString("N"));
@@ -47,6 +48,10 @@ internal sealed class ChildBroker : IAsyncDisposable
             psi.ArgumentList.Add("nolog");
         }
         psi.Environment["DOTNET_gcServer"] = "0";
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[name] = value;
+        }
         var process = Process.Start(psi)!;
         var ready = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
         if (ready != "READY")

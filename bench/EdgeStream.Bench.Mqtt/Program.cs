@@ -4,6 +4,8 @@
 // --qos 0 adds the QoS 0 case (stored, not acknowledged): publishers push QoS 0 for the duration, then one QoS 1 publish
 // per connection as a barrier; the rate counts QoS 0 messages up to the last barrier's PUBACK (see LoadGenerator).
 // --diagnose adds EdgeStream's broker with a log that stores nothing, to separate broker cost from log cost.
+// --broker-env NAME=VALUE[,NAME=VALUE] adds EdgeStream's broker with those environment variables (a runtime setting to
+// compare, e.g. DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0) beside the plain one, same case, same run.
 // The EdgeStream broker runs in a child process (this program with "serve") so its RSS is measured alone.
 // --hostile [--attackers 100] [--stream-mib 2] [--seconds 10]: the unauthenticated 256 MiB CONNECT attack instead
 // (RSS before/after, EdgeStream beside Mosquitto).
@@ -29,10 +31,13 @@ var window = IntArg(args, "--window", 16);
 var connections = (StringArg(args, "--connections") ?? "10,100").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
 var payload = 64;
 var diagnose = args.Contains("--diagnose");
+var brokerEnv = StringArg(args, "--broker-env") is { } env
+    ? env.Split(',').Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : "", StringComparer.Ordinal)
+    : null;
 var qosLevels = (StringArg(args, "--qos") ?? "1,0").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
 if (args.Contains("--help"))
 {
-    Console.WriteLine("Usage: EdgeStream.Bench.Mqtt [--seconds 10] [--window 16] [--connections 10,100] [--qos 1,0] [--diagnose] | --hostile [--attackers 100] [--stream-mib 2]");
+    Console.WriteLine("Usage: EdgeStream.Bench.Mqtt [--seconds 10] [--window 16] [--connections 10,100] [--qos 1,0] [--diagnose] [--broker-env NAME=VALUE[,...]] | --hostile [--attackers 100] [--stream-mib 2]");
     return 0;
 }
 
@@ -53,11 +58,20 @@ foreach (var qos in qosLevels)
             rows.Add(Row($"EdgeStream (durable, group commit)", qos, n, r, edge.RssMiB()));
         }
         notes.Add($"EdgeStream, QoS {qos}, {n} connections, log: {edge.Stats?.Replace("STATS ", "", StringComparison.Ordinal)}");
+        var edgeRate = rows[^1][3];
         if (diagnose)
         {
             await using var bare = await ChildBroker.StartEdgeStreamAsync(withoutLog: true);
             var r = await Load(bare.Port);
             rows.Add(Row("EdgeStream broker, no log (diagnostic)", qos, n, r, bare.RssMiB()));
+        }
+        string? variantRate = null;
+        if (brokerEnv is not null)
+        {
+            await using var variant = await ChildBroker.StartEdgeStreamAsync(environment: brokerEnv);
+            var r = await Load(variant.Port);
+            rows.Add(Row("EdgeStream with " + string.Join(",", brokerEnv.Select(kv => $"{kv.Key}={kv.Value}")), qos, n, r, variant.RssMiB()));
+            variantRate = rows[^1][3];
         }
         await using (var mosquitto = await ChildBroker.StartMosquittoAsync())
         {
@@ -65,8 +79,12 @@ foreach (var qos in qosLevels)
             rows.Add(Row("Mosquitto (memory, baseline)", qos, n, r, mosquitto.RssMiB()));
         }
         // Side by side: EdgeStream's rate over Mosquitto's, same case, same run.
-        var ratio = double.Parse(rows[rows.Count - (diagnose ? 3 : 2)][3], CultureInfo.InvariantCulture) / Math.Max(1, double.Parse(rows[^1][3], CultureInfo.InvariantCulture));
-        notes.Add(string.Create(CultureInfo.InvariantCulture, $"QoS {qos}, {n} connections: EdgeStream / Mosquitto = {ratio:F2}x"));
+        var mosquittoRate = Math.Max(1, double.Parse(rows[^1][3], CultureInfo.InvariantCulture));
+        notes.Add(string.Create(CultureInfo.InvariantCulture, $"QoS {qos}, {n} connections: EdgeStream / Mosquitto = {double.Parse(edgeRate, CultureInfo.InvariantCulture) / mosquittoRate:F2}x"));
+        if (variantRate is not null)
+        {
+            notes.Add(string.Create(CultureInfo.InvariantCulture, $"QoS {qos}, {n} connections: EdgeStream with the variables / Mosquitto = {double.Parse(variantRate, CultureInfo.InvariantCulture) / mosquittoRate:F2}x"));
+        }
     }
 }
 string[] header = ["broker", "qos", "conns", "msg/s", "p50 ms", "p99 ms", "errors", "broker RSS MiB (peak)"];
