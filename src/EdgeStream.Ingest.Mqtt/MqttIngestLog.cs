@@ -80,6 +80,9 @@ internal static partial class MqttIngestLog
     [LoggerMessage(4047, LogLevel.Warning, "MQTT client {ClientId}: its will on {Topic} was not published: {Reason}")]
     public static partial void DelayedWillNotSent(ILogger logger, string clientId, string topic, string reason);
 
+    [LoggerMessage(4048, LogLevel.Warning, "MQTT client {ClientId}: protocol error, {Reason}; disconnected (reason code 0x{Code:X2})")]
+    public static partial void ProtocolError(ILogger logger, string clientId, string reason, int code);
+
     [LoggerMessage(4050, LogLevel.Warning, "MQTT broker statistics ($SYS) could not be published; retrying every Mqtt:SysInterval (logged once until it works again)")]
     public static partial void SysPublishFailed(ILogger logger, Exception exception);
 

@@ -79,9 +79,11 @@ internal sealed class Mqtt5Features : IDisposable
         {
             var clientId = string.IsNullOrEmpty(args.ClientId) ? args.AssignedClientIdentifier : args.ClientId;
             var clean = args.CleanSession ?? true;
-            var granted = _expiry.Connected(clientId, args.ProtocolVersion, clean, args.SessionExpiryInterval);
+            // The client's interval: MQTTnet's packet carries "never" in its place (see GuardedChannelAdapter).
+            var requested = (args.ChannelAdapter as Transport.GuardedChannelAdapter)?.Connection.ConnectSessionExpiry ?? args.SessionExpiryInterval;
+            var granted = _expiry.Connected(clientId, args.ProtocolVersion, clean, requested);
             var keepAlive = _keepAlive.Connected(clientId, args.ProtocolVersion, args.KeepAlivePeriod);
-            _connecting[clientId] = new ConnectState(args.ProtocolVersion, clean, granted < args.SessionExpiryInterval ? granted : null, keepAlive);
+            _connecting[clientId] = new ConnectState(args.ProtocolVersion, clean, granted < requested ? granted : null, keepAlive);
         }
         return Task.CompletedTask;
     }

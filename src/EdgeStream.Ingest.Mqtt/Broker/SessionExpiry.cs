@@ -5,12 +5,13 @@ using MQTTnet.Formatter;
 namespace EdgeStream.Ingest.Mqtt.Broker;
 
 /// <summary>
-/// Session Expiry (MQTT 5 §3.1.2.11.2, §3.14.2.2.2), which MQTTnet's server does not enforce (it keeps persistent
-/// sessions forever): decides each session's interval at CONNECT (capped at <c>Mqtt:Sessions:MaxExpiry</c>; MQTT 3.1.1
-/// clean session 0 gets <c>Mqtt:Sessions:DefaultExpiry</c>), takes a DISCONNECT's interval over it, and deletes the
-/// session with its queued messages when it has been disconnected that long. A reconnect cancels the countdown.
-/// MQTTnet decodes an absent and a zero DISCONNECT interval alike, so a DISCONNECT with 0 keeps the CONNECT interval.
-/// Thread-safe; one timer per disconnected session (bounded by the sessions).
+/// Session Expiry (MQTT 5 §3.1.2.11.2, §3.14.2.2.2), the only expiry of the broker's sessions (MQTTnet is handed
+/// "never" for a non-zero interval, see <see cref="Transport.GuardedChannelAdapter"/>): decides each session's interval
+/// at CONNECT (capped at <c>Mqtt:Sessions:MaxExpiry</c>; MQTT 3.1.1 clean session 0 gets
+/// <c>Mqtt:Sessions:DefaultExpiry</c>), takes a DISCONNECT's interval over it (read from the packet's bytes: an
+/// explicit 0 ends the session at once), and deletes the session with its queued messages when it has been
+/// disconnected that long. A reconnect cancels the countdown. Thread-safe; one timer per disconnected session (bounded
+/// by the sessions).
 /// </summary>
 internal sealed class SessionExpiry : IDisposable
 {

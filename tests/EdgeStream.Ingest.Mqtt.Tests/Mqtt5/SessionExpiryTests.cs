@@ -97,6 +97,74 @@ public sealed class SessionExpiryTests
     }
 
     [Fact]
+    public async Task A_disconnect_interval_longer_than_the_connect_one_keeps_the_session_and_its_queued_messages_past_the_connect_interval()
+    {
+        var time = new FakeTimeProvider();
+        await using var broker = await TestBroker.StartAsync(time: time);
+        var client = await ConnectPersistentAsync(broker, "longer", 1);
+        await client.SubscribeAsync("q/#", MqttQualityOfServiceLevel.AtLeastOnce, Ct);
+        await client.DisconnectAsync(new MqttClientDisconnectOptions { SessionExpiryInterval = 3 }, Ct);
+        var disconnected = System.Diagnostics.Stopwatch.StartNew();
+        client.Dispose();
+        await Poll.UntilAsync(() => Task.FromResult(broker.Broker.Features.Expiry.Countdowns == 1 ? "" : null));
+        using (var publisher = await broker.ConnectAsync("pub"))
+        {
+            await publisher.PublishAsync(new MqttApplicationMessageBuilder().WithTopic("q/1").WithPayload("queued").WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), Ct);
+        }
+
+        // Not a synchronisation: MQTTnet judged a returning session's age by the wall clock and the CONNECT's 1 s, so
+        // real time has to pass the CONNECT's interval (our own expiry runs on the fake clock, moved alike).
+        var wait = TimeSpan.FromSeconds(1.5) - disconnected.Elapsed;
+        if (wait > TimeSpan.Zero)
+        {
+            await Task.Delay(wait, Ct);
+        }
+        time.Advance(TimeSpan.FromSeconds(1.5));
+        Assert.True(await SessionExistsAsync(broker, "longer"));
+
+        using (var again = new MqttClientFactory().CreateMqttClient())
+        {
+            var received = new MessageCollector(again);
+            var result = await again.ConnectAsync(broker.ClientOptions("longer").WithCleanStart(false).WithSessionExpiryInterval(1).Build(), Ct);
+            Assert.True(result.IsSessionPresent);
+            Assert.Equal(0u, result.SessionExpiryInterval); // the client's own interval applies: CONNACK names none
+            await received.WaitForTopicAsync("q/1");
+            await again.DisconnectAsync(new MqttClientDisconnectOptions { SessionExpiryInterval = 3 }, Ct);
+        }
+        await Poll.UntilAsync(() => Task.FromResult(broker.Broker.Features.Expiry.Countdowns == 1 ? "" : null));
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.True(await SessionExistsAsync(broker, "longer"));
+        time.Advance(TimeSpan.FromSeconds(2)); // past the DISCONNECT's 3 s
+        await WaitUntilGoneAsync(broker, "longer");
+        using var last = new MqttClientFactory().CreateMqttClient();
+        Assert.False((await last.ConnectAsync(broker.ClientOptions("longer").WithCleanStart(false).WithSessionExpiryInterval(1).Build(), Ct)).IsSessionPresent);
+    }
+
+    [Fact]
+    public async Task A_disconnect_interval_after_a_connect_without_one_is_a_protocol_error_that_ends_the_session_and_sends_the_will()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        using var watcher = await broker.ConnectAsync("watcher");
+        var wills = new MessageCollector(watcher);
+        await watcher.SubscribeAsync("will/t", MqttQualityOfServiceLevel.AtLeastOnce, Ct);
+        using (var raw = await RawMqtt.OpenAsync(broker.Port))
+        {
+            // CONNECT: clean start 0, no Session Expiry Interval (0), a will on will/t.
+            byte[] body = [.. RawMqtt.Str("MQTT"), 5, 0x04, 0, 60, 0, .. RawMqtt.Str("noexp"), 0, .. RawMqtt.Str("will/t"), .. RawMqtt.Str("bye")];
+            Assert.True(await raw.TrySendAsync(RawMqtt.Packet(0x10, body)));
+            Assert.Equal((byte)0x20, (await raw.ReadPacketAsync())?.Type);
+            Assert.True(await raw.TrySendAsync(RawMqtt.Packet(0xE0, [0x00, 5, 0x11, 0, 0, 0, 10])));
+            var answer = await raw.ReadPacketAsync();
+            Assert.Equal((byte)0xE0, answer?.Type);
+            Assert.Equal((byte)0x82, answer?.Body[0]); // protocol error
+            Assert.True(await raw.ClosedByBrokerAsync(TimeSpan.FromSeconds(10)));
+        }
+        await WaitUntilGoneAsync(broker, "noexp");
+        await wills.WaitForTopicAsync("will/t");
+        Assert.Equal(0, broker.Broker.Features.Expiry.Countdowns);
+    }
+
+    [Fact]
     public async Task An_mqtt311_persistent_session_expires_after_the_default_expiry()
     {
         var time = new FakeTimeProvider();

@@ -24,7 +24,6 @@ internal static class PahoRunner
     /// <summary>Tests that are known not to pass yet, with the reason (see the report in docs/mqtt.md).</summary>
     public static readonly IReadOnlyDictionary<string, string> KnownGaps = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        ["client_test5.test_session_expiry"] = "a DISCONNECT Session Expiry longer than the CONNECT one is cut short: MQTTnet 5.2 checks expiry itself when the client reconnects (MqttSessionsStorage.TryGetSession, with the CONNECT interval and the wall clock), before ours (which honours the DISCONNECT interval; SessionExpiryTests prove it with a fake clock)",
         ["client_test.test_overlapping_subscriptions"] = "times out on a loaded machine (fails on Mosquitto 2.0.11 here too)",
     };
 

@@ -70,6 +70,12 @@ internal sealed class BrokerConnection
     public bool EndPending() => Interlocked.CompareExchange(ref _state, 2, 0) == 0;
 
     /// <summary>
+    /// The Session Expiry Interval the MQTT 5 client asked for in its CONNECT (seconds; absent = 0), kept here because
+    /// <see cref="GuardedChannelAdapter"/> hands MQTTnet "never" in its place; <c>null</c> before CONNECT and on 3.1.1.
+    /// </summary>
+    public uint? ConnectSessionExpiry { get; set; }
+
+    /// <summary>
     /// The Session Expiry Interval property of the client's DISCONNECT, read from its bytes: <c>null</c> when the
     /// DISCONNECT had none (the CONNECT's interval stays) or none was received.
     /// </summary>
@@ -91,6 +97,16 @@ internal sealed class BrokerConnection
         _disconnectReason = reasonCode;
         DisconnectSessionExpiry = sessionExpiryInterval;
         _disconnectReceived = true;
+    }
+
+    /// <summary>
+    /// The client's DISCONNECT was a protocol error (a non-zero Session Expiry Interval after a CONNECT with 0,
+    /// MQTT 5 §3.14.2.2.2): it does not count as a DISCONNECT, so the will is due and its interval is ignored.
+    /// </summary>
+    public void DisconnectRefused()
+    {
+        DisconnectSessionExpiry = null;
+        _disconnectReceived = false;
     }
 
     /// <summary>Set once a DISCONNECT went out: what the client still sends is read and discarded until it closes.</summary>

@@ -122,7 +122,17 @@ internal sealed class GuardedChannelAdapter : IMqttChannelAdapter
             case MqttConnectPacket connect when IsV5:
                 _outbound = new OutboundPublishes(connect, _maxWaitingOutbound);
                 Connection.Will = WillDelay.TakeOver(connect);
+                HideSessionExpiry(connect);
                 break;
+            case MqttDisconnectPacket when IsV5 && Connection.ConnectSessionExpiry == 0 && Connection.DisconnectSessionExpiry is > 0:
+                // MQTT-3.14.2.2.2: after a CONNECT with 0 a non-zero interval on DISCONNECT is a protocol error; the
+                // DISCONNECT is not taken as one (the will is due) and the session ends with the connection.
+                Connection.DisconnectRefused();
+                _metrics.ConnectionClosed("protocol-error");
+                MqttIngestLog.ProtocolError(_logger, Connection.Client?.ClientId ?? "", "a DISCONNECT with a Session Expiry Interval after a CONNECT with none",
+                    (int)MqttDisconnectReasonCode.ProtocolError);
+                await CloseAsync(MqttDisconnectReasonCode.ProtocolError).ConfigureAwait(false);
+                return null!;
             case MqttPubAckPacket ack:
                 await CompletedAsync(ack.PacketIdentifier, cancellationToken).ConfigureAwait(false);
                 break;
@@ -169,6 +179,22 @@ internal sealed class GuardedChannelAdapter : IMqttChannelAdapter
                 _pendingReceive = null;
                 return await receive.ConfigureAwait(false);
             }
+        }
+    }
+
+    /// <summary>
+    /// Keeps MQTTnet from expiring the session itself: MQTTnet 5.2 checks a disconnected session's age when its client
+    /// comes back (MqttSessionsStorage.TryGetSession), against the interval of the CONNECT that created it and the wall
+    /// clock, so a longer interval set on DISCONNECT (MQTT 5 §3.14.2.2.2) was cut short. A non-zero interval is handed
+    /// to MQTTnet as 0xFFFFFFFF ("never"; 0 stays 0, so the session still ends with the connection), and the client's
+    /// own value is kept on the connection for <see cref="SessionExpiry"/>, which ends sessions by its timers.
+    /// </summary>
+    private void HideSessionExpiry(MqttConnectPacket connect)
+    {
+        Connection.ConnectSessionExpiry = connect.SessionExpiryInterval;
+        if (connect.SessionExpiryInterval != 0)
+        {
+            connect.SessionExpiryInterval = uint.MaxValue;
         }
     }
 
