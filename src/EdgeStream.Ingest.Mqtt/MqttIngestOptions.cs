@@ -215,7 +215,10 @@ internal sealed class MqttSessionOptions
     /// <summary>Cap on any session's expiry interval (an MQTT 5 client asking for more is told the cap in CONNACK).</summary>
     public TimeSpan MaxExpiry { get; set; } = TimeSpan.FromDays(7);
 
-    /// <summary>Messages queued per session for delivery (MQTTnet's MaxPendingMessagesPerClient; the oldest are dropped beyond it).</summary>
+    /// <summary>
+    /// Messages queued per session for delivery (MQTTnet's MaxPendingMessagesPerClient): beyond it new messages for the
+    /// session are not queued (counted as <c>queue-full</c>).
+    /// </summary>
     [Range(1, int.MaxValue, ErrorMessage = "{0} must be positive.")]
     public int MaxQueuedMessages { get; set; } = 1000;
 

@@ -132,7 +132,11 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
 
     private static MqttServerOptions BuildServerOptions(MqttIngestOptions o)
     {
-        var builder = new MqttServerOptionsBuilder().WithPersistentSessions().WithMaxPendingMessagesPerClient(o.Sessions.MaxQueuedMessages);
+        // New messages beyond the per-session cap are dropped, not the oldest: MQTTnet 5.2 drops the oldest only from
+        // the send queue and keeps a QoS 1/2 copy in the session's unacknowledged list, which then grows without bound
+        // and is sent again at the next reconnect, behind newer messages (MqttSession.EnqueueDataPacket, Recover).
+        var builder = new MqttServerOptionsBuilder().WithPersistentSessions().WithMaxPendingMessagesPerClient(o.Sessions.MaxQueuedMessages)
+            .WithPendingMessagesOverflowStrategy(MQTTnet.Server.MqttPendingMessagesOverflowStrategy.DropNewMessage);
         var server = builder.Build();
         Bind(server.DefaultEndpointOptions, o.Host, o.Port);
         if (o.Tls.Port != 0)

@@ -64,6 +64,7 @@ internal sealed class Mqtt5Features : IDisposable
         server.InterceptingSubscriptionAsync += SubscriptionAsync;
         server.InterceptingPublishAsync += PublishAsync;
         server.InterceptingClientEnqueueAsync += EnqueueAsync;
+        server.ApplicationMessageEnqueuedOrDroppedAsync += EnqueuedOrDroppedAsync;
         server.InterceptingOutboundPacketAsync += OutboundAsync;
     }
 
@@ -220,6 +221,14 @@ internal sealed class Mqtt5Features : IDisposable
         }
         if (_clients.Get(args.ReceiverClientId) is null)
         {
+            if (args.ApplicationMessage.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtMostOnce)
+            {
+                // MQTTnet empties the send queue when the session resumes (MqttSession.Recover keeps only QoS 1/2), so a
+                // QoS 0 message queued offline would only take the room of QoS 1/2 ones and be lost (§4.1: optional).
+                args.AcceptEnqueue = false;
+                _metrics?.Rejected("qos0-offline");
+                return Task.CompletedTask;
+            }
             if (Volatile.Read(ref _queuedTotal) >= _maxQueuedTotal)
             {
                 args.AcceptEnqueue = false;
@@ -232,6 +241,15 @@ internal sealed class Mqtt5Features : IDisposable
         if (!_directory.MayDeliver(args.ReceiverClientId, args.ApplicationMessage, retainedOnSubscribe: args.SenderClientId.Length == 0))
         {
             args.AcceptEnqueue = false;
+        }
+        return Task.CompletedTask;
+    }
+
+    private Task EnqueuedOrDroppedAsync(ApplicationMessageEnqueuedEventArgs args)
+    {
+        if (args.IsDropped)
+        {
+            _metrics?.Rejected("queue-full"); // Mqtt:Sessions:MaxQueuedMessages reached for this session
         }
         return Task.CompletedTask;
     }

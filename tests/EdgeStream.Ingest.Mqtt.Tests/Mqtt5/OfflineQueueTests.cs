@@ -1,0 +1,160 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using EdgeStream.Ingest.Mqtt.Tests.Infrastructure;
+using MQTTnet;
+using MQTTnet.Formatter;
+using MQTTnet.Protocol;
+
+namespace EdgeStream.Ingest.Mqtt.Tests.Mqtt5;
+
+/// <summary>
+/// Messages queued for a persistent session while its client is disconnected: QoS 1/2 ones reach it, in order, when it
+/// resumes; QoS 0 ones are not queued; beyond the per-session cap new ones are dropped for good.
+/// </summary>
+public sealed class OfflineQueueTests
+{
+    private const string Id = "offline";
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static MqttApplicationMessage Message(string topic, MqttQualityOfServiceLevel qos)
+        => new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(topic).WithQualityOfServiceLevel(qos).Build();
+
+    private static MqttClientOptionsBuilder Persistent(TestBroker broker, MqttProtocolVersion version)
+        => broker.ClientOptions(Id, version).WithCleanStart(false).WithCleanSession(false).WithSessionExpiryInterval(600);
+
+    private static async Task DisconnectAsync(TestBroker broker, IMqttClient client)
+    {
+        await client.DisconnectAsync(cancellationToken: Ct);
+        client.Dispose();
+        await Poll.UntilAsync(() => Task.FromResult(broker.Broker.Clients.Get(Id) is null ? "" : null));
+    }
+
+    private static async Task GoOfflineAsync(TestBroker broker, MqttProtocolVersion version = MqttProtocolVersion.V500)
+    {
+        var client = new MqttClientFactory().CreateMqttClient();
+        await client.ConnectAsync(Persistent(broker, version).Build(), Ct);
+        await client.SubscribeAsync("q/#", MqttQualityOfServiceLevel.ExactlyOnce, Ct);
+        await DisconnectAsync(broker, client);
+    }
+
+    /// <summary>Publishes in order; the publisher's QoS 1/2 publishes return once MQTTnet has queued them (and the ones before).</summary>
+    private static async Task PublishAsync(TestBroker broker, params (string Topic, MqttQualityOfServiceLevel Qos)[] messages)
+    {
+        using var publisher = await broker.ConnectAsync("pub");
+        foreach (var (topic, qos) in messages)
+        {
+            await publisher.PublishAsync(Message(topic, qos), Ct);
+        }
+    }
+
+    private static async Task<(IMqttClient Client, MessageCollector Received)> ResumeAsync(TestBroker broker, MqttProtocolVersion version = MqttProtocolVersion.V500)
+    {
+        var client = new MqttClientFactory().CreateMqttClient();
+        var received = new MessageCollector(client);
+        var result = await client.ConnectAsync(Persistent(broker, version).Build(), Ct);
+        Assert.True(result.IsSessionPresent);
+        return (client, received);
+    }
+
+    private static async Task<long> PendingAsync(TestBroker broker) => (await broker.Broker.Server.GetSessionAsync(Id)).PendingApplicationMessagesCount;
+
+    private static (MeterListener Listener, ConcurrentDictionary<string, long> Rejected) ListenToRejections(TestBroker broker)
+    {
+        var rejected = new ConcurrentDictionary<string, long>(StringComparer.Ordinal);
+        var listener = new MeterListener
+        {
+            InstrumentPublished = (instrument, l) =>
+            {
+                if (ReferenceEquals(instrument.Meter, broker.Metrics.Meter) && instrument.Name == "edgestream.mqtt.messages.rejected")
+                {
+                    l.EnableMeasurementEvents(instrument);
+                }
+            },
+        };
+        listener.SetMeasurementEventCallback<long>((_, v, tags, _) =>
+        {
+            foreach (var t in tags)
+            {
+                if (t.Key == "reason")
+                {
+                    rejected.AddOrUpdate((string)t.Value!, v, (_, old) => old + v);
+                }
+            }
+        });
+        listener.Start();
+        return (listener, rejected);
+    }
+
+    [Theory]
+    [InlineData(MqttProtocolVersion.V500, MqttQualityOfServiceLevel.AtLeastOnce)]
+    [InlineData(MqttProtocolVersion.V500, MqttQualityOfServiceLevel.ExactlyOnce)]
+    [InlineData(MqttProtocolVersion.V311, MqttQualityOfServiceLevel.AtLeastOnce)]
+    public async Task Qos1_and_qos2_messages_queued_while_a_session_is_offline_are_all_delivered_in_order_when_it_resumes(MqttProtocolVersion version, MqttQualityOfServiceLevel qos)
+    {
+        await using var broker = await TestBroker.StartAsync();
+        await GoOfflineAsync(broker, version);
+        string[] topics = ["q/0", "q/1", "q/2", "q/3", "q/4"];
+        await PublishAsync(broker, [.. topics.Select(t => (t, qos))]);
+        Assert.Equal(5, await PendingAsync(broker));
+
+        var (client, received) = await ResumeAsync(broker, version);
+        using (client)
+        {
+            await received.WaitUntilAsync(() => received.Messages.Count >= topics.Length);
+            Assert.Equal(topics, received.Topics);
+            Assert.All(received.Messages, m => Assert.Equal(qos, m.QualityOfServiceLevel));
+        }
+    }
+
+    [Fact]
+    public async Task Qos0_messages_are_not_queued_for_an_offline_session_and_take_no_room_from_qos1_ones()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.Sessions.MaxQueuedMessages = 3);
+        var (listener, rejected) = ListenToRejections(broker);
+        using (listener)
+        {
+            await GoOfflineAsync(broker);
+            // The QoS 1 publishes come last: when they are acknowledged, the QoS 0 ones before them were dispatched too.
+            await PublishAsync(broker, ("q/a", MqttQualityOfServiceLevel.AtMostOnce), ("q/b", MqttQualityOfServiceLevel.AtMostOnce),
+                ("q/c", MqttQualityOfServiceLevel.AtMostOnce), ("q/1", MqttQualityOfServiceLevel.AtLeastOnce), ("q/2", MqttQualityOfServiceLevel.AtLeastOnce));
+            Assert.Equal(2, await PendingAsync(broker));
+            Assert.Equal(3, rejected.GetValueOrDefault("qos0-offline"));
+
+            var (client, received) = await ResumeAsync(broker);
+            using (client)
+            {
+                await received.WaitUntilAsync(() => received.Messages.Count >= 2);
+                Assert.Equal(["q/1", "q/2"], received.Topics);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Messages_beyond_the_session_queue_cap_are_dropped_for_good_and_counted()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.Sessions.MaxQueuedMessages = 3);
+        var (listener, rejected) = ListenToRejections(broker);
+        using (listener)
+        {
+            await GoOfflineAsync(broker);
+            await PublishAsync(broker, [.. Enumerable.Range(0, 6).Select(i => ($"q/{i}", MqttQualityOfServiceLevel.AtLeastOnce))]);
+            Assert.Equal(3, await PendingAsync(broker));
+            Assert.Equal(3, rejected.GetValueOrDefault("queue-full"));
+
+            var (client, received) = await ResumeAsync(broker);
+            await received.WaitUntilAsync(() => received.Messages.Count >= 3);
+            Assert.Equal(["q/0", "q/1", "q/2"], received.Topics);
+            await DisconnectAsync(broker, client);
+
+            // The dropped ones do not come back on a later resume: a new message is the next one received.
+            (client, received) = await ResumeAsync(broker);
+            using (client)
+            {
+                await PublishAsync(broker, ("q/new", MqttQualityOfServiceLevel.AtLeastOnce));
+                await received.WaitForTopicAsync("q/new");
+                Assert.Equal(["q/new"], received.Topics);
+            }
+        }
+    }
+}
