@@ -14,6 +14,7 @@ internal sealed class MqttAuthenticator
     private readonly Dictionary<string, (MqttUserOptions User, TopicAcl Acl)> _certificateUsers;
     private readonly TopicAcl _anonymousAcl;
     private readonly Func<string, string, bool> _verify;
+    private readonly Lazy<string> _dummyHash;
 
     /// <param name="options">Users, ACLs and listeners.</param>
     /// <param name="verify">Password check (default <see cref="PasswordHasher.Verify"/>); tests observe it.</param>
@@ -22,7 +23,9 @@ internal sealed class MqttAuthenticator
         _verify = verify ?? PasswordHasher.Verify;
         // Same cost as the dearest real hash, so a refusal takes as long for an unknown user as for a wrong password.
         var iterations = options.Users.Select(u => PasswordHasher.Iterations(u.PasswordHash)).DefaultIfEmpty(PasswordHasher.DefaultIterations).Max();
-        DummyHash = PasswordHasher.Hash(Guid.NewGuid().ToString("N"), Math.Max(1000, iterations));
+        // Made on the first CONNECT with a username, not here: hashing at start-up loaded OpenSSL (3.6 MB resident) into
+        // every broker, including those with no users and no TLS, and cost a PBKDF2 run on every start.
+        _dummyHash = new(() => PasswordHasher.Hash(Guid.NewGuid().ToString("N"), Math.Max(1000, iterations)), LazyThreadSafetyMode.ExecutionAndPublication);
         _users = options.Users.ToDictionary(u => u.Username, u => (u, TopicAcl.From(u.Acl)), StringComparer.Ordinal);
         _certificateUsers = options.Users.Where(u => !string.IsNullOrEmpty(u.CertificateSubject))
             .ToDictionary(u => u.CertificateSubject!, u => (u, TopicAcl.From(u.Acl)), StringComparer.Ordinal);
@@ -34,7 +37,7 @@ internal sealed class MqttAuthenticator
     public bool AnonymousOnPlain { get; }
 
     /// <summary>The hash an unknown user's password is checked against (never matches: its password is random).</summary>
-    internal string DummyHash { get; }
+    internal string DummyHash => _dummyHash.Value;
 
     public bool AnonymousOnTls { get; }
 
@@ -58,8 +61,10 @@ internal sealed class MqttAuthenticator
             var known = _users.TryGetValue(username, out var entry);
             if (password is not null)
             {
-                var hash = known && entry.User.PasswordHash is { } real ? real : DummyHash;
-                if (_verify(password, hash) && !ReferenceEquals(hash, DummyHash))
+                // Made (once) whether or not the user is known, so the first refusal of an unknown user takes no longer.
+                var dummy = DummyHash;
+                var hash = known && entry.User.PasswordHash is { } real ? real : dummy;
+                if (_verify(password, hash) && !ReferenceEquals(hash, dummy))
                 {
                     return AuthResult.Accept(username, entry.Acl.Bind(username, clientId));
                 }
