@@ -56,11 +56,15 @@ public class ServiceTests(ShippedHost host) : IClassFixture<ShippedHost>
 
             var dump = await new LockedDirectory(host.Executable, data).RunAsync("dump", "sensors", "--format", "jsonl");
             Assert.Equal(0, dump.ExitCode);
-            var sensors = dump.Lines
+            var readings = dump.Lines
                 .Select(l => JsonDocument.Parse(JsonDocument.Parse(l).RootElement.GetProperty("value").GetString()!).RootElement)
-                .Select(v => v.GetProperty("sensor").GetString())
-                .ToHashSet();
+                .ToList();
+            var sensors = readings.Select(v => v.GetProperty("sensor").GetString()).ToHashSet();
             Assert.All(Expected, name => Assert.Contains(name, sensors));
+            // Unit abbreviations come from UnitsNet's resources, which the shipped build trims down to what is used.
+            var air = readings.First(v => v.GetProperty("sensor").GetString() == "greenhouse-air").GetProperty("quantities");
+            Assert.Equal("°C", air.GetProperty("temperature").GetProperty("unit").GetString());
+            Assert.Equal("%RH", air.GetProperty("humidity").GetProperty("unit").GetString());
             Assert.True(sensors.Count >= 7, string.Join(", ", sensors));
         }
         finally

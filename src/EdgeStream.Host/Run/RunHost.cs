@@ -134,6 +134,7 @@ internal static partial class RunHost
             try
             {
                 await host.StartAsync(cancellationToken);
+                StartupMemory.Release();
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
