@@ -128,6 +128,24 @@ public sealed class LimitsAndAuthTests
         Assert.Equal(MqttClientConnectResultCode.QuotaExceeded, await ConnectResultAsync(second, broker.ClientOptions("second").Build()));
     }
 
+    [Fact]
+    public async Task A_burst_of_connects_gets_exactly_the_connection_limit_in_and_the_rest_quota_exceeded()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.Limits.MaxConnections = 3);
+        var clients = Enumerable.Range(0, 20).Select(_ => new MqttClientFactory().CreateMqttClient()).ToList();
+        try
+        {
+            var results = await Task.WhenAll(clients.Select((c, i) => ConnectResultAsync(c, broker.ClientOptions($"burst-{i}").Build())));
+
+            Assert.Equal(3, results.Count(r => r == MqttClientConnectResultCode.Success));
+            Assert.All(results.Where(r => r != MqttClientConnectResultCode.Success), r => Assert.Equal(MqttClientConnectResultCode.QuotaExceeded, r));
+        }
+        finally
+        {
+            clients.ForEach(c => c.Dispose());
+        }
+    }
+
     /// <summary>The CONNACK result code, whether MQTTnet returns it or throws with it.</summary>
     internal static async Task<MqttClientConnectResultCode> ConnectResultAsync(IMqttClient client, MqttClientOptions options)
     {

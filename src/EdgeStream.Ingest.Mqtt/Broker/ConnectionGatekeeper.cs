@@ -24,6 +24,7 @@ internal sealed class ConnectionGatekeeper
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly MqttSubscribeReasonCode _subscribeDenied;
+    private int _admitting;
 
     // revealSubscribeDenials (Mqtt:RevealSubscribeDenials): answer a denied MQTT 5 subscription with 0x87 Not authorized
     // instead of 0x80 Unspecified error, which MQTT 5 §3.9.3 allows when the server does not wish to reveal the reason.
@@ -87,17 +88,36 @@ internal sealed class ConnectionGatekeeper
         }
         if (transport is not null)
         {
+            if (_clients.Get(clientId) is null && !TryAdmit(transport))
+            {
+                Refuse(args, clientId, MqttConnectReasonCode.QuotaExceeded, "max-connections");
+                return Task.CompletedTask;
+            }
             transport.Client = new ClientConnection(clientId, auth.Username, args.ProtocolVersion, auth.Acl!, PublishRateLimiterFactory.Create(_limits, _time), transport);
         }
         return Task.CompletedTask;
     }
 
+    // The registry learns of a client only after its CONNACK, so accepted CONNECTs hold a slot until then: without it,
+    // a client that connects right after another's CONNACK, or a burst of CONNECTs, got past the limit.
+    private bool TryAdmit(BrokerConnection transport)
+    {
+        if (_clients.Count + Interlocked.Increment(ref _admitting) > _limits.MaxConnections)
+        {
+            Interlocked.Decrement(ref _admitting);
+            return false;
+        }
+        transport.HoldAdmission(() => Interlocked.Decrement(ref _admitting));
+        return true;
+    }
+
     /// <summary>After the CONNACK: the connection becomes the client id's current one, and its session forgets older connections' acks.</summary>
     public Task ClientConnectedAsync(ClientConnectedEventArgs args)
     {
-        if (BrokerConnection.Current?.Client is { } client)
+        if (BrokerConnection.Current is { Client: { } client } transport)
         {
             _clients.Add(client);
+            transport.EndAdmission();
             SessionAcks.For(args.SessionItems).ForgetOtherConnections(client);
         }
         return Task.CompletedTask;

@@ -20,6 +20,7 @@ internal sealed class BrokerConnection
     private int _state; // 0 pending CONNECT, 1 connected, 2 closed
     private int _closed;
     private int _draining;
+    private Action? _admission;
 
     public BrokerConnection(Socket socket, IPEndPoint remote, bool tls, Action<BrokerConnection> connectCompleted)
     {
@@ -54,6 +55,15 @@ internal sealed class BrokerConnection
     public FrameGuardChannel? Channel { get; set; }
 
     public bool IsConnected => Volatile.Read(ref _state) == 1;
+
+    /// <summary>
+    /// Holds one slot of the connection limit from the moment CONNECT is accepted until the client is registered (after
+    /// its CONNACK) or the connection closes, whichever comes first: <paramref name="release"/> gives it back, once.
+    /// </summary>
+    public void HoldAdmission(Action release) => Volatile.Write(ref _admission, release);
+
+    /// <summary>Gives back the slot held by <see cref="HoldAdmission"/>, if any; safe to call more than once.</summary>
+    public void EndAdmission() => Interlocked.Exchange(ref _admission, null)?.Invoke();
 
     public bool IsClosed => Volatile.Read(ref _closed) == 1;
 

@@ -284,6 +284,7 @@ internal sealed class GuardedTcpServerAdapter : IMqttServerAdapter
             {
                 Interlocked.Decrement(ref _pending);
             }
+            connection.EndAdmission();
             connection.Abort();
             lock (_trafficLock)
             {
