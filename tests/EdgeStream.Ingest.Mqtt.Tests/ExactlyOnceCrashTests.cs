@@ -14,9 +14,6 @@ namespace EdgeStream.Ingest.Mqtt.Tests;
 [Trait("Category", "Slow")]
 public sealed class ExactlyOnceCrashTests
 {
-    private const byte PubRec = 0x50;
-    private const byte PubComp = 0x70;
-
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -33,7 +30,7 @@ public sealed class ExactlyOnceCrashTests
                 {
                     await using var client = await ConnectAsync(port);
                     await client.PublishQos2Async("plant/line1/count", "4711", 7, dup: false);
-                    await client.ExpectAsync(PubRec, 7); // durable in the log
+                    await client.ExpectAsync(RawMqtt311Client.PubRec, 7); // durable in the log
                 }
                 finally
                 {
@@ -46,10 +43,7 @@ public sealed class ExactlyOnceCrashTests
                 try
                 {
                     await using var client = await ConnectAsync(port);
-                    await client.PublishQos2Async("plant/line1/count", "4711", 7, dup: true);
-                    await client.ExpectAsync(PubRec, 7);
-                    await client.PubRelAsync(7);
-                    await client.ExpectAsync(PubComp, 7);
+                    await client.PublishQos2ExchangeAsync("plant/line1/count", "4711", 7, dup: true);
                 }
                 finally
                 {

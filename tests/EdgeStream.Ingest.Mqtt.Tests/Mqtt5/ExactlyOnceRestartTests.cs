@@ -11,9 +11,6 @@ namespace EdgeStream.Ingest.Mqtt.Tests.Mqtt5;
 /// </summary>
 public sealed class ExactlyOnceRestartTests : IDisposable
 {
-    private const byte PubRec = 0x50;
-    private const byte PubComp = 0x70;
-
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "es-qos2-" + Guid.NewGuid().ToString("N"));
 
     [Theory]
@@ -30,11 +27,10 @@ public sealed class ExactlyOnceRestartTests : IDisposable
         {
             Assert.False(sessionPresent); // MQTTnet's sessions are in memory: the client retransmits anyway (Paho does)
             await client.PublishQos2Async("q2", "reading", 7, dup: true);
-            await client.ExpectAsync(PubRec, 7);
+            await client.ExpectAsync(RawMqtt311Client.PubRec, 7);
             await client.PublishQos2Async("q2", "reading", 7, dup: true); // again: now known in memory
-            await client.ExpectAsync(PubRec, 7);
-            await client.PubRelAsync(7);
-            await client.ExpectAsync(PubComp, 7);
+            await client.ExpectAsync(RawMqtt311Client.PubRec, 7);
+            await client.ReleaseAsync(7);
         }
         Assert.Equal(["reading"], await PayloadsAsync(broker));
         Assert.Contains(logger.Entries, e => e.Id.Id == 4061 && e.Message.Contains("is the original", StringComparison.Ordinal));
@@ -49,15 +45,9 @@ public sealed class ExactlyOnceRestartTests : IDisposable
         await using (var client = await RawMqtt311Client.ConnectAsync(broker.Port, "dev-2", cleanSession: false))
         {
             // Not the stored message: its identifier was released (PUBREL is not recorded) and reused.
-            await client.PublishQos2Async("q2", "second", 7, dup: true);
-            await client.ExpectAsync(PubRec, 7);
-            await client.PubRelAsync(7);
-            await client.ExpectAsync(PubComp, 7);
+            await client.PublishQos2ExchangeAsync("q2", "second", 7, dup: true);
             // Same payload on another topic: another message too.
-            await client.PublishQos2Async("q2/other", "first", 7, dup: true);
-            await client.ExpectAsync(PubRec, 7);
-            await client.PubRelAsync(7);
-            await client.ExpectAsync(PubComp, 7);
+            await client.PublishQos2ExchangeAsync("q2/other", "first", 7, dup: true);
         }
         Assert.Equal(["first", "second", "first"], await PayloadsAsync(broker));
     }
@@ -71,10 +61,9 @@ public sealed class ExactlyOnceRestartTests : IDisposable
             for (ushort id = 5; id <= 7; id++)
             {
                 await client.PublishQos2Async("q2", $"m{id}", id, dup: false);
-                await client.ExpectAsync(PubRec, id);
+                await client.ExpectAsync(RawMqtt311Client.PubRec, id);
             }
-            await client.PubRelAsync(5);
-            await client.ExpectAsync(PubComp, 5);
+            await client.ReleaseAsync(5);
         }
 
         await using var broker = await TestBroker.StartAsync(directory: _directory, configure: Unkeyed, logOptions: FourPartitions());
@@ -82,10 +71,7 @@ public sealed class ExactlyOnceRestartTests : IDisposable
         {
             foreach (ushort id in (ushort[])[6, 7])
             {
-                await client.PublishQos2Async("q2", $"m{id}", id, dup: true);
-                await client.ExpectAsync(PubRec, id);
-                await client.PubRelAsync(id);
-                await client.ExpectAsync(PubComp, id);
+                await client.PublishQos2ExchangeAsync("q2", $"m{id}", id, dup: true);
             }
         }
         Assert.Equal(["m5", "m6", "m7"], (await PayloadsAsync(broker)).Order(StringComparer.Ordinal));
@@ -100,10 +86,7 @@ public sealed class ExactlyOnceRestartTests : IDisposable
         await using var broker = await TestBroker.StartAsync(directory: _directory, configure: Unkeyed);
         await using (var client = await RawMqtt311Client.ConnectAsync(broker.Port, "dev-4", cleanSession: false))
         {
-            await client.PublishQos2Async("q2", "same", 7, dup: true);
-            await client.ExpectAsync(PubRec, 7);
-            await client.PubRelAsync(7);
-            await client.ExpectAsync(PubComp, 7);
+            await client.PublishQos2ExchangeAsync("q2", "same", 7, dup: true);
         }
         Assert.Equal(["same", "same"], await PayloadsAsync(broker));
     }
@@ -116,16 +99,10 @@ public sealed class ExactlyOnceRestartTests : IDisposable
         await using var broker = await TestBroker.StartAsync(directory: _directory);
         await using (var client = await RawMqtt311Client.ConnectAsync(broker.Port, "dev-5", cleanSession: false))
         {
-            await client.PublishQos2Async("q2", "new", 8, dup: false);
-            await client.ExpectAsync(PubRec, 8);
-            await client.PubRelAsync(8);
-            await client.ExpectAsync(PubComp, 8);
+            await client.PublishQos2ExchangeAsync("q2", "new", 8, dup: false);
             // A client resends before sending anything new, so this cannot be a resend from before the restart: it is a
             // new message whose first transmission was lost, identical to the one stored before under the same id.
-            await client.PublishQos2Async("q2", "same", 7, dup: true);
-            await client.ExpectAsync(PubRec, 7);
-            await client.PubRelAsync(7);
-            await client.ExpectAsync(PubComp, 7);
+            await client.PublishQos2ExchangeAsync("q2", "same", 7, dup: true);
         }
         Assert.Equal(["same", "new", "same"], await PayloadsAsync(broker));
     }
@@ -138,10 +115,7 @@ public sealed class ExactlyOnceRestartTests : IDisposable
         await using var broker = await TestBroker.StartAsync(directory: _directory);
         await using (var client = await RawMqtt311Client.ConnectAsync(broker.Port, "dev-6", cleanSession: true))
         {
-            await client.PublishQos2Async("q2", "same", 7, dup: true);
-            await client.ExpectAsync(PubRec, 7);
-            await client.PubRelAsync(7);
-            await client.ExpectAsync(PubComp, 7);
+            await client.PublishQos2ExchangeAsync("q2", "same", 7, dup: true);
         }
         Assert.Equal(["same", "same"], await PayloadsAsync(broker));
     }
@@ -155,7 +129,7 @@ public sealed class ExactlyOnceRestartTests : IDisposable
         await using (var client = await RawMqtt311Client.ConnectAsync(broker.Port, "dev-7", cleanSession: false))
         {
             await client.PublishQos2Async("q2", "same", 7, dup: true);
-            await client.ExpectAsync(PubRec, 7);
+            await client.ExpectAsync(RawMqtt311Client.PubRec, 7);
         }
         Assert.Equal(["same", "same"], await PayloadsAsync(broker));
     }
@@ -175,7 +149,7 @@ public sealed class ExactlyOnceRestartTests : IDisposable
         await using var broker = await TestBroker.StartAsync(directory: _directory);
         await using var client = await RawMqtt311Client.ConnectAsync(broker.Port, clientId, cleanSession: false, level);
         await client.PublishQos2Async(topic, payload, packetId, dup: false);
-        await client.ExpectAsync(PubRec, packetId);
+        await client.ExpectAsync(RawMqtt311Client.PubRec, packetId);
     }
 
     private static void Unkeyed(MqttIngestOptions o) => o.DefaultRoute.Key = "none";

@@ -10,6 +10,12 @@ namespace EdgeStream.Ingest.Mqtt.Tests.Mqtt5;
 /// </summary>
 internal sealed class RawMqtt311Client : IAsyncDisposable
 {
+    /// <summary>The packet types <see cref="ExpectAsync"/> is asked for.</summary>
+    public const byte PubRec = 0x50;
+
+    /// <inheritdoc cref="PubRec"/>
+    public const byte PubComp = 0x70;
+
     private readonly RawMqtt _raw;
     private readonly int _level;
 
@@ -38,6 +44,21 @@ internal sealed class RawMqtt311Client : IAsyncDisposable
             [.. RawMqtt.Str(topic), (byte)(packetId >> 8), (byte)packetId, .. (byte[])(_level == 5 ? [0] : []), .. Encoding.UTF8.GetBytes(payload)]));
 
     public Task PubRelAsync(ushort packetId) => SendAsync(RawMqtt.Packet(0x62, [(byte)(packetId >> 8), (byte)packetId]));
+
+    /// <summary>The whole QoS 2 exchange, each answer checked: PUBLISH, PUBREC, PUBREL, PUBCOMP.</summary>
+    public async Task PublishQos2ExchangeAsync(string topic, string payload, ushort packetId, bool dup)
+    {
+        await PublishQos2Async(topic, payload, packetId, dup);
+        await ExpectAsync(PubRec, packetId);
+        await ReleaseAsync(packetId);
+    }
+
+    /// <summary>PUBREL, then the PUBCOMP checked.</summary>
+    public async Task ReleaseAsync(ushort packetId)
+    {
+        await PubRelAsync(packetId);
+        await ExpectAsync(PubComp, packetId);
+    }
 
     /// <summary>
     /// Reads the next packet and checks it is <paramref name="type"/> for <paramref name="packetId"/> with reason code
