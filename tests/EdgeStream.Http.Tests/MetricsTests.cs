@@ -37,6 +37,7 @@ public sealed class MetricsTests
 
         counter.Add(2, new KeyValuePair<string, object?>("topic", "a"), new KeyValuePair<string, object?>("partition", 0));
         counter.Add(3, new KeyValuePair<string, object?>("partition", 0), new KeyValuePair<string, object?>("topic", "a"));
+        counter.Add(4, new KeyValuePair<string, object?>("topic", "b"), new KeyValuePair<string, object?>("partition", 0));
         histogram.Record(0.5);
         histogram.Record(5);
         histogram.Record(50);
@@ -44,7 +45,8 @@ public sealed class MetricsTests
         var text = exporter.Scrape();
 
         Assert.Contains("# HELP edgestream_test_sent_total Records sent.\n# TYPE edgestream_test_sent_total counter\n"
-            + "edgestream_test_sent_total{partition=\"0\",topic=\"a\"} 5\n", text, StringComparison.Ordinal);
+            + "edgestream_test_sent_total{partition=\"0\",topic=\"a\"} 5\n"
+            + "edgestream_test_sent_total{partition=\"0\",topic=\"b\"} 4\n", text, StringComparison.Ordinal);
         Assert.Contains("# TYPE edgestream_test_lag gauge\nedgestream_test_lag{sink=\"k\\\"1\"} 7\n", text, StringComparison.Ordinal);
         // Milliseconds are exported in the base unit, seconds, buckets included.
         Assert.Contains("# TYPE edgestream_test_latency_seconds histogram\n"

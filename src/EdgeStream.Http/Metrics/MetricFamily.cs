@@ -15,6 +15,11 @@ internal sealed class MetricFamily
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Series> _series = new(StringComparer.Ordinal);
 
+    // The series of each tag set seen, so a measurement finds its series without making its label text (the same
+    // labels in another tag order map to the same series).
+    private readonly Dictionary<KeyValuePair<string, object?>[], Series> _byTags = new(TagSetComparer.Instance);
+    private readonly Dictionary<KeyValuePair<string, object?>[], Series>.AlternateLookup<ReadOnlySpan<KeyValuePair<string, object?>>> _byTagSpan;
+
     public MetricFamily(string name, MetricKind kind, string help, double[]? buckets, double scale = 1)
     {
         Scale = scale;
@@ -22,6 +27,7 @@ internal sealed class MetricFamily
         Kind = kind;
         Help = help;
         Buckets = kind == MetricKind.Histogram ? buckets ?? [.. DefaultBuckets.Select(b => b * scale)] : [];
+        _byTagSpan = _byTags.GetAlternateLookup<ReadOnlySpan<KeyValuePair<string, object?>>>();
     }
 
     public string Name { get; }
@@ -36,14 +42,19 @@ internal sealed class MetricFamily
     public double Scale { get; }
 
     /// <summary>Applies one measurement: adds (counters), replaces (observed values) or observes (histograms).</summary>
-    public void Record(string labels, double value)
+    public void Record(ReadOnlySpan<KeyValuePair<string, object?>> tags, double value)
     {
         lock (_lock)
         {
-            if (!_series.TryGetValue(labels, out var s))
+            if (!_byTagSpan.TryGetValue(tags, out var s))
             {
-                s = new Series(Kind == MetricKind.Histogram ? new long[Buckets.Length + 1] : null);
-                _series[labels] = s;
+                var labels = PrometheusText.Labels(tags);
+                if (!_series.TryGetValue(labels, out s))
+                {
+                    s = new Series(Kind == MetricKind.Histogram ? new long[Buckets.Length + 1] : null);
+                    _series[labels] = s;
+                }
+                _byTagSpan[tags] = s;
             }
             switch (Kind)
             {
@@ -72,6 +83,7 @@ internal sealed class MetricFamily
             lock (_lock)
             {
                 _series.Clear();
+                _byTags.Clear();
             }
         }
     }

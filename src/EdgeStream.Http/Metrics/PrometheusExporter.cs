@@ -80,7 +80,7 @@ internal sealed class PrometheusExporter : IDisposable
     private static void Record(object? state, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
         var family = (MetricFamily)state!;
-        family.Record(PrometheusText.Labels(tags), value * family.Scale);
+        family.Record(tags, value * family.Scale);
     }
 
     private MetricFamily? Family(Instrument instrument)
