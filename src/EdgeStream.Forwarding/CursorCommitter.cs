@@ -22,6 +22,8 @@ internal sealed class CursorCommitter(LogStore log, string name, string topic, i
     private long _committed = committed;
     private bool _running;
     private Task _inFlight = Task.CompletedTask;
+    // Completed (and replaced) after each commit.
+    private TaskCompletionSource _advanced = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>The durably committed offset.</summary>
     public long Committed => Volatile.Read(ref _committed);
@@ -45,26 +47,34 @@ internal sealed class CursorCommitter(LogStore log, string name, string topic, i
         _inFlight = RunAsync();
     }
 
-    /// <summary>Completes once everything requested so far is durable.</summary>
+    /// <summary>
+    /// Completes once everything requested so far is durable; rethrows a failed commit. Does not wait out the pause
+    /// that follows the last commit.
+    /// </summary>
     public async Task FlushAsync()
     {
-        // Cut the pause between commits short: whoever flushes is about to idle or stop.
-        CancellationTokenSource pause;
-        lock (_lock)
-        {
-            pause = _pause;
-            _pause = new CancellationTokenSource();
-        }
-        await pause.CancelAsync().ConfigureAwait(false);
         while (true)
         {
-            await _inFlight.ConfigureAwait(false);
+            Task committed;
+            Task inFlight;
+            CancellationTokenSource pause;
             lock (_lock)
             {
-                if (!_running && _wanted <= _committed)
+                if (_wanted <= _committed)
                 {
                     return;
                 }
+                committed = _advanced.Task;
+                inFlight = _inFlight;
+                // Cut the pause between commits short: whoever flushes is about to idle or stop.
+                pause = _pause;
+                _pause = new CancellationTokenSource();
+            }
+            await pause.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAny(committed, inFlight).ConfigureAwait(false);
+            if (inFlight.IsFaulted)
+            {
+                await inFlight.ConfigureAwait(false);
             }
         }
     }
@@ -89,15 +99,16 @@ internal sealed class CursorCommitter(LogStore log, string name, string topic, i
                 }
                 // Not cancellable: a started local write + fsync should finish, or the batch is resent after restart.
                 await log.CommitCursorAsync(name, topic, partition, target, CancellationToken.None).ConfigureAwait(false);
+                CancellationToken pauseToken;
+                TaskCompletionSource advanced;
                 lock (_lock)
                 {
                     _committed = target;
-                }
-                CancellationToken pauseToken;
-                lock (_lock)
-                {
+                    advanced = _advanced;
+                    _advanced = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
                     pauseToken = _pause.Token;
                 }
+                advanced.TrySetResult();
                 if (minInterval > TimeSpan.Zero && !pauseToken.IsCancellationRequested)
                 {
                     try

@@ -24,9 +24,9 @@ public sealed class ForwardingOptions
     public Dictionary<string, int> TopicPriorities { get; set; } = new(StringComparer.Ordinal);
 
     /// <summary>
-    /// Least time between two cursor commits (write + fsync) of one partition while it drains; acknowledgements in between
-    /// are coalesced. Bounds the fsync load on an SD card; after a crash at most this much traffic is resent. A partition
-    /// that catches up commits at once. Default 50 ms; 0 commits after every batch.
+    /// Least time between two cursor commits (write + fsync) of one partition; acknowledgements in between are coalesced.
+    /// Bounds the fsync load on an SD card; after a crash at most this much traffic is resent. A partition that stops
+    /// commits at once. Default 50 ms; 0 commits after every batch.
     /// </summary>
     public TimeSpan CursorCommitInterval { get; set; } = TimeSpan.FromMilliseconds(50);
 

@@ -60,8 +60,11 @@ public sealed class BatchOptions
     [Range(1024, int.MaxValue, ErrorMessage = "{0} must be at least 1024.")]
     public int MaxBytes { get; set; } = 512 << 10;
 
-    /// <summary>How long to wait for more records once a batch is not full. Default 0 (send at once).</summary>
-    public TimeSpan Linger { get; set; } = TimeSpan.Zero;
+    /// <summary>
+    /// How long to wait for more records once a batch is not full. Default 50 ms: a live stream then goes out in a
+    /// few batches a second instead of one per log flush; 0 sends at once.
+    /// </summary>
+    public TimeSpan Linger { get; set; } = TimeSpan.FromMilliseconds(50);
 }
 
 /// <summary>Backoff and circuit breaker of one sink. Mutable for options binding.</summary>

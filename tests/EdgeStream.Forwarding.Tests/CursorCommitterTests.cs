@@ -1,4 +1,5 @@
 using EdgeStream.Forwarding.Tests.Infrastructure;
+using EdgeStream.Log;
 
 namespace EdgeStream.Forwarding.Tests;
 
@@ -33,5 +34,47 @@ public sealed class CursorCommitterTests
         committer.Request(1);
         await Assert.ThrowsAsync<ArgumentException>(committer.FlushAsync);
         Assert.Throws<ArgumentException>(() => committer.Request(2));
+    }
+
+    [Fact]
+    public async Task A_live_stream_commits_its_cursor_at_most_once_per_interval_and_at_once_when_the_engine_stops()
+    {
+        // A live stream catches up after nearly every batch; it used to commit (write + fsync) the cursor each time.
+        var ct = TestContext.Current.CancellationToken;
+        await using var receiver = await HttpReceiver.StartAsync();
+        await using var log = await TestLog.OpenAsync(partitions: 1);
+        log.Store.EnsureTopic("live");
+        var sink = EngineRun.Sink("http1", "http", ("Url", receiver.Url));
+        sink.Topics.Add("live");
+        await using (var run = EngineRun.Start(log.Store, o => o.CursorCommitInterval = TimeSpan.FromSeconds(10), sink))
+        {
+            await AppendAndWaitForDeliveryAsync(1);
+            // The first commit starts at once; the interval counts from it.
+            await WaitUntilAsync(() => log.Store.GetCursor("http1", "live", 0) == 1, ct);
+            for (var i = 2; i <= 4; i++)
+            {
+                await AppendAndWaitForDeliveryAsync(i);
+            }
+            await Task.Delay(TimeSpan.FromSeconds(1), ct);
+            Assert.Equal(1, log.Store.GetCursor("http1", "live", 0));
+        }
+        Assert.Equal(4, log.Store.GetCursor("http1", "live", 0));
+
+        async Task AppendAndWaitForDeliveryAsync(int count)
+        {
+            await log.Store.AppendAsync("live", new LogRecord(new[] { (byte)count }), ct);
+            await log.Store.FlushAsync(ct);
+            await WaitUntilAsync(() => receiver.Count == count, ct);
+        }
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(30));
+        while (!condition())
+        {
+            await Task.Delay(10, timeout.Token);
+        }
     }
 }
