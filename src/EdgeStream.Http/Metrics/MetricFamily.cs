@@ -15,10 +15,13 @@ internal sealed class MetricFamily
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Series> _series = new(StringComparer.Ordinal);
 
-    // The series of each tag set seen, so a measurement finds its series without making its label text (the same
-    // labels in another tag order map to the same series).
-    private readonly Dictionary<KeyValuePair<string, object?>[], Series> _byTags = new(TagSetComparer.Instance);
-    private readonly Dictionary<KeyValuePair<string, object?>[], Series>.AlternateLookup<ReadOnlySpan<KeyValuePair<string, object?>>> _byTagSpan;
+    // The last few tag sets measured and their series, searched in order. One family's measurements nearly always
+    // repeat a handful of tag sets, so a measurement finds its series without making its label text (a sort, escaping
+    // and a string per measurement: 2.7 % of the CPU at 10,000 MQTT msg/s). Other tag sets make the text.
+    private const int RecentTagSets = 8;
+    private readonly KeyValuePair<string, object?>[]?[] _recentTags = new KeyValuePair<string, object?>[]?[RecentTagSets];
+    private readonly Series?[] _recentSeries = new Series?[RecentTagSets];
+    private int _recentNext;
 
     public MetricFamily(string name, MetricKind kind, string help, double[]? buckets, double scale = 1)
     {
@@ -27,7 +30,6 @@ internal sealed class MetricFamily
         Kind = kind;
         Help = help;
         Buckets = kind == MetricKind.Histogram ? buckets ?? [.. DefaultBuckets.Select(b => b * scale)] : [];
-        _byTagSpan = _byTags.GetAlternateLookup<ReadOnlySpan<KeyValuePair<string, object?>>>();
     }
 
     public string Name { get; }
@@ -46,16 +48,7 @@ internal sealed class MetricFamily
     {
         lock (_lock)
         {
-            if (!_byTagSpan.TryGetValue(tags, out var s))
-            {
-                var labels = PrometheusText.Labels(tags);
-                if (!_series.TryGetValue(labels, out s))
-                {
-                    s = new Series(Kind == MetricKind.Histogram ? new long[Buckets.Length + 1] : null);
-                    _series[labels] = s;
-                }
-                _byTagSpan[tags] = s;
-            }
+            var s = SeriesFor(tags);
             switch (Kind)
             {
                 case MetricKind.Counter or MetricKind.UpDownCounter:
@@ -75,6 +68,44 @@ internal sealed class MetricFamily
         }
     }
 
+    private Series SeriesFor(ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    {
+        for (var i = 0; i < RecentTagSets; i++)
+        {
+            if (_recentTags[i] is { } known && SameTags(tags, known))
+            {
+                return _recentSeries[i]!;
+            }
+        }
+        // The same labels in another tag order land in the same series.
+        var labels = PrometheusText.Labels(tags);
+        if (!_series.TryGetValue(labels, out var s))
+        {
+            s = new Series(Kind == MetricKind.Histogram ? new long[Buckets.Length + 1] : null);
+            _series[labels] = s;
+        }
+        _recentTags[_recentNext] = tags.ToArray();
+        _recentSeries[_recentNext] = s;
+        _recentNext = (_recentNext + 1) % RecentTagSets;
+        return s;
+    }
+
+    private static bool SameTags(ReadOnlySpan<KeyValuePair<string, object?>> tags, KeyValuePair<string, object?>[] known)
+    {
+        if (tags.Length != known.Length)
+        {
+            return false;
+        }
+        for (var i = 0; i < tags.Length; i++)
+        {
+            if (!string.Equals(tags[i].Key, known[i].Key, StringComparison.Ordinal) || !Equals(tags[i].Value, known[i].Value))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /// <summary>Forgets observed series before a scrape re-observes them, so a deleted topic's gauge disappears.</summary>
     public void ResetObserved()
     {
@@ -83,7 +114,8 @@ internal sealed class MetricFamily
             lock (_lock)
             {
                 _series.Clear();
-                _byTags.Clear();
+                Array.Clear(_recentTags);
+                Array.Clear(_recentSeries);
             }
         }
     }
