@@ -16,15 +16,19 @@ namespace EdgeStream.Sinks.Http;
 /// </summary>
 /// <remarks>
 /// This is most of the HTTP sink's CPU cost per record, so it avoids per-record work that the output does not need:
-/// the whole batch is written as JSON into a reused per-thread buffer and compressed in one call (writing each line
-/// into the gzip stream cost a deflate call per line and compressed worse), property names are pre-encoded, and a
-/// record id is formatted as UTF-8 from the batch's id prefix instead of as a new string per record. The scratch
-/// buffers are kept only up to <see cref="MaxRetainedBytes"/> per thread, so one huge batch does not pin memory.
+/// the whole batch is written as JSON into a reused buffer and compressed in one call (writing each line into the gzip
+/// stream cost a deflate call per line and compressed worse), property names are pre-encoded, and a record id is
+/// formatted as UTF-8 from the batch's id prefix instead of as a new string per record. The scratch buffers are shared
+/// by all threads (at most one per core is kept: encoding never waits, so no more run at once) and kept only up to
+/// <see cref="MaxRetainedBytes"/>, so one huge batch does not pin memory. Kept per thread instead, every thread-pool
+/// thread that ever encoded a batch held a set.
 /// </remarks>
 internal static class JsonLinesBody
 {
-    /// <summary>Largest scratch buffer a thread keeps between batches; bigger ones are dropped after use.</summary>
+    /// <summary>Largest scratch buffer kept between batches; bigger ones are dropped after use.</summary>
     internal const int MaxRetainedBytes = 1 << 20;
+
+    private static readonly Stack<Scratch> Spare = new();
 
     private static readonly JsonEncodedText IdName = JsonEncodedText.Encode("id");
     private static readonly JsonEncodedText TopicName = JsonEncodedText.Encode("topic");
@@ -36,14 +40,14 @@ internal static class JsonLinesBody
     private static readonly JsonEncodedText HeadersName = JsonEncodedText.Encode("headers");
     private static readonly JsonEncodedText NameName = JsonEncodedText.Encode("name");
 
-    // Encode is synchronous (no await inside), so a thread's scratch is never used by two batches at once.
-    [ThreadStatic]
-    private static Scratch? t_scratch;
-
     public static byte[] Encode(SinkBatch batch, bool gzip)
     {
-        var scratch = t_scratch ?? new Scratch();
-        t_scratch = null;
+        Scratch? scratch;
+        lock (Spare)
+        {
+            Spare.TryPop(out scratch);
+        }
+        scratch ??= new Scratch();
         try
         {
             WriteLines(batch, scratch);
@@ -63,7 +67,13 @@ internal static class JsonLinesBody
         {
             if (scratch.Json.Capacity <= MaxRetainedBytes && scratch.Compressed.Capacity <= MaxRetainedBytes)
             {
-                t_scratch = scratch;
+                lock (Spare)
+                {
+                    if (Spare.Count < Environment.ProcessorCount)
+                    {
+                        Spare.Push(scratch);
+                    }
+                }
             }
         }
     }
@@ -127,7 +137,7 @@ internal static class JsonLinesBody
         json.WriteEndArray();
     }
 
-    /// <summary>A thread's reusable buffers: the JSON text, its writer, and the gzip output.</summary>
+    /// <summary>Reusable buffers of one encoding: the JSON text, its writer, and the gzip output.</summary>
     private sealed class Scratch
     {
         public ArrayBufferWriter<byte> Json { get; } = new(64 * 1024);
