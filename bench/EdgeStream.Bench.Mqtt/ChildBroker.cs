@@ -48,6 +48,8 @@ internal sealed class ChildBroker : IAsyncDisposable
             psi.ArgumentList.Add("nolog");
         }
         psi.Environment["DOTNET_gcServer"] = "0";
+        // The shipped build's runtime settings (src/EdgeStream.Host/EdgeStream.Host.csproj); --broker-env overrides them.
+        psi.Environment["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0";
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             psi.Environment[name] = value;
