@@ -1,5 +1,4 @@
 using EdgeStream.Forwarding.Tests.Infrastructure;
-using EdgeStream.Log;
 
 namespace EdgeStream.Forwarding.Tests;
 
@@ -41,40 +40,26 @@ public sealed class CursorCommitterTests
     {
         // A live stream catches up after nearly every batch; it used to commit (write + fsync) the cursor each time.
         var ct = TestContext.Current.CancellationToken;
-        await using var receiver = await HttpReceiver.StartAsync();
-        await using var log = await TestLog.OpenAsync(partitions: 1);
-        log.Store.EnsureTopic("live");
-        var sink = EngineRun.Sink("http1", "http", ("Url", receiver.Url));
-        sink.Topics.Add("live");
-        await using (var run = EngineRun.Start(log.Store, o => o.CursorCommitInterval = TimeSpan.FromSeconds(10), sink))
+        await using var live = await LiveTopic.StartAsync();
+        var store = live.Log.Store;
+        await using (var run = EngineRun.Start(store, o => o.CursorCommitInterval = TimeSpan.FromSeconds(10), live.Sink()))
         {
             await AppendAndWaitForDeliveryAsync(1);
             // The first commit starts at once; the interval counts from it.
-            await WaitUntilAsync(() => log.Store.GetCursor("http1", "live", 0) == 1, ct);
-            for (var i = 2; i <= 4; i++)
+            await Poll.UntilAsync(() => store.GetCursor("http1", LiveTopic.Topic, 0) == 1, TimeSpan.FromSeconds(30), "first commit");
+            for (byte i = 2; i <= 4; i++)
             {
                 await AppendAndWaitForDeliveryAsync(i);
             }
             await Task.Delay(TimeSpan.FromSeconds(1), ct);
-            Assert.Equal(1, log.Store.GetCursor("http1", "live", 0));
+            Assert.Equal(1, store.GetCursor("http1", LiveTopic.Topic, 0));
         }
-        Assert.Equal(4, log.Store.GetCursor("http1", "live", 0));
+        Assert.Equal(4, store.GetCursor("http1", LiveTopic.Topic, 0));
 
-        async Task AppendAndWaitForDeliveryAsync(int count)
+        async Task AppendAndWaitForDeliveryAsync(byte count)
         {
-            await log.Store.AppendAsync("live", new LogRecord(new[] { (byte)count }), ct);
-            await log.Store.FlushAsync(ct);
-            await WaitUntilAsync(() => receiver.Count == count, ct);
-        }
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition, CancellationToken ct)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(30));
-        while (!condition())
-        {
-            await Task.Delay(10, timeout.Token);
+            await live.AppendAsync(count, ct);
+            await Poll.UntilAsync(() => live.Receiver.Count == count, TimeSpan.FromSeconds(30), $"record {count} delivered");
         }
     }
 }
