@@ -124,4 +124,95 @@ public sealed class DurableAckTests
         await Assert.ThrowsAnyAsync<Exception>(() => publish.WaitAsync(TimeSpan.FromSeconds(10), Ct));
         Assert.Empty(await broker.ReadAllAsync("mqtt"));
     }
+
+    [Fact]
+    public async Task Acknowledgements_made_durable_together_leave_in_one_socket_write_in_publish_order()
+    {
+        GatedIngestLog? gate = null;
+        await using var broker = await TestBroker.StartAsync(wrapLog: log => gate = new GatedIngestLog(log));
+        using var client = await broker.ConnectAsync("together");
+        var connection = await ServerSideAsync(broker, "together");
+
+        var publishes = Enumerable.Range(0, 20).Select(i => client.PublishAsync(Qos(i.ToString(CultureInfo.InvariantCulture)), Ct)).ToList();
+        await Poll.UntilAsync(() => connection.AckWriter?.Queued == 20, what: "twenty acknowledgements queued behind the held one", cancellationToken: Ct);
+        Assert.Equal(0, connection.Transport!.Channel!.ControlWrites);
+
+        gate!.Release();
+        var results = await Task.WhenAll(publishes).WaitAsync(TimeSpan.FromSeconds(20), Ct);
+        Assert.All(results, r => Assert.True(r.IsSuccess));
+        Assert.Equal(1, connection.Transport.Channel.ControlWrites);
+        Assert.Equal(0, connection.InFlight);
+    }
+
+    [Fact]
+    public async Task A_refusal_does_not_overtake_an_acknowledgement_still_waiting_for_durability()
+    {
+        GatedIngestLog? gate = null;
+        await using var broker = await TestBroker.StartAsync(o => o.Limits.MaxTopicLength = 20, wrapLog: log => gate = new GatedIngestLog(log));
+        using var client = await broker.ConnectAsync("ordered");
+        var connection = await ServerSideAsync(broker, "ordered");
+
+        var stored = client.PublishAsync(Qos("stored"), Ct);
+        await gate!.FirstWaitStarted.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        var refused = client.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(new string('t', 21)).WithPayload("x")
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), Ct);
+        await Poll.UntilAsync(() => connection.AckWriter?.Queued == 2, what: "the refusal queued behind the held acknowledgement", cancellationToken: Ct);
+        Assert.False(refused.IsCompleted, "the refusal's PUBACK overtook the earlier publish's");
+
+        gate.Release();
+        Assert.True((await stored.WaitAsync(TimeSpan.FromSeconds(10), Ct)).IsSuccess);
+        Assert.Equal(MqttClientPublishReasonCode.TopicNameInvalid, (await refused.WaitAsync(TimeSpan.FromSeconds(10), Ct)).ReasonCode);
+    }
+
+    [Fact]
+    public async Task A_failed_fsync_gets_0x80_on_mqtt5_and_the_acknowledgements_around_it_still_leave()
+    {
+        GatedIngestLog? gate = null;
+        await using var broker = await TestBroker.StartAsync(wrapLog: log => gate = new GatedIngestLog(log));
+        gate!.FailWait = offset => offset == 1 ? new EdgeStream.Log.PartitionFailedException("mqtt", 0, new IOException("fsync: input/output error")) : null;
+        using var client = await broker.ConnectAsync("fsync-failed");
+        var connection = await ServerSideAsync(broker, "fsync-failed");
+
+        var publishes = Enumerable.Range(0, 3).Select(i => client.PublishAsync(Qos(i.ToString(CultureInfo.InvariantCulture)), Ct)).ToList();
+        await Poll.UntilAsync(() => connection.AckWriter?.Queued == 3, what: "three acknowledgements queued", cancellationToken: Ct);
+        gate.Release();
+        var results = await Task.WhenAll(publishes).WaitAsync(TimeSpan.FromSeconds(20), Ct);
+
+        Assert.Equal([true, false, true], results.Select(r => r.IsSuccess));
+        Assert.Equal(MqttClientPublishReasonCode.UnspecifiedError, results[1].ReasonCode);
+        Assert.True(client.IsConnected);
+        Assert.Equal(0, connection.InFlight);
+    }
+
+    [Fact]
+    public async Task A_failed_fsync_disconnects_an_mqtt311_publisher_and_nothing_after_it_is_acknowledged()
+    {
+        GatedIngestLog? gate = null;
+        await using var broker = await TestBroker.StartAsync(wrapLog: log => gate = new GatedIngestLog(log));
+        gate!.FailWait = offset => offset == 1 ? new EdgeStream.Log.PartitionFailedException("mqtt", 0, new IOException("fsync: input/output error")) : null;
+        using var client = await broker.ConnectAsync("fsync-failed-311", MqttProtocolVersion.V311);
+        var connection = await ServerSideAsync(broker, "fsync-failed-311");
+        var disconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.DisconnectedAsync += _ =>
+        {
+            disconnected.TrySetResult();
+            return Task.CompletedTask;
+        };
+
+        var publishes = Enumerable.Range(0, 3).Select(i => client.PublishAsync(Qos(i.ToString(CultureInfo.InvariantCulture)), Ct)).ToList();
+        await Poll.UntilAsync(() => connection.AckWriter?.Queued == 3, what: "three acknowledgements queued", cancellationToken: Ct);
+        gate.Release();
+        await disconnected.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+
+        Assert.True((await publishes[0].WaitAsync(TimeSpan.FromSeconds(10), Ct)).IsSuccess);
+        foreach (var unacknowledged in publishes.Skip(1))
+        {
+            await Assert.ThrowsAnyAsync<Exception>(() => unacknowledged.WaitAsync(TimeSpan.FromSeconds(10), Ct));
+        }
+        Assert.Equal(0, connection.InFlight);
+    }
+
+    // The client is registered just after its CONNACK, so the client may see the connection before the registry does.
+    private static Task<EdgeStream.Ingest.Mqtt.Broker.ClientConnection> ServerSideAsync(TestBroker broker, string clientId)
+        => Poll.UntilAsync(() => Task.FromResult(broker.Broker.Clients.Get(clientId)), what: $"{clientId} registered", cancellationToken: Ct);
 }

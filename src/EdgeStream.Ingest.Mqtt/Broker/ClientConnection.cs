@@ -54,6 +54,9 @@ internal sealed class ClientConnection
     /// </summary>
     public SessionAcks? Acks { get; set; }
 
+    /// <summary>Sends this connection's acknowledgements once durable; made by its send loop on first use.</summary>
+    public ConnectionAckWriter? AckWriter { get; set; }
+
     /// <summary>QoS 1/2 publishes handled whose acknowledgement has not left (or been dropped) yet.</summary>
     public int InFlight => Volatile.Read(ref _inFlight);
 

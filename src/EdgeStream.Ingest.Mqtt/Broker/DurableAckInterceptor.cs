@@ -1,19 +1,18 @@
 using EdgeStream.Ingest.Mqtt.Broker.Transport;
 using EdgeStream.Log.Ingest;
 using MQTTnet.Packets;
-using MQTTnet.Protocol;
 using MQTTnet.Server;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeStream.Ingest.Mqtt.Broker;
 
 /// <summary>
-/// MQTTnet's outbound packet interception, which runs on each connection's send loop one packet at a time: holds a
-/// PUBACK (QoS 1) or PUBREC (QoS 2) until the log position recorded by <see cref="PublishIngestor"/> is durable.
-/// Because the send loop is sequential, acknowledgements keep publish order while the receive loop appends ahead.
-/// An acknowledgement leaves only on the connection that received its PUBLISH (<see cref="SessionAcks"/>); one with no
-/// record, or recorded by another connection of the same client id, is dropped. A failed durability wait never becomes
-/// a success: MQTT 5 gets 0x80, MQTT 3.1.1 is disconnected. Thread-safe.
+/// MQTTnet's outbound packet interception, which runs on each connection's send loop one packet at a time: takes every
+/// PUBACK (QoS 1) and PUBREC (QoS 2) away from MQTTnet and queues it on the connection's <see cref="ConnectionAckWriter"/>,
+/// which sends it once the log position recorded by <see cref="PublishIngestor"/> is durable. The send loop is
+/// sequential, so the queue keeps publish order while the receive loop appends ahead. An acknowledgement leaves only on
+/// the connection that received its PUBLISH (<see cref="SessionAcks"/>); one with no record, recorded by another
+/// connection of the same client id, or refused by disconnecting, is dropped. Thread-safe.
 /// </summary>
 internal sealed class DurableAckInterceptor
 {
@@ -40,119 +39,44 @@ internal sealed class DurableAckInterceptor
         return Task.CompletedTask;
     }
 
-    public Task InterceptOutboundAsync(InterceptingPacketEventArgs args) => args.Packet switch
+    public Task InterceptOutboundAsync(InterceptingPacketEventArgs args)
     {
-        MqttPubAckPacket ack => Hold(args, ack.PacketIdentifier),
-        MqttPubRecPacket rec => Hold(args, rec.PacketIdentifier),
-        _ => Task.CompletedTask,
-    };
+        switch (args.Packet)
+        {
+            case MqttPubAckPacket ack:
+                Hold(args, ack.PacketIdentifier, pubRec: false, (byte)ack.ReasonCode);
+                break;
+            case MqttPubRecPacket rec:
+                Hold(args, rec.PacketIdentifier, pubRec: true, (byte)rec.ReasonCode);
+                break;
+        }
+        return Task.CompletedTask;
+    }
 
     /// <summary>
-    /// Synchronous unless the record is not durable yet: then one state machine per held acknowledgement, and no
-    /// closure (the failure code is set by packet type, see <see cref="MarkFailed"/>).
+    /// MQTTnet never sends the acknowledgement itself: it leaves through the connection's <see cref="ConnectionAckWriter"/>
+    /// (in order, once durable), or not at all.
     /// </summary>
-    private Task Hold(InterceptingPacketEventArgs args, ushort packetId)
+    private void Hold(InterceptingPacketEventArgs args, ushort packetId, bool pubRec, byte reasonCode)
     {
+        args.ProcessPacket = false;
         var current = BrokerConnection.Current?.Client;
         if (!SessionAcks.For(args.SessionItems, current).TryTake(packetId, out var pending))
         {
             // Nobody recorded this publish on this session: never acknowledge what was not seen stored.
-            args.ProcessPacket = false;
             _metrics.Rejected("ack-unmatched");
-            return Task.CompletedTask;
-        }
-        var connection = pending.Owner;
-        ValueTask wait;
-        try
-        {
-            if (!ReferenceEquals(connection, current) || pending.Action == AckAction.Suppress)
-            {
-                // Another connection's acknowledgement (its client was taken over and resends after reconnecting), or a
-                // refusal by disconnect.
-                args.ProcessPacket = false;
-                connection.AckReleased();
-                return Task.CompletedTask;
-            }
-            if (pending.Action == AckAction.Release)
-            {
-                connection.AckReleased();
-                return Task.CompletedTask;
-            }
-            wait = _log.WaitForDurableAsync(pending.Topic!, pending.Partition, pending.Offset, args.CancellationToken);
-            if (wait.IsCompletedSuccessfully)
-            {
-                wait.GetAwaiter().GetResult();
-                _metrics.Acked("broker", _time.GetElapsedTime(pending.ReceivedAt));
-                connection.AckReleased();
-                return Task.CompletedTask;
-            }
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            return FailAsync(args, pending, e);
-        }
-        catch
-        {
-            connection.AckReleased();
-            throw;
-        }
-        return AwaitDurableAsync(args, pending, wait);
-    }
-
-    private async Task AwaitDurableAsync(InterceptingPacketEventArgs args, PendingAck pending, ValueTask wait)
-    {
-        try
-        {
-            await wait;
-            _metrics.Acked("broker", _time.GetElapsedTime(pending.ReceivedAt));
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            await FailAsync(args, pending, e);
             return;
         }
-        catch
-        {
-            pending.Owner.AckReleased();
-            throw;
-        }
-        pending.Owner.AckReleased();
-    }
-
-    /// <summary>A failed durability wait never becomes a success: MQTT 5 gets 0x80, MQTT 3.1.1 is disconnected.</summary>
-    private async Task FailAsync(InterceptingPacketEventArgs args, PendingAck pending, Exception e)
-    {
         var connection = pending.Owner;
-        try
+        if (!ReferenceEquals(connection, current) || pending.Action == AckAction.Suppress)
         {
-            MqttIngestLog.DurabilityFailed(_logger, e, args.ClientId, pending.Topic!, pending.Partition, pending.Offset);
-            _metrics.Rejected("durability-failed");
-            if (connection.IsV5)
-            {
-                MarkFailed(args.Packet);
-            }
-            else
-            {
-                args.ProcessPacket = false;
-                await connection.CloseAsync(MqttDisconnectReasonCode.UnspecifiedError);
-            }
-        }
-        finally
-        {
+            // Another connection's acknowledgement (its client was taken over and resends after reconnecting), or a
+            // refusal by disconnect.
             connection.AckReleased();
+            return;
         }
-    }
-
-    private static void MarkFailed(MqttPacket packet)
-    {
-        switch (packet)
-        {
-            case MqttPubAckPacket ack:
-                ack.ReasonCode = MqttPubAckReasonCode.UnspecifiedError;
-                break;
-            case MqttPubRecPacket rec:
-                rec.ReasonCode = MqttPubRecReasonCode.UnspecifiedError;
-                break;
-        }
+        // Only this connection's send loop gets here, so the writer is made once.
+        connection.AckWriter ??= new ConnectionAckWriter(connection, _log, _metrics, _time, _logger, args.CancellationToken);
+        connection.AckWriter.Enqueue(pending, packetId, pubRec, reasonCode);
     }
 }

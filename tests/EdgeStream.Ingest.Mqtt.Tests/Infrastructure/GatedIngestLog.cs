@@ -23,6 +23,9 @@ internal sealed class GatedIngestLog(IIngestWriter inner) : DelegatingIngestWrit
 
     public Func<LogRecord, Exception?>? FailAppend { get; set; }
 
+    /// <summary>After the gate: the failure the durability wait for an offset ends with (an fsync that failed), if any.</summary>
+    public Func<long, Exception?>? FailWait { get; set; }
+
     public void Release() => _gate.TrySetResult();
 
     public override async ValueTask<AppendResult> AppendAsync(string topic, LogRecord record, CancellationToken cancellationToken)
@@ -41,6 +44,10 @@ internal sealed class GatedIngestLog(IIngestWriter inner) : DelegatingIngestWrit
         Interlocked.Increment(ref _waits);
         _firstWait.TrySetResult();
         await _gate.Task.WaitAsync(cancellationToken);
+        if (FailWait?.Invoke(offset) is { } failure)
+        {
+            throw failure;
+        }
         await Inner.WaitForDurableAsync(topic, partition, offset, cancellationToken);
     }
 }

@@ -12,8 +12,9 @@ namespace EdgeStream.Ingest.Mqtt.Broker.Transport;
 /// checked as the bytes pass: every fixed header's remaining length is decoded here and a packet larger than the limit
 /// (the CONNECT limit for the first packet) is refused with <see cref="PacketTooLargeException"/> on the very read
 /// that completes the length — before MQTTnet's channel adapter allocates the body it would otherwise allocate whole.
-/// The first packet must be a CONNECT. Reads come from the one receive loop and writes from MQTTnet's send lock, so the
-/// framing state needs no lock.
+/// The first packet must be a CONNECT. Reads come from the one receive loop, so the framing state needs no lock. Writes
+/// come from MQTTnet's send lock and from <see cref="ConnectionAckWriter"/>; a write gate keeps each packet whole (MQTTnet
+/// may write one in two parts).
 /// </summary>
 /// <remarks>
 /// Reads are buffered (<see cref="ReadBufferBytes"/> per connection): MQTTnet's adapter asks for the 2-byte fixed
@@ -51,13 +52,19 @@ internal sealed class FrameGuardChannel : IMqttChannel
     private int _prefixHave;
     private const int MaxDisconnectCaptured = 1024;
 
-    // Traffic for $SYS statistics: each field has one writer (the receive loop or the send lock), so no interlocking.
+    // Held from the first part of a packet to its end (MQTTnet's writes), or for one WriteControlAsync.
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private bool _gateHeld;
+
+    // Traffic for $SYS statistics: each field has one writer (the receive loop, or whoever holds the write gate), so no
+    // interlocking.
     private long _bytesIn;
     private long _bytesOut;
     private long _packetsOut;
     private long _publishIn;
     private long _publishOut;
     private bool _outMidPacket;
+    private long _controlWrites;
 
     /// <param name="stream">The connection's stream; owned and disposed by this channel.</param>
     /// <param name="localEndPoint">The listener's end point.</param>
@@ -173,28 +180,70 @@ internal sealed class FrameGuardChannel : IMqttChannel
 
     public async Task WriteAsync(ReadOnlySequence<byte> buffer, bool isEndOfPacket, CancellationToken cancellationToken)
     {
-        if (!_outMidPacket && buffer.FirstSpan is { Length: > 0 } header)
+        if (!_gateHeld)
         {
-            Volatile.Write(ref _packetsOut, _packetsOut + 1);
-            if (header[0] >> 4 == PublishType)
-            {
-                Volatile.Write(ref _publishOut, _publishOut + 1);
-            }
+            await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            _gateHeld = true;
         }
-        _outMidPacket = !isEndOfPacket;
+        var written = false;
         try
         {
+            if (!_outMidPacket && buffer.FirstSpan is { Length: > 0 } header)
+            {
+                Volatile.Write(ref _packetsOut, _packetsOut + 1);
+                if (header[0] >> 4 == PublishType)
+                {
+                    Volatile.Write(ref _publishOut, _publishOut + 1);
+                }
+            }
+            _outMidPacket = !isEndOfPacket;
             foreach (var segment in buffer)
             {
                 await _stream.WriteAsync(segment, cancellationToken).ConfigureAwait(false);
             }
             Volatile.Write(ref _bytesOut, _bytesOut + buffer.Length);
+            written = true;
         }
         catch (Exception e) when (e is ObjectDisposedException or IOException)
         {
             throw new MqttCommunicationException(e);
         }
+        finally
+        {
+            if (isEndOfPacket || !written)
+            {
+                _gateHeld = false;
+                _writeGate.Release();
+            }
+        }
     }
+
+    /// <summary>
+    /// Writes <paramref name="count"/> whole small packets (acknowledgements) in one stream write, between MQTTnet's
+    /// packets, never inside one.
+    /// </summary>
+    internal async Task WriteControlAsync(ReadOnlyMemory<byte> packets, int count, CancellationToken cancellationToken)
+    {
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _stream.WriteAsync(packets, cancellationToken).ConfigureAwait(false);
+            Volatile.Write(ref _packetsOut, _packetsOut + count);
+            Volatile.Write(ref _bytesOut, _bytesOut + packets.Length);
+            Volatile.Write(ref _controlWrites, _controlWrites + 1);
+        }
+        catch (Exception e) when (e is ObjectDisposedException or IOException)
+        {
+            throw new MqttCommunicationException(e);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>Stream writes made by <see cref="WriteControlAsync"/> so far.</summary>
+    internal long ControlWrites => Volatile.Read(ref _controlWrites);
 
     public void Dispose()
     {
