@@ -227,10 +227,11 @@ internal sealed class FrameGuardChannel : IMqttChannel
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // Counted before it is made: the peer may act on the bytes before this continuation runs.
+            Volatile.Write(ref _controlWrites, _controlWrites + 1);
             await _stream.WriteAsync(packets, cancellationToken).ConfigureAwait(false);
             Volatile.Write(ref _packetsOut, _packetsOut + count);
             Volatile.Write(ref _bytesOut, _bytesOut + packets.Length);
-            Volatile.Write(ref _controlWrites, _controlWrites + 1);
         }
         catch (Exception e) when (e is ObjectDisposedException or IOException)
         {
@@ -242,7 +243,7 @@ internal sealed class FrameGuardChannel : IMqttChannel
         }
     }
 
-    /// <summary>Stream writes made by <see cref="WriteControlAsync"/> so far.</summary>
+    /// <summary>Stream writes issued by <see cref="WriteControlAsync"/> so far.</summary>
     internal long ControlWrites => Volatile.Read(ref _controlWrites);
 
     public void Dispose()
