@@ -182,38 +182,8 @@ internal sealed partial class PartitionLog
         }
     }
 
-    /// <summary>Starts the flusher.</summary>
-    public void Start() => StartFlusher();
-
-    /// <summary>
-    /// Under <c>group</c> and <c>always</c> the flusher fsyncs back to back on a thread of its own: fdatasync blocks its
-    /// thread for the whole fsync, and on a thread-pool worker that left the pool (one worker per core by default) a
-    /// worker short until its starvation detection added one, which more than doubled p99 MQTT acknowledgement latency
-    /// on 2 cores. A threshold policy waits on timers between fsyncs, so its flusher stays on the pool.
-    /// </summary>
-    private void StartFlusher()
-    {
-        if (_policy.Mode == CommitMode.Threshold)
-        {
-            _flusher = Task.Run(() => FlushLoopAsync(_stop.Token));
-            return;
-        }
-        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var stop = _stop.Token;
-        new Thread(() =>
-        {
-            try
-            {
-                FlushLoop(stop);
-            }
-            finally
-            {
-                stopped.TrySetResult();
-            }
-        })
-        { IsBackground = true, Name = "log flusher" }.Start();
-        _flusher = stopped.Task;
-    }
+    /// <summary>Starts the flusher task.</summary>
+    public void Start() => _flusher = Task.Run(() => FlushLoopAsync(_stop.Token));
 
     /// <summary>Stops the flusher, flushes what is left, writes the recovery checkpoint and closes the files.</summary>
     public async Task CloseAsync()
@@ -271,28 +241,6 @@ internal sealed partial class PartitionLog
         }
     }
 
-    /// <summary>The <c>group</c>/<c>always</c> flusher, on its own thread.</summary>
-    private void FlushLoop(CancellationToken stop)
-    {
-        try
-        {
-            while (true)
-            {
-                _wake.Wait(stop);
-                DrainWakes();
-                FlushNow(forceCheckpoint: false);
-            }
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-        }
-        catch (Exception e)
-        {
-            FlusherDied(e);
-        }
-    }
-
-    /// <summary>The threshold flusher, on the thread pool.</summary>
     private async Task FlushLoopAsync(CancellationToken stop)
     {
         try
@@ -300,8 +248,14 @@ internal sealed partial class PartitionLog
             while (true)
             {
                 await _wake.WaitAsync(stop).ConfigureAwait(false);
-                await WaitForThresholdAsync(stop).ConfigureAwait(false);
-                DrainWakes();
+                if (_policy.Mode == CommitMode.Threshold)
+                {
+                    await WaitForThresholdAsync(stop).ConfigureAwait(false);
+                }
+                // Wakes that arrived while we waited are covered by this flush.
+                while (_wake.CurrentCount > 0 && _wake.Wait(0))
+                {
+                }
                 FlushNow(forceCheckpoint: false);
             }
         }
@@ -310,24 +264,11 @@ internal sealed partial class PartitionLog
         }
         catch (Exception e)
         {
-            FlusherDied(e);
-        }
-    }
-
-    /// <summary>Wakes that arrived while the flusher waited are covered by the flush that follows.</summary>
-    private void DrainWakes()
-    {
-        while (_wake.CurrentCount > 0 && _wake.Wait(0))
-        {
-        }
-    }
-
-    /// <summary>A dead flusher would leave every durability waiter hanging: fail the partition loudly instead.</summary>
-    private void FlusherDied(Exception e)
-    {
-        lock (_lock)
-        {
-            FailLocked(e);
+            // A dead flusher would leave every durability waiter hanging: fail the partition loudly instead.
+            lock (_lock)
+            {
+                FailLocked(e);
+            }
         }
     }
 
