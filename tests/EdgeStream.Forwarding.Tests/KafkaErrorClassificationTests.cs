@@ -75,7 +75,15 @@ public sealed class KafkaErrorClassificationTests
         sink.Client["message.timeout.ms"] = "15000";
 
         await using var run = EngineRun.Start(log.Store, sink);
-        await Poll.UntilAsync(() => run.Status("kafka1").State == SinkState.Rejected, TimeSpan.FromSeconds(120), "sink rejected");
+        try
+        {
+            await Poll.UntilAsync(() => run.Status("kafka1").State == SinkState.Rejected, TimeSpan.FromSeconds(120), "sink rejected");
+        }
+        catch (TimeoutException e)
+        {
+            // This wait timed out twice in suite runs under the heaviest load and never alone: say what the sink was doing.
+            throw new TimeoutException($"{e.Message}; the sink was at {run.Status("kafka1")} with partition {run.Status("kafka1").Partitions[0]}", e);
+        }
 
         Assert.Contains("TopicAuthorizationFailed", run.Status("kafka1").LastError, StringComparison.Ordinal);
         Assert.Equal(10, run.Status("kafka1").Partitions[0].LagRecords);

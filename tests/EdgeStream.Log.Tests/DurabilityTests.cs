@@ -23,6 +23,36 @@ public class DurabilityTests
     [Theory]
     [InlineData("always")]
     [InlineData("group")]
+    public async Task Back_to_back_commits_fsync_on_a_thread_of_their_own_not_a_thread_pool_worker(string policy)
+    {
+        using var dir = new TempDir();
+        var storage = new FaultyStorage();
+        await using var store = await LogStore.OpenAsync(LogTestKit.Options(dir.Path, policy), storage, null, null, default);
+        await store.AppendAsync("t", LogTestKit.Text("creates the topic"));
+        await store.WaitForDurableAsync("t", 0, 0);
+        int fsyncs = 0, onPoolWorkers = 0;
+        storage.BeforeFlush = _ =>
+        {
+            Interlocked.Increment(ref fsyncs);
+            if (Thread.CurrentThread.IsThreadPoolThread)
+            {
+                Interlocked.Increment(ref onPoolWorkers);
+            }
+        };
+        for (var i = 0; i < 20; i++)
+        {
+            var appended = await store.AppendAsync("t", LogTestKit.Text($"m{i}"));
+            await store.WaitForDurableAsync("t", 0, appended.BaseOffset);
+        }
+        storage.BeforeFlush = null;
+
+        Assert.True(fsyncs >= 20, $"{fsyncs} fsyncs for 20 commits awaited one by one");
+        Assert.Equal(0, onPoolWorkers);
+    }
+
+    [Theory]
+    [InlineData("always")]
+    [InlineData("group")]
     [InlineData("interval:5ms")]
     [InlineData("bytes:2048")]
     public async Task Concurrent_appenders_all_become_durable_with_unique_dense_offsets(string policy)

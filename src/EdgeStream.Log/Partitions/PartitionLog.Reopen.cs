@@ -173,7 +173,7 @@ internal sealed partial class PartitionLog
             _generation++;
             if (_flusher.IsCompleted && !_stop.IsCancellationRequested)
             {
-                _flusher = Task.Run(() => FlushLoopAsync(_stop.Token));
+                StartFlusher();
             }
             LogEvents.PartitionReopened(_logger, Topic, Id, _nextOffset, _time.GetElapsedTime(_failedAt), failure.InnerException?.Message ?? failure.Message);
         }

@@ -182,8 +182,38 @@ internal sealed partial class PartitionLog
         }
     }
 
-    /// <summary>Starts the flusher task.</summary>
-    public void Start() => _flusher = Task.Run(() => FlushLoopAsync(_stop.Token));
+    /// <summary>Starts the flusher.</summary>
+    public void Start() => StartFlusher();
+
+    /// <summary>
+    /// Under <c>group</c> and <c>always</c> the flusher fsyncs back to back on a thread of its own: fdatasync blocks its
+    /// thread for the whole fsync, and on a thread-pool worker that left the pool (one worker per core by default) a
+    /// worker short until its starvation detection added one, which more than doubled p99 MQTT acknowledgement latency
+    /// on 2 cores. A threshold policy waits on timers between fsyncs, so its flusher stays on the pool.
+    /// </summary>
+    private void StartFlusher()
+    {
+        if (_policy.Mode == CommitMode.Threshold)
+        {
+            _flusher = Task.Run(() => FlushLoopAsync(_stop.Token));
+            return;
+        }
+        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stop = _stop.Token;
+        new Thread(() =>
+        {
+            try
+            {
+                FlushLoop(stop);
+            }
+            finally
+            {
+                stopped.TrySetResult();
+            }
+        })
+        { IsBackground = true, Name = "log flusher" }.Start();
+        _flusher = stopped.Task;
+    }
 
     /// <summary>Stops the flusher, flushes what is left, writes the recovery checkpoint and closes the files.</summary>
     public async Task CloseAsync()
@@ -241,21 +271,15 @@ internal sealed partial class PartitionLog
         }
     }
 
-    private async Task FlushLoopAsync(CancellationToken stop)
+    /// <summary>The <c>group</c>/<c>always</c> flusher, on its own thread.</summary>
+    private void FlushLoop(CancellationToken stop)
     {
         try
         {
             while (true)
             {
-                await _wake.WaitAsync(stop).ConfigureAwait(false);
-                if (_policy.Mode == CommitMode.Threshold)
-                {
-                    await WaitForThresholdAsync(stop).ConfigureAwait(false);
-                }
-                // Wakes that arrived while we waited are covered by this flush.
-                while (_wake.CurrentCount > 0 && _wake.Wait(0))
-                {
-                }
+                _wake.Wait(stop);
+                DrainWakes();
                 FlushNow(forceCheckpoint: false);
             }
         }
@@ -264,11 +288,46 @@ internal sealed partial class PartitionLog
         }
         catch (Exception e)
         {
-            // A dead flusher would leave every durability waiter hanging: fail the partition loudly instead.
-            lock (_lock)
+            FlusherDied(e);
+        }
+    }
+
+    /// <summary>The threshold flusher, on the thread pool.</summary>
+    private async Task FlushLoopAsync(CancellationToken stop)
+    {
+        try
+        {
+            while (true)
             {
-                FailLocked(e);
+                await _wake.WaitAsync(stop).ConfigureAwait(false);
+                await WaitForThresholdAsync(stop).ConfigureAwait(false);
+                DrainWakes();
+                FlushNow(forceCheckpoint: false);
             }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        catch (Exception e)
+        {
+            FlusherDied(e);
+        }
+    }
+
+    /// <summary>Wakes that arrived while the flusher waited are covered by the flush that follows.</summary>
+    private void DrainWakes()
+    {
+        while (_wake.CurrentCount > 0 && _wake.Wait(0))
+        {
+        }
+    }
+
+    /// <summary>A dead flusher would leave every durability waiter hanging: fail the partition loudly instead.</summary>
+    private void FlusherDied(Exception e)
+    {
+        lock (_lock)
+        {
+            FailLocked(e);
         }
     }
 
