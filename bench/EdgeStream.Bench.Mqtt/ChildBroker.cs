@@ -48,8 +48,10 @@ internal sealed class ChildBroker : IAsyncDisposable
             psi.ArgumentList.Add("nolog");
         }
         psi.Environment["DOTNET_gcServer"] = "0";
-        // The shipped build's runtime settings (src/EdgeStream.Host/EdgeStream.Host.csproj); --broker-env overrides them.
+        // The shipped build's runtime settings (src/EdgeStream.Host/EdgeStream.Host.csproj, and the thread-pool floor of
+        // src/EdgeStream.Host/Run/ThreadPoolFloor.cs: cores + 1); --broker-env overrides them. Values are hexadecimal.
         psi.Environment["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0";
+        psi.Environment["DOTNET_ThreadPool_ForceMinWorkerThreads"] = (Environment.ProcessorCount + 1).ToString("x", CultureInfo.InvariantCulture);
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             psi.Environment[name] = value;

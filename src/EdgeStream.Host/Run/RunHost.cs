@@ -92,6 +92,7 @@ internal static partial class RunHost
     /// </summary>
     public static async Task<int> RunAsync(WebApplicationBuilder builder, Func<IHost, LogStore, CancellationToken, Task>? afterStart, CancellationToken cancellationToken)
     {
+        ThreadPoolFloor.Apply();
         HostSettings.Register(builder.Services, builder.Configuration);
         builder.Services.AddEdgeStreamLog(builder.Configuration);
         builder.Services.AddSingleton(TimeProvider.System);
