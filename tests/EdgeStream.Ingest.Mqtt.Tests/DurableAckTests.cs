@@ -131,7 +131,7 @@ public sealed class DurableAckTests
         GatedIngestLog? gate = null;
         await using var broker = await TestBroker.StartAsync(wrapLog: log => gate = new GatedIngestLog(log));
         using var client = await broker.ConnectAsync("together");
-        var connection = await ServerSideAsync(broker, "together");
+        var connection = await broker.ConnectionAsync("together");
 
         var publishes = Enumerable.Range(0, 20).Select(i => client.PublishAsync(Qos(i.ToString(CultureInfo.InvariantCulture)), Ct)).ToList();
         await Poll.UntilAsync(() => connection.AckWriter?.Queued == 20, what: "twenty acknowledgements queued behind the held one", cancellationToken: Ct);
@@ -150,7 +150,7 @@ public sealed class DurableAckTests
         GatedIngestLog? gate = null;
         await using var broker = await TestBroker.StartAsync(o => o.Limits.MaxTopicLength = 20, wrapLog: log => gate = new GatedIngestLog(log));
         using var client = await broker.ConnectAsync("ordered");
-        var connection = await ServerSideAsync(broker, "ordered");
+        var connection = await broker.ConnectionAsync("ordered");
 
         var stored = client.PublishAsync(Qos("stored"), Ct);
         await gate!.FirstWaitStarted.WaitAsync(TimeSpan.FromSeconds(10), Ct);
@@ -171,7 +171,7 @@ public sealed class DurableAckTests
         await using var broker = await TestBroker.StartAsync(wrapLog: log => gate = new GatedIngestLog(log));
         gate!.FailWait = offset => offset == 1 ? new EdgeStream.Log.PartitionFailedException("mqtt", 0, new IOException("fsync: input/output error")) : null;
         using var client = await broker.ConnectAsync("fsync-failed");
-        var connection = await ServerSideAsync(broker, "fsync-failed");
+        var connection = await broker.ConnectionAsync("fsync-failed");
 
         var publishes = Enumerable.Range(0, 3).Select(i => client.PublishAsync(Qos(i.ToString(CultureInfo.InvariantCulture)), Ct)).ToList();
         await Poll.UntilAsync(() => connection.AckWriter?.Queued == 3, what: "three acknowledgements queued", cancellationToken: Ct);
@@ -191,7 +191,7 @@ public sealed class DurableAckTests
         await using var broker = await TestBroker.StartAsync(wrapLog: log => gate = new GatedIngestLog(log));
         gate!.FailWait = offset => offset == 1 ? new EdgeStream.Log.PartitionFailedException("mqtt", 0, new IOException("fsync: input/output error")) : null;
         using var client = await broker.ConnectAsync("fsync-failed-311", MqttProtocolVersion.V311);
-        var connection = await ServerSideAsync(broker, "fsync-failed-311");
+        var connection = await broker.ConnectionAsync("fsync-failed-311");
         var disconnected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         client.DisconnectedAsync += _ =>
         {
@@ -211,8 +211,4 @@ public sealed class DurableAckTests
         }
         await Poll.UntilAsync(() => connection.InFlight == 0, what: "every acknowledgement released", cancellationToken: Ct);
     }
-
-    // The client is registered just after its CONNACK, so the client may see the connection before the registry does.
-    private static Task<EdgeStream.Ingest.Mqtt.Broker.ClientConnection> ServerSideAsync(TestBroker broker, string clientId)
-        => Poll.UntilAsync(() => Task.FromResult(broker.Broker.Clients.Get(clientId)), what: $"{clientId} registered", cancellationToken: Ct);
 }

@@ -84,6 +84,13 @@ internal sealed class TestBroker : IAsyncDisposable
         return client;
     }
 
+    /// <summary>
+    /// The broker's side of a connected client. A client is registered just after its CONNACK has gone out, so the client
+    /// may see its connection before the registry does: this waits for it.
+    /// </summary>
+    public Task<ClientConnection> ConnectionAsync(string clientId)
+        => Poll.UntilAsync(() => Task.FromResult(Broker.Clients.Get(clientId)), what: $"{clientId} registered", cancellationToken: TestContext.Current.CancellationToken);
+
     /// <summary>Every durable record of a log topic, partition by partition.</summary>
     public async Task<List<StoredRecord>> ReadAllAsync(string topic)
     {

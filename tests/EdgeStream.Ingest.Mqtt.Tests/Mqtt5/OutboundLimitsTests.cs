@@ -34,7 +34,7 @@ public sealed class OutboundLimitsTests
             await publisher.PublishAsync(Message($"rm/{i}", 8), Ct);
         }
 
-        var outbound = broker.Broker.Clients.Get("slow")!.Transport!.Adapter!.Outbound!;
+        var outbound = (await broker.ConnectionAsync("slow")).Transport!.Adapter!.Outbound!;
         await Poll.UntilAsync(() => Task.FromResult(outbound.Waiting == 3 ? "" : null));
         int Received()
         {

@@ -25,7 +25,7 @@ public sealed class WillDelayTests
     /// <summary>Drops the client's connection the way a power cut or a lost link does: no DISCONNECT.</summary>
     private static async Task DropAsync(TestBroker broker, string id)
     {
-        broker.Broker.Clients.Get(id)!.Transport!.Abort();
+        (await broker.ConnectionAsync(id)).Transport!.Abort();
         await Poll.UntilAsync(() => Task.FromResult(broker.Broker.Clients.Get(id) is null ? "" : null));
     }
 
