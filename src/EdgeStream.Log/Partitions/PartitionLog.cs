@@ -205,10 +205,13 @@ internal sealed partial class PartitionLog
             try
             {
                 FlushLoop(stop);
-            }
-            finally
-            {
                 stopped.TrySetResult();
+            }
+            catch (Exception e)
+            {
+                // FlushLoop hands its failures to the partition; should that throw too, it must not escape this thread
+                // (an unhandled exception ends the process): CloseAsync sees it, as it would from a faulted task.
+                stopped.TrySetException(e);
             }
         })
         { IsBackground = true, Name = "log flusher" }.Start();
