@@ -79,6 +79,28 @@ public class AppendReadTests
     }
 
     [Fact]
+    public async Task A_reader_of_many_one_record_batches_reads_the_segment_in_a_few_large_reads()
+    {
+        using var dir = new TempDir();
+        var storage = new FaultyStorage();
+        await using var store = await LogStore.OpenAsync(LogTestKit.Options(dir.Path), storage, null, null, default);
+        // MQTT ingest's shape: one record per batch. One wide batch between them is larger than the read-ahead window.
+        await Task.WhenAll(Enumerable.Range(0, 500).Select(i => store.AppendAsync("t", LogTestKit.Text($"narrow-{i:D4}")).AsTask()));
+        await store.AppendBatchAsync("t", 0, Enumerable.Range(0, 100).Select(i => LogTestKit.Text(new string('w', 1000))).ToList());
+        var last = await Task.WhenAll(Enumerable.Range(500, 500).Select(i => store.AppendAsync("t", LogTestKit.Text($"narrow-{i:D4}")).AsTask()));
+        await store.WaitForDurableAsync("t", 0, last.Max(r => r.LastOffset));
+
+        var before = storage.SegmentReads;
+        var read = store.Read("t", 0, 0, new ReadLimits(2000, 1 << 20));
+        var reads = storage.SegmentReads - before;
+
+        Assert.Equal(Enumerable.Range(0, 1100).Select(i => (long)i), read.Records.Select(r => r.Offset));
+        Assert.Equal(100, read.Records.Count(r => r.Text() == new string('w', 1000)));
+        Assert.Equal(Enumerable.Range(0, 1000).Select(i => $"narrow-{i:D4}").Order(), read.Records.Select(r => r.Text()).Where(t => t.StartsWith("narrow-", StringComparison.Ordinal)).Order());
+        Assert.True(reads <= 8, $"{reads} positional reads for 1,001 batches");
+    }
+
+    [Fact]
     public async Task Keyed_records_land_on_a_stable_partition_and_unkeyed_ones_round_robin()
     {
         using var dir = new TempDir();

@@ -1,4 +1,3 @@
-using System.Buffers;
 using EdgeStream.Log.Format;
 using EdgeStream.Log.Segments;
 
@@ -153,47 +152,38 @@ internal sealed partial class PartitionLog
     {
         var limit = segment.DurableSize;
         var first = true;
+        using var reader = new BatchReadAhead(segment, limit);
         while (position < limit)
         {
-            var reason = ReadBatch(segment, position, limit, out var buffer, out var size);
-            try
+            var reason = reader.Read(position, out var batch);
+            if (reason is null)
             {
-                if (reason is null)
+                var size = batch.Length;
+                var info = RecordBatch.ReadInfo(batch);
+                // The first batch was located by the (unchecksummed) index; from then on offsets must be dense.
+                if (info.BaseOffset != expected && !first)
                 {
-                    var batch = buffer!.AsSpan(0, size);
-                    var info = RecordBatch.ReadInfo(batch);
-                    // The first batch was located by the (unchecksummed) index; from then on offsets must be dense.
-                    if (info.BaseOffset != expected && !first)
-                    {
-                        reason = $"base offset {info.BaseOffset} where {expected} was expected";
-                    }
-                    else
-                    {
-                        if (info.BaseOffset >= durableOffset)
-                        {
-                            return (info.BaseOffset, true);
-                        }
-                        var verdict = onBatch(batch, info);
-                        if (verdict == BatchVerdict.Stop)
-                        {
-                            return (info.BaseOffset, false);
-                        }
-                        if (verdict == BatchVerdict.Malformed && !TryKnownCorruption(segment.LogPath, position, out _))
-                        {
-                            ReportCorruption(new CorruptRange(segment.LogPath, position, position + size, info.BaseOffset, info.NextOffset, "malformed records section", _time.GetUtcNow()));
-                        }
-                        position += size;
-                        expected = info.NextOffset;
-                        first = false;
-                        continue;
-                    }
+                    reason = $"base offset {info.BaseOffset} where {expected} was expected";
                 }
-            }
-            finally
-            {
-                if (buffer is not null)
+                else
                 {
-                    ArrayPool<byte>.Shared.Return(buffer);
+                    if (info.BaseOffset >= durableOffset)
+                    {
+                        return (info.BaseOffset, true);
+                    }
+                    var verdict = onBatch(batch, info);
+                    if (verdict == BatchVerdict.Stop)
+                    {
+                        return (info.BaseOffset, false);
+                    }
+                    if (verdict == BatchVerdict.Malformed && !TryKnownCorruption(segment.LogPath, position, out _))
+                    {
+                        ReportCorruption(new CorruptRange(segment.LogPath, position, position + size, info.BaseOffset, info.NextOffset, "malformed records section", _time.GetUtcNow()));
+                    }
+                    position += size;
+                    expected = info.NextOffset;
+                    first = false;
+                    continue;
                 }
             }
             (position, expected) = SkipDamage(segment, position, limit, expected, durableOffset, reason);
@@ -214,30 +204,6 @@ internal sealed partial class PartitionLog
             ReportCorruption(range);
         }
         return (range.EndPosition, range.EndOffset);
-    }
-
-    /// <summary>Reads and checks the batch at <paramref name="position"/>; null when valid (then <paramref name="buffer"/> holds it, rented).</summary>
-    private static string? ReadBatch(Segment segment, long position, long limit, out byte[]? buffer, out int size)
-    {
-        buffer = null;
-        size = 0;
-        Span<byte> head = stackalloc byte[RecordBatch.LengthFieldEnd];
-        if (segment.Read(position, head) < head.Length)
-        {
-            return "segment shorter than its durable size";
-        }
-        (_, size) = RecordBatch.ReadFrame(head);
-        if (size < RecordBatch.HeaderSize || size > RecordBatch.MaxBatchBytes || position + size > limit)
-        {
-            return $"invalid batch length {size}";
-        }
-        buffer = ArrayPool<byte>.Shared.Rent(size);
-        var batch = buffer.AsSpan(0, size);
-        if (segment.Read(position, batch) < size)
-        {
-            return "segment shorter than its durable size";
-        }
-        return RecordBatch.Validate(batch);
     }
 
     private static int FindSegment(Segment[] segments, long offset)

@@ -4,7 +4,7 @@ namespace EdgeStream.TestKit;
 
 /// <summary>
 /// The real file system with faults on demand, as an SD card produces them: failed writes, short (torn) writes,
-/// fsync failures and a full volume; it also counts bytes read from segment files. In power-cut mode (made by
+/// fsync failures and a full volume; it also counts reads and bytes read from segment files. In power-cut mode (made by
 /// <see cref="PowerCutDisk.NewProcess"/>) it is one process's view of a disk that loses unsynced data at a power cut.
 /// </summary>
 internal sealed partial class FaultyStorage : ILogStorage
@@ -13,6 +13,7 @@ internal sealed partial class FaultyStorage : ILogStorage
     private readonly PowerCutDisk? _disk;
     private readonly int _generation;
     private long _segmentBytesRead;
+    private long _segmentReads;
 
     public FaultyStorage()
     {
@@ -37,6 +38,9 @@ internal sealed partial class FaultyStorage : ILogStorage
     public long? FreeBytes { get; set; }
 
     public long SegmentBytesRead => Interlocked.Read(ref _segmentBytesRead);
+
+    /// <summary>Positional reads of .log files.</summary>
+    public long SegmentReads => Interlocked.Read(ref _segmentReads);
 
     public ILogFile Open(string path, bool createIfMissing)
         => new FaultyFile(this, _disk?.Open(_generation, path, createIfMissing) ?? _inner.Open(path, createIfMissing));
@@ -144,6 +148,7 @@ internal sealed partial class FaultyStorage : ILogStorage
             if (_isSegment)
             {
                 Interlocked.Add(ref owner._segmentBytesRead, n);
+                Interlocked.Increment(ref owner._segmentReads);
             }
             return n;
         }
