@@ -65,6 +65,53 @@ internal sealed class ChildBroker : IAsyncDisposable
         return new ChildBroker(process, port, dir);
     }
 
+    /// <summary>
+    /// Starts a published <c>edgestream</c> executable as users run it (<c>edgestream run</c>, embedded defaults: group
+    /// commit, metrics, admin HTTP), ready when <c>/readyz</c> answers 200.
+    /// </summary>
+    public static async Task<ChildBroker> StartShippedAsync(string executable, IReadOnlyDictionary<string, string>? environment = null)
+    {
+        var port = Ports.Free();
+        var httpPort = Ports.Free();
+        var dir = Path.Combine(Path.GetTempPath(), "es-bench-" + Guid.NewGuid().ToString("N"));
+        var psi = new ProcessStartInfo(executable) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "run", "--data", dir, "--mqtt-port", port.ToString(CultureInfo.InvariantCulture), "--http-port", httpPort.ToString(CultureInfo.InvariantCulture) })
+        {
+            psi.ArgumentList.Add(a);
+        }
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[name] = value;
+        }
+        var process = Process.Start(psi)!;
+        // Drained so a chatty log never fills the pipe and stalls the broker.
+        process.OutputDataReceived += (_, _) => { };
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var readyz = new Uri($"http://127.0.0.1:{httpPort}/readyz");
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(30) && !process.HasExited)
+        {
+            try
+            {
+                using var response = await http.GetAsync(readyz);
+                if ((int)response.StatusCode == 200)
+                {
+                    return new ChildBroker(process, port, dir);
+                }
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+            {
+                // Not listening yet.
+            }
+            await Task.Delay(50);
+        }
+        process.Kill(entireProcessTree: true);
+        throw new InvalidOperationException($"{executable} was not ready within 30 s");
+    }
+
     public static async Task<ChildBroker> StartMosquittoAsync()
     {
         // Persistence off (Mosquitto's default), unlimited inflight and queued messages.

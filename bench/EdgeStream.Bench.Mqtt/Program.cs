@@ -34,10 +34,11 @@ var diagnose = args.Contains("--diagnose");
 var brokerEnv = StringArg(args, "--broker-env") is { } env
     ? env.Split(',').Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : "", StringComparer.Ordinal)
     : null;
+var shipped = StringArg(args, "--shipped");
 var qosLevels = (StringArg(args, "--qos") ?? "1,0").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
 if (args.Contains("--help"))
 {
-    Console.WriteLine("Usage: EdgeStream.Bench.Mqtt [--seconds 10] [--window 16] [--connections 10,100] [--qos 1,0] [--diagnose] [--broker-env NAME=VALUE[,...]] | --hostile [--attackers 100] [--stream-mib 2]");
+    Console.WriteLine("Usage: EdgeStream.Bench.Mqtt [--seconds 10] [--window 16] [--connections 10,100] [--qos 1,0] [--diagnose] [--broker-env NAME=VALUE[,...]] [--shipped PATH] | --hostile [--attackers 100] [--stream-mib 2]");
     return 0;
 }
 
@@ -73,6 +74,14 @@ foreach (var qos in qosLevels)
             rows.Add(Row("EdgeStream with " + string.Join(",", brokerEnv.Select(kv => $"{kv.Key}={kv.Value}")), qos, n, r, variant.RssMiB()));
             variantRate = rows[^1][3];
         }
+        string? shippedRate = null;
+        if (shipped is not null)
+        {
+            await using var build = await ChildBroker.StartShippedAsync(shipped);
+            var r = await Load(build.Port);
+            rows.Add(Row("EdgeStream shipped build (edgestream run)", qos, n, r, build.RssMiB()));
+            shippedRate = rows[^1][3];
+        }
         await using (var mosquitto = await ChildBroker.StartMosquittoAsync())
         {
             var r = await Load(mosquitto.Port);
@@ -84,6 +93,10 @@ foreach (var qos in qosLevels)
         if (variantRate is not null)
         {
             notes.Add(string.Create(CultureInfo.InvariantCulture, $"QoS {qos}, {n} connections: EdgeStream with the variables / Mosquitto = {double.Parse(variantRate, CultureInfo.InvariantCulture) / mosquittoRate:F2}x"));
+        }
+        if (shippedRate is not null)
+        {
+            notes.Add(string.Create(CultureInfo.InvariantCulture, $"QoS {qos}, {n} connections: EdgeStream shipped build / Mosquitto = {double.Parse(shippedRate, CultureInfo.InvariantCulture) / mosquittoRate:F2}x"));
         }
     }
 }
