@@ -6,6 +6,8 @@
 // --diagnose adds EdgeStream's broker with a log that stores nothing, to separate broker cost from log cost.
 // --broker-env NAME=VALUE[,NAME=VALUE] adds EdgeStream's broker with those environment variables (a runtime setting to
 // compare, e.g. DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0) beside the plain one, same case, same run.
+// --client wire (default) writes MQTT 5 packets on plain sockets (WireLoadGenerator), so the client costs little CPU and
+// the brokers decide the rate; --client mqttnet uses MQTTnet's client, as figures before 2026-11-30's tenth pass did.
 // The EdgeStream broker runs in a child process (this program with "serve") so its RSS is measured alone.
 // --hostile [--attackers 100] [--stream-mib 2] [--seconds 10]: the unauthenticated 256 MiB CONNECT attack instead
 // (RSS before/after, EdgeStream beside Mosquitto).
@@ -35,23 +37,33 @@ var brokerEnv = StringArg(args, "--broker-env") is { } env
     ? env.Split(',').Select(kv => kv.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv.Length > 1 ? kv[1] : "", StringComparer.Ordinal)
     : null;
 var shipped = StringArg(args, "--shipped");
+var client = StringArg(args, "--client") ?? "wire";
+if (client is not ("wire" or "mqttnet"))
+{
+    Console.Error.WriteLine("--client: wire or mqttnet");
+    return 2;
+}
 var qosLevels = (StringArg(args, "--qos") ?? "1,0").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
 if (args.Contains("--help"))
 {
-    Console.WriteLine("Usage: EdgeStream.Bench.Mqtt [--seconds 10] [--window 16] [--connections 10,100] [--qos 1,0] [--diagnose] [--broker-env NAME=VALUE[,...]] [--shipped PATH] | --hostile [--attackers 100] [--stream-mib 2]");
+    Console.WriteLine("Usage: EdgeStream.Bench.Mqtt [--seconds 10] [--window 16] [--connections 10,100] [--qos 1,0] [--diagnose] [--broker-env NAME=VALUE[,...]] [--shipped PATH[,PATH]] [--client wire|mqttnet] | --hostile [--attackers 100] [--stream-mib 2]");
     return 0;
 }
 
-Console.WriteLine($"MQTT ingest benchmark: {payload}-byte publishes (QoS {string.Join(" and ", qosLevels)}), {window} in flight per connection, {seconds} s per case, {Environment.ProcessorCount} CPUs");
+Console.WriteLine($"MQTT ingest benchmark: {payload}-byte publishes (QoS {string.Join(" and ", qosLevels)}), {window} in flight per connection, {seconds} s per case, {Environment.ProcessorCount} CPUs, {client} client");
 var rows = new List<string[]>();
 var notes = new List<string>();
 foreach (var qos in qosLevels)
 {
     foreach (var n in connections)
     {
-        Task<LoadResult> Load(int port) => qos == 0
-            ? LoadGenerator.RunQos0Async(port, n, window, payload, TimeSpan.FromSeconds(seconds))
-            : LoadGenerator.RunAsync(port, n, window, payload, TimeSpan.FromSeconds(seconds));
+        Task<LoadResult> Load(int port) => (qos, client) switch
+        {
+            (0, "wire") => WireLoadGenerator.RunQos0Async(port, n, window, payload, TimeSpan.FromSeconds(seconds)),
+            (0, _) => LoadGenerator.RunQos0Async(port, n, window, payload, TimeSpan.FromSeconds(seconds)),
+            (_, "wire") => WireLoadGenerator.RunAsync(port, n, window, payload, TimeSpan.FromSeconds(seconds)),
+            _ => LoadGenerator.RunAsync(port, n, window, payload, TimeSpan.FromSeconds(seconds)),
+        };
         var edge = await ChildBroker.StartEdgeStreamAsync();
         await using (edge)
         {
@@ -74,13 +86,14 @@ foreach (var qos in qosLevels)
             rows.Add(Row("EdgeStream with " + string.Join(",", brokerEnv.Select(kv => $"{kv.Key}={kv.Value}")), qos, n, r, variant.RssMiB()));
             variantRate = rows[^1][3];
         }
-        string? shippedRate = null;
-        if (shipped is not null)
+        var shippedRates = new List<(string Name, string Rate)>();
+        foreach (var build in shipped?.Split(',') ?? [])
         {
-            await using var build = await ChildBroker.StartShippedAsync(shipped);
-            var r = await Load(build.Port);
-            rows.Add(Row("EdgeStream shipped build (edgestream run)", qos, n, r, build.RssMiB()));
-            shippedRate = rows[^1][3];
+            await using var broker = await ChildBroker.StartShippedAsync(build);
+            var r = await Load(broker.Port);
+            var name = shipped!.Contains(',', StringComparison.Ordinal) ? $"EdgeStream shipped build ({build})" : "EdgeStream shipped build (edgestream run)";
+            rows.Add(Row(name, qos, n, r, broker.RssMiB()));
+            shippedRates.Add((name, rows[^1][3]));
         }
         await using (var mosquitto = await ChildBroker.StartMosquittoAsync())
         {
@@ -94,9 +107,9 @@ foreach (var qos in qosLevels)
         {
             notes.Add(string.Create(CultureInfo.InvariantCulture, $"QoS {qos}, {n} connections: EdgeStream with the variables / Mosquitto = {double.Parse(variantRate, CultureInfo.InvariantCulture) / mosquittoRate:F2}x"));
         }
-        if (shippedRate is not null)
+        foreach (var (name, rate) in shippedRates)
         {
-            notes.Add(string.Create(CultureInfo.InvariantCulture, $"QoS {qos}, {n} connections: EdgeStream shipped build / Mosquitto = {double.Parse(shippedRate, CultureInfo.InvariantCulture) / mosquittoRate:F2}x"));
+            notes.Add(string.Create(CultureInfo.InvariantCulture, $"QoS {qos}, {n} connections: {name} / Mosquitto = {double.Parse(rate, CultureInfo.InvariantCulture) / mosquittoRate:F2}x"));
         }
     }
 }
