@@ -57,7 +57,7 @@ try
         if (variants)
         {
             builds.Add(new Build("shipped, concurrent GC", shipped, [], new() { ["DOTNET_gcConcurrent"] = "1" }));
-            // The shipped build bakes GCgen0size=200000 (2 MB) in; 0 restores the runtime's default (from the CPU cache size).
+            // The shipped build bakes GCgen0size=400000 (4 MB) in; 0 restores the runtime's default (from the CPU cache size).
             builds.Add(new Build("shipped, default gen0 budget", shipped, [], new() { ["DOTNET_GCgen0size"] = "0" }));
             builds.Add(new Build("shipped, hard limit 64MB", shipped, [], new() { ["DOTNET_GCHeapHardLimit"] = "4000000" }));
             builds.Add(new Build("shipped, ConserveMemory 7", shipped, [], new() { ["DOTNET_GCConserveMemory"] = "7" }));
