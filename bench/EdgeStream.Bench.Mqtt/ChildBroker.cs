@@ -69,7 +69,7 @@ internal sealed class ChildBroker : IAsyncDisposable
     /// Starts a published <c>edgestream</c> executable as users run it (<c>edgestream run</c>, embedded defaults: group
     /// commit, metrics, admin HTTP), ready when <c>/readyz</c> answers 200.
     /// </summary>
-    public static async Task<ChildBroker> StartShippedAsync(string executable, IReadOnlyDictionary<string, string>? environment = null)
+    public static async Task<ChildBroker> StartShippedAsync(string executable)
     {
         var port = Ports.Free();
         var httpPort = Ports.Free();
@@ -78,10 +78,6 @@ internal sealed class ChildBroker : IAsyncDisposable
         foreach (var a in new[] { "run", "--data", dir, "--mqtt-port", port.ToString(CultureInfo.InvariantCulture), "--http-port", httpPort.ToString(CultureInfo.InvariantCulture) })
         {
             psi.ArgumentList.Add(a);
-        }
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
-        {
-            psi.Environment[name] = value;
         }
         var process = Process.Start(psi)!;
         // Drained so a chatty log never fills the pipe and stalls the broker.

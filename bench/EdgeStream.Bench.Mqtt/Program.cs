@@ -7,7 +7,7 @@
 // --broker-env NAME=VALUE[,NAME=VALUE] adds EdgeStream's broker with those environment variables (a runtime setting to
 // compare, e.g. DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0) beside the plain one, same case, same run.
 // --client wire (default) writes MQTT 5 packets on plain sockets (WireLoadGenerator), so the client costs little CPU and
-// the brokers decide the rate; --client mqttnet uses MQTTnet's client, as figures before 2026-11-30's tenth pass did.
+// the brokers decide the rate; --client mqttnet uses MQTTnet's client, as figures before issue 13's seventh pass did.
 // The EdgeStream broker runs in a child process (this program with "serve") so its RSS is measured alone.
 // --hostile [--attackers 100] [--stream-mib 2] [--seconds 10]: the unauthenticated 256 MiB CONNECT attack instead
 // (RSS before/after, EdgeStream beside Mosquitto).
