@@ -241,6 +241,47 @@ public sealed class SysTopicTests
     }
 
     [Fact]
+    public async Task A_value_published_while_a_subscription_is_being_added_reaches_that_subscriber_in_a_later_round()
+    {
+        // MQTTnet reads the retained messages for a SUBSCRIBE before it adds the subscription, so a value published in
+        // between reaches the subscriber neither as retained nor live. The interception that runs in that gap holds the
+        // subscription here until such a value is out; published only when changed, it would never come again.
+        var lags = new MutableSinkLags();
+        lags.Set("kafka-main", 42);
+        await using var broker = await StartAsync(sinkLags: lags);
+        const string topic = "$SYS/broker/edgestream/sinks/kafka-main/lag";
+        var inGap = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        broker.Broker.Server.InterceptingSubscriptionAsync += async args =>
+        {
+            if (args.ClientId == "watcher")
+            {
+                inGap.TrySetResult();
+                await release.Task;
+            }
+        };
+        using var watcher = await broker.ConnectAsync("watcher");
+        var seen = new MessageCollector(watcher);
+        var subscribing = SubscribeAsync(watcher, topic);
+        await inGap.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        lags.Set("kafka-main", 7);
+        await WaitForRetainedAsync(broker, topic, "7");
+        release.SetResult();
+        await subscribing;
+        await seen.WaitUntilAsync(() => Latest(seen, topic) == "7");
+    }
+
+    private static async Task WaitForRetainedAsync(TestBroker broker, string topic, string value)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        cts.CancelAfter(TimeSpan.FromSeconds(10));
+        while ((await broker.Broker.Server.GetRetainedMessagesAsync()).FirstOrDefault(m => m.Topic == topic)?.ConvertPayloadToString() != value)
+        {
+            await Task.Delay(20, cts.Token);
+        }
+    }
+
+    [Fact]
     public async Task A_failing_sink_lag_source_is_logged_once_and_the_other_statistics_still_go_out()
     {
         var logger = new ListLogger();

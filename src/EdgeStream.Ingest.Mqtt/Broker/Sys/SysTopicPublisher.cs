@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
+using EdgeStream.Ingest.Mqtt.Broker.Transport;
 using Microsoft.Extensions.Logging;
 using MQTTnet;
 using MQTTnet.Protocol;
@@ -13,8 +15,11 @@ namespace EdgeStream.Ingest.Mqtt.Broker.Sys;
 /// message (so an ACL deny on <c>$SYS/#</c> withholds them), but they are device data of nobody: the publish
 /// interception recognises them with <see cref="IsOwn"/> and they are never appended to the log. They are not queued
 /// for disconnected sessions either (a resumed session reads the current values by subscribing again), so statistics
-/// never crowd out device messages in the offline queues. A failing round is logged (event 4050, once per run of
-/// failures) and the next tick tries again; the loop ends only with <see cref="StopAsync"/>. Start once; thread-safe.
+/// never crowd out device messages in the offline queues. MQTTnet reads the retained messages for a SUBSCRIBE before it
+/// adds the subscription, so a value published in between reaches that subscriber neither way, and published only when
+/// changed it would not come again: the next round sends such a subscriber, and only it, the current value of every
+/// topic its filter matches whose last publish overlapped that gap. A failing round is logged (event 4050, once per run
+/// of failures) and the next tick tries again; the loop ends only with <see cref="StopAsync"/>. Start once; thread-safe.
 /// </summary>
 internal sealed class SysTopicPublisher : IAsyncDisposable
 {
@@ -30,6 +35,11 @@ internal sealed class SysTopicPublisher : IAsyncDisposable
     // Identifies our injected messages in the publish interception (MQTTnet hands these items through as SessionItems).
     private readonly ConcurrentDictionary<object, object> _sessionItems = new();
     private readonly Dictionary<string, string> _published = new(StringComparer.Ordinal); // only the loop touches it
+    // Per topic, when its last publish started and finished (Stopwatch timestamps; finished is long.MaxValue meanwhile).
+    private readonly ConcurrentDictionary<string, (long Started, long Finished)> _publishedAt = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<CatchUp> _catchUps = new();
+    // A catch-up message is enqueued for its one receiver only (reference identity: MQTTnet hands the same instance on).
+    private readonly ConcurrentDictionary<MqttApplicationMessage, string> _catchUpReceivers = new(ReferenceEqualityComparer.Instance);
     private CancellationTokenSource? _stop;
     private Task _loop = Task.CompletedTask;
     private bool _failing;
@@ -44,6 +54,7 @@ internal sealed class SysTopicPublisher : IAsyncDisposable
         _time = time;
         _logger = logger;
         server.InterceptingClientEnqueueAsync += EnqueueAsync;
+        server.ClientSubscribedTopicAsync += SubscribedAsync;
     }
 
     /// <summary>Whether a publish being intercepted is one of the statistics (to be delivered, never stored).</summary>
@@ -98,17 +109,17 @@ internal sealed class SysTopicPublisher : IAsyncDisposable
     {
         try
         {
+            await CatchUpAsync(stop).ConfigureAwait(false);
             foreach (var (topic, value) in await _statistics.CollectAsync().ConfigureAwait(false))
             {
                 if (_published.TryGetValue(topic, out var last) && string.Equals(last, value, StringComparison.Ordinal))
                 {
                     continue;
                 }
-                var message = new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(value)
-                    .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtMostOnce).WithRetainFlag().Build();
-                await _server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = SenderId, CustomSessionItems = _sessionItems }, stop)
-                    .ConfigureAwait(false);
+                _publishedAt[topic] = (Stopwatch.GetTimestamp(), long.MaxValue);
+                await InjectAsync(topic, value, retain: true, stop).ConfigureAwait(false);
                 _published[topic] = value;
+                _publishedAt[topic] = (_publishedAt[topic].Started, Stopwatch.GetTimestamp());
             }
             _failing = false;
         }
@@ -134,12 +145,66 @@ internal sealed class SysTopicPublisher : IAsyncDisposable
         }
     }
 
+    private async Task InjectAsync(string topic, string value, bool retain, CancellationToken stop, string? onlyTo = null)
+    {
+        var message = new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(value)
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtMostOnce).WithRetainFlag(retain).Build();
+        if (onlyTo is not null)
+        {
+            _catchUpReceivers[message] = onlyTo;
+        }
+        try
+        {
+            await _server.InjectApplicationMessage(new InjectedMqttApplicationMessage(message) { SenderClientId = SenderId, CustomSessionItems = _sessionItems }, stop)
+                .ConfigureAwait(false);
+        }
+        finally
+        {
+            _catchUpReceivers.TryRemove(message, out _);
+        }
+    }
+
+    /// <summary>Sends each subscriber that may have missed a value in its subscription's gap the current one.</summary>
+    private async Task CatchUpAsync(CancellationToken stop)
+    {
+        while (_catchUps.TryDequeue(out var catchUp))
+        {
+            foreach (var (topic, at) in _publishedAt)
+            {
+                if (at.Finished > catchUp.ReceivedAt && at.Started < catchUp.SubscribedAt && _published.TryGetValue(topic, out var value)
+                    && MqttTopicFilterComparer.Compare(topic, catchUp.Filter) == MqttTopicFilterCompareResult.IsMatch)
+                {
+                    await InjectAsync(topic, value, retain: false, stop, onlyTo: catchUp.ClientId).ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    // Raised once MQTTnet has added the subscription: whatever is published from now on reaches the subscriber.
+    private Task SubscribedAsync(ClientSubscribedTopicEventArgs args)
+    {
+        if (SysTopics.IsSys(args.TopicFilter.Topic))
+        {
+            // No connection (a subscription made through the server's API): every value published so far may be missing.
+            var receivedAt = BrokerConnection.Current?.SubscribeReceivedAt ?? 0;
+            _catchUps.Enqueue(new CatchUp(args.ClientId, args.TopicFilter.Topic, receivedAt, Stopwatch.GetTimestamp()));
+        }
+        return Task.CompletedTask;
+    }
+
     private Task EnqueueAsync(InterceptingClientApplicationMessageEnqueueEventArgs args)
     {
+        if (_catchUpReceivers.TryGetValue(args.ApplicationMessage, out var receiver) && !string.Equals(receiver, args.ReceiverClientId, StringComparison.Ordinal))
+        {
+            args.AcceptEnqueue = false;
+            return Task.CompletedTask;
+        }
         if (args.AcceptEnqueue && SysTopics.IsSys(args.ApplicationMessage.Topic) && _clients.Get(args.ReceiverClientId) is null)
         {
             args.AcceptEnqueue = false;
         }
         return Task.CompletedTask;
     }
+
+    private sealed record CatchUp(string ClientId, string Filter, long ReceivedAt, long SubscribedAt);
 }

@@ -54,6 +54,12 @@ internal sealed class BrokerConnection
     /// <summary>The byte channel under the adapter (its traffic counts), once the transport is up.</summary>
     public FrameGuardChannel? Channel { get; set; }
 
+    /// <summary>
+    /// When (<see cref="System.Diagnostics.Stopwatch"/> timestamp) the SUBSCRIBE that MQTTnet is handling was handed to
+    /// it: before MQTTnet read the retained messages for it (MQTTnet handles one packet of a connection at a time).
+    /// </summary>
+    public long SubscribeReceivedAt { get; set; }
+
     public bool IsConnected => Volatile.Read(ref _state) == 1;
 
     /// <summary>

@@ -144,6 +144,9 @@ internal sealed class GuardedChannelAdapter : IMqttChannelAdapter
                 break;
             case MqttPublishPacket publish when publish.TopicAlias != 0 && !await CheckTopicAliasAsync(publish).ConfigureAwait(false):
                 return null!;
+            case MqttSubscribePacket:
+                Connection.SubscribeReceivedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+                break;
         }
         return packet;
     }
