@@ -136,8 +136,10 @@ public sealed class DurableAckTests
         var publishes = Enumerable.Range(0, 20).Select(i => client.PublishAsync(Qos(i.ToString(CultureInfo.InvariantCulture)), Ct)).ToList();
         await Poll.UntilAsync(() => connection.AckWriter?.Queued == 20, what: "twenty acknowledgements queued behind the held one", cancellationToken: Ct);
         Assert.Equal(0, connection.Transport!.Channel!.ControlWrites);
+        // All twenty durable in the log before the gate opens: one fsync, as far as the acknowledgements can tell.
+        await gate!.WaitUntilAppendsDurableAsync(Ct);
 
-        gate!.Release();
+        gate.Release();
         var results = await Task.WhenAll(publishes).WaitAsync(TimeSpan.FromSeconds(20), Ct);
         Assert.All(results, r => Assert.True(r.IsSuccess));
         Assert.Equal(1, connection.Transport.Channel.ControlWrites);
