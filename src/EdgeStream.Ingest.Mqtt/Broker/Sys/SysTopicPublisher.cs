@@ -37,7 +37,12 @@ internal sealed class SysTopicPublisher : IAsyncDisposable
     private readonly Dictionary<string, string> _published = new(StringComparer.Ordinal); // only the loop touches it
     // Per topic, when its last publish started and finished (Stopwatch timestamps; finished is long.MaxValue meanwhile).
     private readonly ConcurrentDictionary<string, (long Started, long Finished)> _publishedAt = new(StringComparer.Ordinal);
+    // Bounded: past the bound (a client flooding $SYS subscriptions while a round publishes) the next round re-sends
+    // every value to every subscriber instead, which loses nothing.
+    private const int MaxPendingCatchUps = 1024;
     private readonly ConcurrentQueue<CatchUp> _catchUps = new();
+    private int _pendingCatchUps;
+    private int _resendAll;
     // A catch-up message is enqueued for its one receiver only (reference identity: MQTTnet hands the same instance on).
     private readonly ConcurrentDictionary<MqttApplicationMessage, string> _catchUpReceivers = new(ReferenceEqualityComparer.Instance);
     private CancellationTokenSource? _stop;
@@ -167,18 +172,27 @@ internal sealed class SysTopicPublisher : IAsyncDisposable
     /// <summary>Sends each subscriber that may have missed a value in its subscription's gap the current one.</summary>
     private async Task CatchUpAsync(CancellationToken stop)
     {
+        if (Interlocked.Exchange(ref _resendAll, 0) != 0)
+        {
+            _published.Clear();
+        }
         while (_catchUps.TryDequeue(out var catchUp))
         {
-            foreach (var (topic, at) in _publishedAt)
+            Interlocked.Decrement(ref _pendingCatchUps);
+            foreach (var topic in MissedTopics(catchUp))
             {
-                if (at.Finished > catchUp.ReceivedAt && at.Started < catchUp.SubscribedAt && _published.TryGetValue(topic, out var value)
-                    && MqttTopicFilterComparer.Compare(topic, catchUp.Filter) == MqttTopicFilterCompareResult.IsMatch)
+                if (_published.TryGetValue(topic, out var value))
                 {
                     await InjectAsync(topic, value, retain: false, stop, onlyTo: catchUp.ClientId).ConfigureAwait(false);
                 }
             }
         }
     }
+
+    /// <summary>The topics <paramref name="catchUp"/>'s filter matches whose last publish overlapped its subscription's gap.</summary>
+    private IEnumerable<string> MissedTopics(CatchUp catchUp)
+        => _publishedAt.Where(p => p.Value.Finished > catchUp.ReceivedAt && p.Value.Started < catchUp.SubscribedAt
+            && MqttTopicFilterComparer.Compare(p.Key, catchUp.Filter) == MqttTopicFilterCompareResult.IsMatch).Select(p => p.Key);
 
     // Raised once MQTTnet has added the subscription: whatever is published from now on reaches the subscriber.
     private Task SubscribedAsync(ClientSubscribedTopicEventArgs args)
@@ -187,7 +201,19 @@ internal sealed class SysTopicPublisher : IAsyncDisposable
         {
             // No connection (a subscription made through the server's API): every value published so far may be missing.
             var receivedAt = BrokerConnection.Current?.SubscribeReceivedAt ?? 0;
-            _catchUps.Enqueue(new CatchUp(args.ClientId, args.TopicFilter.Topic, receivedAt, Stopwatch.GetTimestamp()));
+            var catchUp = new CatchUp(args.ClientId, args.TopicFilter.Topic, receivedAt, Stopwatch.GetTimestamp());
+            // Nearly always no round was publishing a matching topic meanwhile, and nothing is queued.
+            if (!MissedTopics(catchUp).Any())
+            {
+                return Task.CompletedTask;
+            }
+            if (Interlocked.Increment(ref _pendingCatchUps) > MaxPendingCatchUps)
+            {
+                Interlocked.Decrement(ref _pendingCatchUps);
+                Volatile.Write(ref _resendAll, 1);
+                return Task.CompletedTask;
+            }
+            _catchUps.Enqueue(catchUp);
         }
         return Task.CompletedTask;
     }
