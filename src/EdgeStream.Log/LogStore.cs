@@ -278,7 +278,7 @@ public sealed partial class LogStore : IAsyncDisposable
         cancellationToken.ThrowIfCancellationRequested();
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
         var log = topic.Partition(partition);
-        using var batch = RecordBatch.Encode(records, topic.Settings.Compression, _time.GetUtcNow().ToUnixTimeMilliseconds());
+        using var batch = RecordBatch.Encode(records, topic.Settings.Compression, _time);
         await EnsureRoomAsync(topic, batch.Length, cancellationToken).ConfigureAwait(false);
         var result = log.Append(batch);
         if (CommitPolicy.Mode == CommitMode.Always)

@@ -58,6 +58,37 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public async Task Counters_added_from_many_threads_at_once_lose_no_increment()
+    {
+        using var exporter = new PrometheusExporter();
+        using var meter = new Meter("EdgeStream.ExporterTest");
+        var counter = meter.CreateCounter<long>("edgestream.test.concurrent", "{record}", "Records.");
+        // Every thread adds to one shared series (the most contention), and to more other tag sets than the family
+        // remembers, so threads also race to create series and evict each other's.
+        const int tagSets = 12, threads = 8, addsPerThread = 60_000;
+        var shared = new KeyValuePair<string, object?>("source", "shared");
+        using var start = new Barrier(threads);
+        var adders = Enumerable.Range(0, threads).Select(t => Task.Factory.StartNew(() =>
+        {
+            start.SignalAndWait();
+            for (var i = 0; i < addsPerThread; i++)
+            {
+                counter.Add(1, shared);
+                counter.Add(1, new KeyValuePair<string, object?>("source", "s" + ((i + t) % tagSets)));
+            }
+        }, TestContext.Current.CancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
+        await Task.WhenAll(adders);
+
+        var text = exporter.Scrape();
+
+        Assert.Contains($"edgestream_test_concurrent_total{{source=\"shared\"}} {threads * addsPerThread}\n", text, StringComparison.Ordinal);
+        for (var s = 0; s < tagSets; s++)
+        {
+            Assert.Contains($"edgestream_test_concurrent_total{{source=\"s{s}\"}} {threads * addsPerThread / tagSets}\n", text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void A_gauge_whose_callback_throws_leaves_the_rest_of_the_scrape_intact()
     {
         using var exporter = new PrometheusExporter();

@@ -47,12 +47,25 @@ internal static class RecordBatch
     /// <summary>Largest batch accepted (guards against hostile or corrupt length fields).</summary>
     public const int MaxBatchBytes = 64 << 20;
 
-    /// <summary>Encodes records into a pooled buffer; baseOffset is left 0 for <see cref="EncodedBatch.SetBaseOffset"/>.</summary>
-    public static EncodedBatch Encode(IReadOnlyList<LogRecord> records, CompressionCodec codec, long nowMs)
+    /// <summary>
+    /// Encodes records into a pooled buffer; baseOffset is left 0 for <see cref="EncodedBatch.SetBaseOffset"/>. A record
+    /// without a timestamp gets <paramref name="time"/>'s current time.
+    /// </summary>
+    public static EncodedBatch Encode(IReadOnlyList<LogRecord> records, CompressionCodec codec, TimeProvider time)
     {
         if (records.Count == 0)
         {
             throw new ArgumentException("A batch needs at least one record.", nameof(records));
+        }
+        // Sources stamp their records (MQTT, sensors), so the clock is read only when one is not.
+        var nowMs = 0L;
+        for (var i = 0; i < records.Count; i++)
+        {
+            if (records[i].Timestamp is null)
+            {
+                nowMs = time.GetUtcNow().ToUnixTimeMilliseconds();
+                break;
+            }
         }
         var first = records[0].Timestamp?.ToUnixTimeMilliseconds() ?? nowMs;
         var max = first;
@@ -257,9 +270,12 @@ internal static class RecordBatch
         var keyLen = r.Key?.Length ?? -1;
         size += VarInt.Size((ulong)(keyLen + 1)) + Math.Max(keyLen, 0);
         size += VarInt.Size((ulong)r.Value.Length) + r.Value.Length;
-        size += VarInt.Size((ulong)r.Headers.Count);
-        foreach (var h in r.Headers)
+        // Indexed, not foreach: enumerating the interface would allocate an enumerator per record.
+        var headers = r.Headers;
+        size += VarInt.Size((ulong)headers.Count);
+        for (var i = 0; i < headers.Count; i++)
         {
+            var h = headers[i];
             var n = Encoding.UTF8.GetByteCount(h.Name);
             size += VarInt.Size((ulong)n) + n + VarInt.Size((ulong)h.Value.Length) + h.Value.Length;
         }
@@ -287,9 +303,11 @@ internal static class RecordBatch
             p += VarInt.Write(dest[p..], (ulong)r.Value.Length);
             r.Value.Span.CopyTo(dest[p..]);
             p += r.Value.Length;
-            p += VarInt.Write(dest[p..], (ulong)r.Headers.Count);
-            foreach (var h in r.Headers)
+            var headers = r.Headers;
+            p += VarInt.Write(dest[p..], (ulong)headers.Count);
+            for (var j = 0; j < headers.Count; j++)
             {
+                var h = headers[j];
                 var n = Encoding.UTF8.GetByteCount(h.Name);
                 p += VarInt.Write(dest[p..], (ulong)n);
                 p += Encoding.UTF8.GetBytes(h.Name, dest[p..]);

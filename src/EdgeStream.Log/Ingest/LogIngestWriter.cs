@@ -81,9 +81,10 @@ internal sealed class LogIngestWriter : IIngestWriter
     private static long Bytes(LogRecord record)
     {
         long bytes = record.Value.Length + (record.Key?.Length ?? 0);
-        foreach (var header in record.Headers)
+        var headers = record.Headers;
+        for (var i = 0; i < headers.Count; i++)
         {
-            bytes += header.Value.Length;
+            bytes += headers[i].Value.Length;
         }
         return bytes;
     }

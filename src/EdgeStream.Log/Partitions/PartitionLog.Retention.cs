@@ -207,7 +207,7 @@ internal sealed partial class PartitionLog
         lock (_lock)
         {
             var active = _segments[^1];
-            if (_failure is null && active.Size > 0 && active.ActiveFor(_time) >= Settings.SegmentMaxAge)
+            if (_failure is null && active.Size > 0 && active.ActiveFor(_time, _time.GetTimestamp()) >= Settings.SegmentMaxAge)
             {
                 RollLocked();
                 _wake.Release();

@@ -110,7 +110,7 @@ internal sealed partial class PartitionLog
                 throw _failure;
             }
             var active = _segments[^1];
-            if (active.Size > 0 && (active.Size + batch.Length > Settings.SegmentBytes || active.ActiveFor(_time) >= Settings.SegmentMaxAge))
+            if (active.Size > 0 && (active.Size + batch.Length > Settings.SegmentBytes || active.ActiveFor(_time, now) >= Settings.SegmentMaxAge))
             {
                 active = RollLocked();
             }
@@ -135,7 +135,7 @@ internal sealed partial class PartitionLog
             _nextOffset = baseOffset + batch.Count;
             if (_unflushedBytes == 0)
             {
-                _firstUnflushedAt = _time.GetTimestamp();
+                _firstUnflushedAt = now;
             }
             _unflushedBytes += batch.Length;
             unflushed = _unflushedBytes;
@@ -143,7 +143,12 @@ internal sealed partial class PartitionLog
         _budget.Add(batch.Length);
         _metrics.AppendedRecords.Add(batch.Count, _topicTag);
         _metrics.AppendedBytes.Add(batch.Length, _topicTag);
-        _wake.Release();
+        // A wake still pending is consumed before the flush that will cover this append (the flusher drains its wakes,
+        // then flushes all it finds), so a second one would only contend on the semaphore's lock.
+        if (_wake.CurrentCount == 0)
+        {
+            _wake.Release();
+        }
         if (_policy.Bytes is { } threshold && unflushed >= threshold)
         {
             _urgent.Release();

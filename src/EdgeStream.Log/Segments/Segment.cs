@@ -101,8 +101,9 @@ internal sealed class Segment
     /// <summary>How old the segment's newest data is, for age retention (see <see cref="StartAgeClock"/>).</summary>
     public TimeSpan Age(TimeProvider time) => TimeSpan.FromMilliseconds(_ageAtAnchorMs) + time.GetElapsedTime(_ageAnchor);
 
-    /// <summary>How long ago the first batch was appended in this process (zero when none), for age-based rolling.</summary>
-    public TimeSpan ActiveFor(TimeProvider time) => _firstAppendAt == long.MinValue ? TimeSpan.Zero : time.GetElapsedTime(_firstAppendAt);
+    /// <summary>How long before <paramref name="now"/> (a <paramref name="time"/> timestamp) the first batch was appended in
+    /// this process (zero when none), for age-based rolling.</summary>
+    public TimeSpan ActiveFor(TimeProvider time, long now) => _firstAppendAt == long.MinValue ? TimeSpan.Zero : time.GetElapsedTime(_firstAppendAt, now);
 
     public static Segment Create(ILogStorage storage, string directory, long baseOffset, int indexInterval, long preallocate = 0)
     {
