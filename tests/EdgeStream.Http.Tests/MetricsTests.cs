@@ -58,11 +58,13 @@ public sealed class MetricsTests
     }
 
     [Fact]
-    public async Task Counters_added_from_many_threads_at_once_lose_no_increment()
+    public async Task Counters_and_histograms_measured_from_many_threads_at_once_lose_no_measurement()
     {
         using var exporter = new PrometheusExporter();
         using var meter = new Meter("EdgeStream.ExporterTest");
         var counter = meter.CreateCounter<long>("edgestream.test.concurrent", "{record}", "Records.");
+        var histogram = meter.CreateHistogram<long>("edgestream.test.concurrent.size", "By", "Sizes.",
+            advice: new InstrumentAdvice<long> { HistogramBucketBoundaries = [10] });
         // Every thread adds to one shared series (the most contention), and to more other tag sets than the family
         // remembers, so threads also race to create series and evict each other's.
         const int tagSets = 12, threads = 8, addsPerThread = 60_000;
@@ -74,6 +76,7 @@ public sealed class MetricsTests
             for (var i = 0; i < addsPerThread; i++)
             {
                 counter.Add(1, shared);
+                histogram.Record(i % 2 == 0 ? 1 : 100);
                 counter.Add(1, new KeyValuePair<string, object?>("source", "s" + ((i + t) % tagSets)));
             }
         }, TestContext.Current.CancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default)).ToArray();
@@ -82,6 +85,10 @@ public sealed class MetricsTests
         var text = exporter.Scrape();
 
         Assert.Contains($"edgestream_test_concurrent_total{{source=\"shared\"}} {threads * addsPerThread}\n", text, StringComparison.Ordinal);
+        Assert.Contains($"edgestream_test_concurrent_size_bytes_bucket{{le=\"10\"}} {threads * addsPerThread / 2}\n"
+            + $"edgestream_test_concurrent_size_bytes_bucket{{le=\"+Inf\"}} {threads * addsPerThread}\n"
+            + $"edgestream_test_concurrent_size_bytes_sum {threads * addsPerThread / 2 * 101}\n"
+            + $"edgestream_test_concurrent_size_bytes_count {threads * addsPerThread}\n", text, StringComparison.Ordinal);
         for (var s = 0; s < tagSets; s++)
         {
             Assert.Contains($"edgestream_test_concurrent_total{{source=\"s{s}\"}} {threads * addsPerThread / tagSets}\n", text, StringComparison.Ordinal);

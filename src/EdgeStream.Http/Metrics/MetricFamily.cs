@@ -5,8 +5,8 @@ namespace EdgeStream.Http.Metrics;
 /// <summary>
 /// The aggregated series of one Prometheus metric, fed by every <see cref="Instrument"/> with that name (a log reopened
 /// in the same process, or several meters of one kind, keep adding to the same counter). Thread-safe. A measurement of a
-/// known tag set takes no lock except for a histogram (whose buckets, sum and count must agree in a scrape): ingest
-/// records several measurements per message from every connection's thread.
+/// known tag set takes no lock (ingest records several per message from every connection's thread); only a new tag set
+/// and a scrape do.
 /// </summary>
 internal sealed class MetricFamily
 {
@@ -48,19 +48,6 @@ internal sealed class MetricFamily
     /// <summary>Applies one measurement: adds (counters), replaces (observed values) or observes (histograms).</summary>
     public void Record(ReadOnlySpan<KeyValuePair<string, object?>> tags, double value)
     {
-        if (Kind == MetricKind.Histogram)
-        {
-            lock (_lock)
-            {
-                var h = RecentSeries(tags) ?? NewSeriesLocked(tags);
-                var i = Array.BinarySearch(Buckets, value);
-                // Bucket i counts values <= Buckets[i]; the extra last slot is +Inf.
-                h.BucketCounts![i >= 0 ? i : ~i]++;
-                h.Value += value;
-                h.Count++;
-            }
-            return;
-        }
         var s = RecentSeries(tags);
         if (s is null)
         {
@@ -69,13 +56,21 @@ internal sealed class MetricFamily
                 s = RecentSeries(tags) ?? NewSeriesLocked(tags);
             }
         }
-        if (Kind is MetricKind.Counter or MetricKind.UpDownCounter)
+        switch (Kind)
         {
-            AddAtomically(ref s.Value, value);
-        }
-        else
-        {
-            Volatile.Write(ref s.Value, value);
+            case MetricKind.Counter or MetricKind.UpDownCounter:
+                AddAtomically(ref s.Value, value);
+                break;
+            case MetricKind.ObservedCounter or MetricKind.ObservedGauge:
+                Volatile.Write(ref s.Value, value);
+                break;
+            case MetricKind.Histogram:
+                var i = Array.BinarySearch(Buckets, value);
+                // Bucket i counts values <= Buckets[i]; the extra last slot is +Inf. The count is the buckets' total
+                // (see Snapshot), so a scrape never shows a count that disagrees with the +Inf bucket.
+                Interlocked.Increment(ref s.BucketCounts![i >= 0 ? i : ~i]);
+                AddAtomically(ref s.Value, value);
+                break;
         }
     }
 
@@ -149,14 +144,30 @@ internal sealed class MetricFamily
         }
     }
 
-    /// <summary>A consistent copy of every series, ordered by label set.</summary>
+    /// <summary>
+    /// A copy of every series, ordered by label set. A histogram's count is the total of the buckets copied; its sum may
+    /// miss the observations still being recorded while the copy is made.
+    /// </summary>
     public IReadOnlyList<(string Labels, double Value, long Count, long[]? Buckets)> Snapshot()
     {
         lock (_lock)
         {
-            return [.. _series.OrderBy(s => s.Key, StringComparer.Ordinal)
-                .Select(s => (s.Key, Volatile.Read(ref s.Value.Value), s.Value.Count, s.Value.BucketCounts?.ToArray()))];
+            return [.. _series.OrderBy(s => s.Key, StringComparer.Ordinal).Select(s => Copy(s.Key, s.Value))];
         }
+    }
+
+    private static (string Labels, double Value, long Count, long[]? Buckets) Copy(string labels, Series series)
+    {
+        if (series.BucketCounts is not { } counts)
+        {
+            return (labels, Volatile.Read(ref series.Value), 0, null);
+        }
+        var buckets = new long[counts.Length];
+        for (var i = 0; i < counts.Length; i++)
+        {
+            buckets[i] = Interlocked.Read(ref counts[i]);
+        }
+        return (labels, Volatile.Read(ref series.Value), buckets.Sum(), buckets);
     }
 
     private sealed record RecentTagSet(KeyValuePair<string, object?>[] Tags, Series Series);
@@ -164,7 +175,6 @@ internal sealed class MetricFamily
     private sealed class Series(long[]? bucketCounts)
     {
         public double Value;
-        public long Count;
         public readonly long[]? BucketCounts = bucketCounts;
     }
 }
