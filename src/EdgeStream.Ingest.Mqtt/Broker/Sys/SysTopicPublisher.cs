@@ -121,10 +121,11 @@ internal sealed class SysTopicPublisher : IAsyncDisposable
                 {
                     continue;
                 }
-                _publishedAt[topic] = (Stopwatch.GetTimestamp(), long.MaxValue);
+                var started = Stopwatch.GetTimestamp();
+                _publishedAt[topic] = (started, long.MaxValue);
                 await InjectAsync(topic, value, retain: true, stop).ConfigureAwait(false);
                 _published[topic] = value;
-                _publishedAt[topic] = (_publishedAt[topic].Started, Stopwatch.GetTimestamp());
+                _publishedAt[topic] = (started, Stopwatch.GetTimestamp());
             }
             _failing = false;
         }
@@ -218,14 +219,19 @@ internal sealed class SysTopicPublisher : IAsyncDisposable
         return Task.CompletedTask;
     }
 
+    // Runs for every message enqueued to every subscriber: device messages leave at the first check.
     private Task EnqueueAsync(InterceptingClientApplicationMessageEnqueueEventArgs args)
     {
+        if (!SysTopics.IsSys(args.ApplicationMessage.Topic))
+        {
+            return Task.CompletedTask;
+        }
         if (_catchUpReceivers.TryGetValue(args.ApplicationMessage, out var receiver) && !string.Equals(receiver, args.ReceiverClientId, StringComparison.Ordinal))
         {
             args.AcceptEnqueue = false;
             return Task.CompletedTask;
         }
-        if (args.AcceptEnqueue && SysTopics.IsSys(args.ApplicationMessage.Topic) && _clients.Get(args.ReceiverClientId) is null)
+        if (args.AcceptEnqueue && _clients.Get(args.ReceiverClientId) is null)
         {
             args.AcceptEnqueue = false;
         }
