@@ -279,7 +279,10 @@ public sealed partial class LogStore : IAsyncDisposable
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) == 1, this);
         var log = topic.Partition(partition);
         using var batch = RecordBatch.Encode(records, topic.Settings.Compression, _time);
-        await EnsureRoomAsync(topic, batch.Length, cancellationToken).ConfigureAwait(false);
+        if (_budget.Check(batch.Length) is { } reason)
+        {
+            await MakeRoomAsync(topic, batch.Length, reason, cancellationToken).ConfigureAwait(false);
+        }
         var result = log.Append(batch);
         if (CommitPolicy.Mode == CommitMode.Always)
         {
@@ -288,19 +291,19 @@ public sealed partial class LogStore : IAsyncDisposable
         return result;
     }
 
-    private async ValueTask EnsureRoomAsync(TopicLog topic, int bytes, CancellationToken cancellationToken)
+    /// <summary>
+    /// The budget refused <paramref name="bytes"/> for <paramref name="reason"/>: drops the topic's oldest segments if
+    /// its policy says so, or throws. Not on the hot path, so the check that passes costs no async call.
+    /// </summary>
+    private async ValueTask MakeRoomAsync(TopicLog topic, int bytes, string reason, CancellationToken cancellationToken)
     {
-        var reason = _budget.Check(bytes);
-        if (reason is null)
-        {
-            return;
-        }
         if (topic.Settings.WhenFull == DiskFullPolicy.DropOldest)
         {
             // Oldest first across the topic's partitions, one segment at a time, until the append fits. A segment is
             // deletable once durable, so when none is, flush once and look again.
             var flushed = false;
-            while (reason is not null)
+            string? left = reason;
+            while (left is not null)
             {
                 var victim = topic.Partitions
                     .Select(p => (Partition: p, Oldest: p.OldestDeletableTimestamp()))
@@ -317,13 +320,13 @@ public sealed partial class LogStore : IAsyncDisposable
                     flushed = true;
                     await Task.WhenAll(topic.Partitions.Select(p => p.FlushAsync(cancellationToken))).ConfigureAwait(false);
                 }
-                reason = _budget.Check(bytes);
+                left = _budget.Check(bytes);
             }
-            if (reason is null)
+            if (left is null)
             {
                 return;
             }
-            reason += "; no older segment of the topic is left to drop";
+            reason = left + "; no older segment of the topic is left to drop";
         }
         _metrics.Rejected.Add(1, new KeyValuePair<string, object?>("topic", topic.Name));
         throw new LogFullException(topic.Name, reason);

@@ -50,6 +50,46 @@ public class DurabilityTests
         Assert.Equal(0, onPoolWorkers);
     }
 
+    [Fact]
+    public async Task Appends_go_on_while_the_flusher_writes_the_batches_it_coalesced()
+    {
+        using var dir = new TempDir();
+        var storage = new FaultyStorage();
+        var ct = TestContext.Current.CancellationToken;
+        await using var store = await LogStore.OpenAsync(LogTestKit.Options(dir.Path), storage, null, null, ct);
+        var first = await store.AppendAsync("t", LogTestKit.Text("first"), ct);
+        await store.WaitForDurableAsync("t", 0, first.LastOffset, ct);
+        using var writing = new SemaphoreSlim(0);
+        using var release = new SemaphoreSlim(0);
+        var armed = 1;
+        storage.BeforeSegmentWrite = _ =>
+        {
+            // Holds the flusher inside its write of the coalesced batches, as a slow SD card would.
+            if (Interlocked.Exchange(ref armed, 0) == 1)
+            {
+                writing.Release();
+                release.Wait(TimeSpan.FromSeconds(30));
+            }
+        };
+        AppendResult held, during;
+        try
+        {
+            held = await store.AppendAsync("t", LogTestKit.Text("held"), ct);
+            Assert.True(await writing.WaitAsync(TimeSpan.FromSeconds(10), ct), "the flusher never wrote the appended batch");
+
+            during = await Task.Run(() => store.AppendAsync("t", LogTestKit.Text("during"), ct).AsTask(), ct).WaitAsync(TimeSpan.FromSeconds(5), ct);
+
+            Assert.Equal(held.LastOffset + 1, during.BaseOffset);
+            Assert.Equal(held.BaseOffset, store.GetTopic("t")!.Partitions[0].DurableOffset);
+        }
+        finally
+        {
+            release.Release();
+        }
+        await store.WaitForDurableAsync("t", 0, during.LastOffset, ct);
+        Assert.Equal(["first", "held", "during"], (await LogTestKit.ReadAllAsync(store, "t", 0)).Select(r => r.Text()));
+    }
+
     [Theory]
     [InlineData("always")]
     [InlineData("group")]

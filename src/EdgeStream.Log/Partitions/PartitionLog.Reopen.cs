@@ -100,6 +100,8 @@ internal sealed partial class PartitionLog
 
     private void Reopen()
     {
+        // The flusher may be writing batches it took before the failure: the cut below must come after that write.
+        using var flushWrite = _flushWrite.EnterScope();
         lock (_lock)
         {
             if (_failure is null)

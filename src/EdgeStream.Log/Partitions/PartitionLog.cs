@@ -28,6 +28,7 @@ internal sealed partial class PartitionLog
     private readonly CommitPolicy _policy;
     private readonly KeyValuePair<string, object?> _topicTag;
     private readonly Lock _lock = new();
+    private readonly Lock _flushWrite = new();
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
     private readonly SemaphoreSlim _urgent = new(0, int.MaxValue);
     private readonly CancellationTokenSource _stop = new();
@@ -358,7 +359,10 @@ internal sealed partial class PartitionLog
         }
     }
 
-    /// <summary>One flush: fsync every segment written since the last one, then publish the durable offset.</summary>
+    /// <summary>
+    /// One flush: write and fsync every segment written since the last one, then publish the durable offset. The
+    /// active segment's coalesced batches are written after the partition lock is let go, so appends go on meanwhile.
+    /// </summary>
     private void FlushNow(bool forceCheckpoint)
     {
         TaskCompletionSource flushed;
@@ -367,46 +371,75 @@ internal sealed partial class PartitionLog
         bool syncDirectory;
         bool rolled;
         int generation;
-        lock (_lock)
+        Segment? active;
+        Segment.PendingWrite taken;
+        // Held until the write is done: a reopen must never cut the file and then see stale bytes written after it.
+        using (_flushWrite.EnterScope())
         {
-            if (_failure is not null)
+            lock (_lock)
             {
-                return;
-            }
-            generation = _generation;
-            flushed = _flushed;
-            _flushed = NewSignal();
-            target = _nextOffset;
-            rolled = _sealedUnflushed.Count > 0;
-            // Held references keep retention from closing a segment while it is being fsynced.
-            work = [.. _sealedUnflushed.Append(_segments[^1]).Where(s => s.TryAcquire()).Select(s => (s, s.Size))];
-            try
-            {
-                // One positional write per segment for every batch appended since the last flush (coalesced under
-                // this lock, so offsets and bytes stay in order); a rolled segment also loses its preallocated tail.
-                foreach (var (segment, _) in work)
+                if (_failure is not null)
                 {
-                    segment.WritePending();
-                    if (!ReferenceEquals(segment, _segments[^1]))
+                    return;
+                }
+                generation = _generation;
+                flushed = _flushed;
+                _flushed = NewSignal();
+                target = _nextOffset;
+                rolled = _sealedUnflushed.Count > 0;
+                // Held references keep retention from closing a segment while it is being written and fsynced.
+                work = new List<(Segment, long)>(_sealedUnflushed.Count + 1);
+                foreach (var segment in _sealedUnflushed)
+                {
+                    if (segment.TryAcquire())
                     {
-                        segment.TrimToSize();
+                        work.Add((segment, segment.Size));
                     }
                 }
+                active = _segments[^1].TryAcquire() ? _segments[^1] : null;
+                if (active is not null)
+                {
+                    work.Add((active, active.Size));
+                }
+                try
+                {
+                    // A rolled segment's batches are written here, in order, and it loses its preallocated tail.
+                    foreach (var (segment, _) in work)
+                    {
+                        if (!ReferenceEquals(segment, active))
+                        {
+                            segment.WritePending();
+                            segment.TrimToSize();
+                        }
+                    }
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
+                {
+                    ReleaseAll(work);
+                    // Appends already returned for those bytes: their waiters get the failure, the partition reopens.
+                    flushed.TrySetException(FailLocked(e));
+                    return;
+                }
+                taken = active?.TakePending() ?? default;
+                _sealedUnflushed = [];
+                _unflushedBytes = 0;
+                syncDirectory = _directoryDirty;
+                _directoryDirty = false;
+            }
+            try
+            {
+                // One positional write for every batch appended to the active segment since the last flush.
+                active?.WriteTaken(taken);
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
             {
-                foreach (var (segment, _) in work)
+                ReleaseAll(work);
+                lock (_lock)
                 {
-                    segment.Release();
+                    flushed.TrySetException(FailLocked(e));
                 }
-                // Appends already returned for those bytes: their waiters get the failure, the partition reopens.
-                flushed.TrySetException(FailLocked(e));
                 return;
             }
-            _sealedUnflushed = [];
-            _unflushedBytes = 0;
-            syncDirectory = _directoryDirty;
-            _directoryDirty = false;
         }
 
         try
@@ -466,10 +499,15 @@ internal sealed partial class PartitionLog
         }
         finally
         {
-            foreach (var (segment, _) in work)
-            {
-                segment.Release();
-            }
+            ReleaseAll(work);
+        }
+    }
+
+    private static void ReleaseAll(List<(Segment Segment, long Size)> work)
+    {
+        foreach (var (segment, _) in work)
+        {
+            segment.Release();
         }
     }
 

@@ -318,29 +318,52 @@ internal sealed class Segment
 
     /// <summary>
     /// Writes the batches coalesced since the last call with one positional write. Called under the partition lock by
-    /// the flusher (before its fsync), by a roll and when the buffer is full. A failure marks the segment
-    /// <see cref="Damaged"/>: batches already appended were lost, so the partition must fail and reopen.
+    /// a roll and when the buffer is full. A failure marks the segment <see cref="Damaged"/>: batches already appended
+    /// were lost, so the partition must fail and reopen.
     /// </summary>
-    public void WritePending()
+    public void WritePending() => WriteTaken(TakePending());
+
+    /// <summary>
+    /// Hands over the batches coalesced since the last call, for the flusher to write with <see cref="WriteTaken"/>
+    /// after it lets go of the partition lock; appends that follow buffer anew, after them. Called under the partition lock.
+    /// </summary>
+    public PendingWrite TakePending()
     {
         if (_pendingLength == 0)
+        {
+            return default;
+        }
+        var taken = new PendingWrite(_pending!, _pendingStart, _pendingLength);
+        _pendingStart += _pendingLength;
+        _pendingLength = 0;
+        // Held only while batches wait for a flush: an idle partition keeps no buffer.
+        _pending = null;
+        return taken;
+    }
+
+    /// <summary>
+    /// Writes what <see cref="TakePending"/> handed over and gives its buffer back to the pool. A failure marks the
+    /// segment <see cref="Damaged"/>. Writes of different hand-overs cover disjoint ranges, so they need no lock.
+    /// </summary>
+    public void WriteTaken(PendingWrite taken)
+    {
+        if (taken.Length == 0)
         {
             return;
         }
         try
         {
-            _log.Write(_pendingStart, _pending.AsSpan(0, _pendingLength));
+            _log.Write(taken.Start, taken.Buffer.AsSpan(0, taken.Length));
         }
         catch
         {
             Damaged = true;
             throw;
         }
-        _pendingStart += _pendingLength;
-        _pendingLength = 0;
-        // Held only while batches wait for a flush: an idle partition keeps no buffer.
-        System.Buffers.ArrayPool<byte>.Shared.Return(_pending!);
-        _pending = null;
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(taken.Buffer);
+        }
     }
 
     /// <summary>
@@ -540,4 +563,7 @@ internal sealed class Segment
             // Runs on the last reader's release: a resurrected old segment is harmless, failing that read is not.
         }
     }
+
+    /// <summary>Coalesced batches taken out of a segment's buffer: <paramref name="Length"/> bytes of <paramref name="Buffer"/> belong at <paramref name="Start"/>.</summary>
+    internal readonly record struct PendingWrite(byte[] Buffer, long Start, int Length);
 }

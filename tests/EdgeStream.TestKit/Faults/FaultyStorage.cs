@@ -34,6 +34,9 @@ internal sealed partial class FaultyStorage : ILogStorage
     /// <summary>Called with the file's path before every fsync of a file (on the fsyncing thread); may block it.</summary>
     public Action<string>? BeforeFlush { get; set; }
 
+    /// <summary>Called with the file's path before every write of a .log file (on the writing thread); may block it.</summary>
+    public Action<string>? BeforeSegmentWrite { get; set; }
+
     /// <summary>Free space the volume reports; null = the real value.</summary>
     public long? FreeBytes { get; set; }
 
@@ -128,6 +131,10 @@ internal sealed partial class FaultyStorage : ILogStorage
 
         public void Write(long position, ReadOnlySpan<byte> data)
         {
+            if (_isSegment)
+            {
+                owner.BeforeSegmentWrite?.Invoke(inner.Path);
+            }
             if (_isSegment && owner.FailNextSegmentWriteAfter is { } after)
             {
                 owner.FailNextSegmentWriteAfter = null;
