@@ -24,6 +24,31 @@ public class AppendReadTests
         Assert.Equal([0L, 1L], records.Select(r => r.Offset));
     }
 
+    [Fact]
+    public async Task Header_names_round_trip_exactly_however_many_distinct_names_records_carry()
+    {
+        using var dir = new TempDir();
+        await using var store = await LogStore.OpenAsync(LogTestKit.Options(dir.Path));
+        // More distinct names than the encoder remembers, built per record (new string instances, as MQTT user
+        // properties are), some of them not ASCII, beside the same literal names on every record.
+        string[] stems = ["site", "température", "größe", "\U0001F321 probe", "名前"];
+        var records = Enumerable.Range(0, 60).Select(i => LogTestKit.Text($"r{i}", null, null,
+            new RecordHeader("mqtt.topic", "a/b"u8.ToArray()),
+            new RecordHeader($"mqtt.prop.{stems[i % stems.Length]}-{i}", Encoding.UTF8.GetBytes($"v{i}")),
+            new RecordHeader("mqtt.qos", "1"u8.ToArray()))).ToList();
+        long last = 0;
+        foreach (var record in records)
+        {
+            last = (await store.AppendAsync("t", record)).LastOffset;
+        }
+        await store.WaitForDurableAsync("t", 0, last);
+
+        var stored = await LogTestKit.ReadAllAsync(store, "t", 0);
+        Assert.Equal(
+            records.Select(r => r.Headers.Select(h => (h.Name, Encoding.UTF8.GetString(h.Value.Span)))),
+            stored.Select(r => r.Headers.Select(h => (h.Name, Encoding.UTF8.GetString(h.Value.Span)))));
+    }
+
     [Theory]
     [InlineData(CompressionCodec.None)]
     [InlineData(CompressionCodec.Gzip)]

@@ -276,7 +276,7 @@ internal static class RecordBatch
         for (var i = 0; i < headers.Count; i++)
         {
             var h = headers[i];
-            var n = Encoding.UTF8.GetByteCount(h.Name);
+            var n = HeaderNames.TryGetUtf8(h.Name, out var name) ? name.Length : Encoding.UTF8.GetByteCount(h.Name);
             size += VarInt.Size((ulong)n) + n + VarInt.Size((ulong)h.Value.Length) + h.Value.Length;
         }
         return size;
@@ -308,9 +308,17 @@ internal static class RecordBatch
             for (var j = 0; j < headers.Count; j++)
             {
                 var h = headers[j];
-                var n = Encoding.UTF8.GetByteCount(h.Name);
-                p += VarInt.Write(dest[p..], (ulong)n);
-                p += Encoding.UTF8.GetBytes(h.Name, dest[p..]);
+                if (HeaderNames.TryGetUtf8(h.Name, out var name))
+                {
+                    p += VarInt.Write(dest[p..], (ulong)name.Length);
+                    name.CopyTo(dest[p..]);
+                    p += name.Length;
+                }
+                else
+                {
+                    p += VarInt.Write(dest[p..], (ulong)Encoding.UTF8.GetByteCount(h.Name));
+                    p += Encoding.UTF8.GetBytes(h.Name, dest[p..]);
+                }
                 p += VarInt.Write(dest[p..], (ulong)h.Value.Length);
                 h.Value.Span.CopyTo(dest[p..]);
                 p += h.Value.Length;
