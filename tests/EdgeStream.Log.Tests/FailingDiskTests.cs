@@ -126,6 +126,67 @@ public class FailingDiskTests
         Assert.Equal(1, store.GetTopic("t")!.Partitions[0].DurableOffset);
     }
 
+    [Fact]
+    public async Task A_reopen_waits_for_the_flushers_write_before_it_cuts_the_file()
+    {
+        using var dir = new TempDir();
+        var storage = new FaultyStorage();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var ct = TestContext.Current.CancellationToken;
+        await using (var store = await LogStore.OpenAsync(LogTestKit.Options(dir.Path), storage, null, time, ct))
+        {
+            var kept = await store.AppendAsync("t", LogTestKit.Text("kept"), ct);
+            await store.WaitForDurableAsync("t", 0, kept.LastOffset, ct);
+            using var writing = new SemaphoreSlim(0);
+            using var release = new SemaphoreSlim(0);
+            var armed = 1;
+            storage.BeforeSegmentWrite = _ =>
+            {
+                if (Interlocked.Exchange(ref armed, 0) == 1)
+                {
+                    writing.Release();
+                    release.Wait(TimeSpan.FromSeconds(30));
+                }
+            };
+            var advancing = Task.CompletedTask;
+            try
+            {
+                await store.AppendAsync("t", LogTestKit.Text("in the held write"), ct);
+                Assert.True(await writing.WaitAsync(TimeSpan.FromSeconds(10), ct), "the flusher never wrote");
+                // A batch too large to buffer is written by its appender, and that write fails: the partition reopens.
+                storage.FailNextSegmentWriteAfter = 7;
+                var large = new LogRecord(new byte[Segments.Segment.MaxPendingBytes / 4 + 1]);
+                await Assert.ThrowsAsync<PartitionFailedException>(() => store.AppendAsync("t", large, ct).AsTask());
+
+                // Past every reopen backoff, in steps, so a reopen that did not wait for the write would be done. The
+                // fake clock runs the reopen on the advancing thread, so that thread waits with it.
+                advancing = Task.Run(async () =>
+                {
+                    for (var i = 0; i < 20; i++)
+                    {
+                        time.Advance(TimeSpan.FromSeconds(1));
+                        await Task.Delay(25, ct);
+                    }
+                }, ct);
+                await Task.Delay(1000, ct);
+                Assert.Single(store.GetFailedPartitions());
+            }
+            finally
+            {
+                release.Release();
+            }
+            await advancing;
+            await AdvanceUntilAsync(time, () => store.GetFailedPartitions().Count == 0);
+            // Offset 1 went to the held write's record, which the reopen cut: its reuse is stored, its ack refused.
+            var reuse = await store.AppendAsync("t", LogTestKit.Text("reuses-1"), ct);
+            await Assert.ThrowsAsync<PartitionFailedException>(() => store.WaitForDurableAsync("t", 0, reuse.LastOffset, ct).AsTask());
+            var after = await store.AppendAsync("t", LogTestKit.Text("after"), ct);
+            await store.WaitForDurableAsync("t", 0, after.LastOffset, ct);
+        }
+        await using var reopened = await LogStore.OpenAsync(LogTestKit.Options(dir.Path), cancellationToken: ct);
+        Assert.Equal(["kept", "reuses-1", "after"], (await LogTestKit.ReadAllAsync(reopened, "t", 0)).Select(r => r.Text()));
+    }
+
     /// <summary>Moves the fake clock in small steps until <paramref name="done"/> holds; fails after 20 s of real time.</summary>
     internal static Task AdvanceUntilAsync(FakeTimeProvider time, Func<bool> done)
         => Poll.UntilAsync(() =>
