@@ -192,37 +192,15 @@ internal sealed partial class PartitionLog
     public void Start() => StartFlusher();
 
     /// <summary>
-    /// Under <c>group</c> and <c>always</c> the flusher fsyncs back to back on a thread of its own: fdatasync blocks its
-    /// thread for the whole fsync, and on a thread-pool worker that left the pool (one worker per core by default) a
-    /// worker short until its starvation detection added one, which more than doubled p99 MQTT acknowledgement latency
-    /// on 2 cores. A threshold policy waits on timers between fsyncs, so its flusher stays on the pool.
+    /// The flusher is a task on the thread pool under every policy, though its fsync blocks the worker it runs on. An
+    /// append's wake queues the flush to the pool (first to the appender's own worker) instead of waking a parked thread,
+    /// so each flush tends to cover more appends, and the acknowledgements it releases are queued where it ran. On 2 cores
+    /// that made QoS 1 MQTT ingest faster at 10 and 100 connections than a thread per partition, with a lower p99
+    /// (docs/performance.md, issue 13, tenth pass), and an open partition no longer parks a thread. The host keeps one
+    /// worker more than cores (ThreadPoolFloor), so one flush in progress leaves no core idle; several blocked at once
+    /// (many busy partitions on slow storage) are met by the pool's starvation detection, which adds workers.
     /// </summary>
-    private void StartFlusher()
-    {
-        if (_policy.Mode == CommitMode.Threshold)
-        {
-            _flusher = Task.Run(() => FlushLoopAsync(_stop.Token));
-            return;
-        }
-        var stopped = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var stop = _stop.Token;
-        new Thread(() =>
-        {
-            try
-            {
-                FlushLoop(stop);
-                stopped.TrySetResult();
-            }
-            catch (Exception e)
-            {
-                // FlushLoop hands its failures to the partition; should that throw too, it must not escape this thread
-                // (an unhandled exception ends the process): CloseAsync sees it, as it would from a faulted task.
-                stopped.TrySetException(e);
-            }
-        })
-        { IsBackground = true, Name = "log flusher" }.Start();
-        _flusher = stopped.Task;
-    }
+    private void StartFlusher() => _flusher = Task.Run(() => FlushLoopAsync(_stop.Token));
 
     /// <summary>Stops the flusher, flushes what is left, writes the recovery checkpoint and closes the files.</summary>
     public async Task CloseAsync()
@@ -280,28 +258,6 @@ internal sealed partial class PartitionLog
         }
     }
 
-    /// <summary>The <c>group</c>/<c>always</c> flusher, on its own thread.</summary>
-    private void FlushLoop(CancellationToken stop)
-    {
-        try
-        {
-            while (true)
-            {
-                _wake.Wait(stop);
-                DrainWakes();
-                FlushNow(forceCheckpoint: false);
-            }
-        }
-        catch (OperationCanceledException) when (stop.IsCancellationRequested)
-        {
-        }
-        catch (Exception e)
-        {
-            FlusherDied(e);
-        }
-    }
-
-    /// <summary>The threshold flusher, on the thread pool.</summary>
     private async Task FlushLoopAsync(CancellationToken stop)
     {
         try
@@ -309,7 +265,10 @@ internal sealed partial class PartitionLog
             while (true)
             {
                 await _wake.WaitAsync(stop).ConfigureAwait(false);
-                await WaitForThresholdAsync(stop).ConfigureAwait(false);
+                if (_policy.Mode == CommitMode.Threshold)
+                {
+                    await WaitForThresholdAsync(stop).ConfigureAwait(false);
+                }
                 DrainWakes();
                 FlushNow(forceCheckpoint: false);
             }
