@@ -1,6 +1,6 @@
 // MQTT ingest benchmark: EdgeStream's embedded broker with durable acks (group commit) against a Mosquitto baseline
 // (in memory, no durability), same load, same run. Usage:
-//   dotnet run -c Release --project bench/EdgeStream.Bench.Mqtt -- [--seconds 10] [--window 16] [--connections 10,100] [--qos 1,0] [--diagnose]
+//   dotnet run -c Release --project bench/EdgeStream.Bench.Mqtt -- [--seconds 10] [--window 16] [--connections 10,100] [--qos 1,0] [--diagnose] [--rounds 1]
 // --qos 0 adds the QoS 0 case (stored, not acknowledged): publishers push QoS 0 for the duration, then one QoS 1 publish
 // per connection as a barrier; the rate counts QoS 0 messages up to the last barrier's PUBACK (see LoadGenerator).
 // --diagnose adds EdgeStream's broker with a log that stores nothing, to separate broker cost from log cost.
@@ -8,6 +8,8 @@
 // compare, e.g. DOTNET_ThreadPool_UnfairSemaphoreSpinLimit=0) beside the plain one, same case, same run.
 // --client wire (default) writes MQTT 5 packets on plain sockets (WireLoadGenerator), so the client costs little CPU and
 // the brokers decide the rate; --client mqttnet uses MQTTnet's client, as figures before issue 13's seventh pass did.
+// --rounds N runs every broker N times per case, in alternating order, and reports the median of the per-round ratios to
+// Mosquitto: on a shared or small machine one round's ratio moves by a quarter either way.
 // The EdgeStream broker runs in a child process (this program with "serve") so its RSS is measured alone.
 // --hostile [--attackers 100] [--stream-mib 2] [--seconds 10]: the unauthenticated 256 MiB CONNECT attack instead
 // (RSS before/after, EdgeStream beside Mosquitto).
@@ -30,6 +32,7 @@ if (args.Contains("--qos2-recovery"))
     return await Qos2RecoveryBench.RunAsync(IntArg(args, "--records", 100_000));
 }
 var window = IntArg(args, "--window", 16);
+var rounds = Math.Max(1, IntArg(args, "--rounds", 1));
 var connections = (StringArg(args, "--connections") ?? "10,100").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
 var payload = 64;
 var diagnose = args.Contains("--diagnose");
@@ -46,7 +49,7 @@ if (client is not ("wire" or "mqttnet"))
 var qosLevels = (StringArg(args, "--qos") ?? "1,0").Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray();
 if (args.Contains("--help"))
 {
-    Console.WriteLine("Usage: EdgeStream.Bench.Mqtt [--seconds 10] [--window 16] [--connections 10,100] [--qos 1,0] [--diagnose] [--broker-env NAME=VALUE[,...]] [--shipped PATH[,PATH]] [--client wire|mqttnet] | --hostile [--attackers 100] [--stream-mib 2]");
+    Console.WriteLine("Usage: EdgeStream.Bench.Mqtt [--seconds 10] [--window 16] [--connections 10,100] [--qos 1,0] [--diagnose] [--broker-env NAME=VALUE[,...]] [--shipped PATH[,PATH]] [--client wire|mqttnet] [--rounds 1] | --hostile [--attackers 100] [--stream-mib 2]");
     return 0;
 }
 
@@ -64,52 +67,50 @@ foreach (var qos in qosLevels)
             (_, "wire") => WireLoadGenerator.RunAsync(port, n, window, payload, TimeSpan.FromSeconds(seconds)),
             _ => LoadGenerator.RunAsync(port, n, window, payload, TimeSpan.FromSeconds(seconds)),
         };
-        var edge = await ChildBroker.StartEdgeStreamAsync();
-        await using (edge)
-        {
-            var r = await Load(edge.Port);
-            rows.Add(Row($"EdgeStream (durable, group commit)", qos, n, r, edge.RssMiB()));
-        }
-        notes.Add($"EdgeStream, QoS {qos}, {n} connections, log: {edge.Stats?.Replace("STATS ", "", StringComparison.Ordinal)}");
-        var edgeRate = rows[^1][3];
+        var contenders = new List<Contender> { new("EdgeStream (durable, group commit)", () => ChildBroker.StartEdgeStreamAsync()) };
         if (diagnose)
         {
-            await using var bare = await ChildBroker.StartEdgeStreamAsync(withoutLog: true);
-            var r = await Load(bare.Port);
-            rows.Add(Row("EdgeStream broker, no log (diagnostic)", qos, n, r, bare.RssMiB()));
+            contenders.Add(new("EdgeStream broker, no log (diagnostic)", () => ChildBroker.StartEdgeStreamAsync(withoutLog: true), Compared: false));
         }
-        string? variantRate = null;
         if (brokerEnv is not null)
         {
-            await using var variant = await ChildBroker.StartEdgeStreamAsync(environment: brokerEnv);
-            var r = await Load(variant.Port);
-            rows.Add(Row("EdgeStream with " + string.Join(",", brokerEnv.Select(kv => $"{kv.Key}={kv.Value}")), qos, n, r, variant.RssMiB()));
-            variantRate = rows[^1][3];
+            contenders.Add(new("EdgeStream with " + string.Join(",", brokerEnv.Select(kv => $"{kv.Key}={kv.Value}")),
+                () => ChildBroker.StartEdgeStreamAsync(environment: brokerEnv)));
         }
-        var shippedRates = new List<(string Name, string Rate)>();
         foreach (var build in shipped?.Split(',') ?? [])
         {
-            await using var broker = await ChildBroker.StartShippedAsync(build);
-            var r = await Load(broker.Port);
             var name = shipped!.Contains(',', StringComparison.Ordinal) ? $"EdgeStream shipped build ({build})" : "EdgeStream shipped build (edgestream run)";
-            rows.Add(Row(name, qos, n, r, broker.RssMiB()));
-            shippedRates.Add((name, rows[^1][3]));
+            contenders.Add(new(name, () => ChildBroker.StartShippedAsync(build)));
         }
-        await using (var mosquitto = await ChildBroker.StartMosquittoAsync())
+        var baseline = new Contender("Mosquitto (memory, baseline)", ChildBroker.StartMosquittoAsync, Compared: false);
+        contenders.Add(baseline);
+
+        // Each round runs every broker once; even rounds reverse the order, so no broker always runs first or last.
+        var rates = contenders.ToDictionary(c => c.Name, _ => new List<double>());
+        for (var round = 0; round < rounds; round++)
         {
-            var r = await Load(mosquitto.Port);
-            rows.Add(Row("Mosquitto (memory, baseline)", qos, n, r, mosquitto.RssMiB()));
+            foreach (var contender in round % 2 == 0 ? contenders : Enumerable.Reverse(contenders))
+            {
+                var broker = await contender.Start();
+                await using (broker)
+                {
+                    var r = await Load(broker.Port);
+                    rows.Add(Row(rounds > 1 ? $"{contender.Name}, round {round + 1}" : contender.Name, qos, n, r, broker.RssMiB()));
+                    rates[contender.Name].Add(r.MessagesPerSecond);
+                }
+                // The child prints its log's counters as it stops.
+                if (ReferenceEquals(contender, contenders[0]))
+                {
+                    notes.Add($"EdgeStream, QoS {qos}, {n} connections, log: {broker.Stats?.Replace("STATS ", "", StringComparison.Ordinal)}");
+                }
+            }
         }
-        // Side by side: EdgeStream's rate over Mosquitto's, same case, same run.
-        var mosquittoRate = Math.Max(1, double.Parse(rows[^1][3], CultureInfo.InvariantCulture));
-        notes.Add(string.Create(CultureInfo.InvariantCulture, $"QoS {qos}, {n} connections: EdgeStream / Mosquitto = {double.Parse(edgeRate, CultureInfo.InvariantCulture) / mosquittoRate:F2}x"));
-        if (variantRate is not null)
+        // Side by side: each EdgeStream rate over Mosquitto's in the same round, then the median of those ratios.
+        foreach (var contender in contenders.Where(c => c.Compared))
         {
-            notes.Add(string.Create(CultureInfo.InvariantCulture, $"QoS {qos}, {n} connections: EdgeStream with the variables / Mosquitto = {double.Parse(variantRate, CultureInfo.InvariantCulture) / mosquittoRate:F2}x"));
-        }
-        foreach (var (name, rate) in shippedRates)
-        {
-            notes.Add(string.Create(CultureInfo.InvariantCulture, $"QoS {qos}, {n} connections: {name} / Mosquitto = {double.Parse(rate, CultureInfo.InvariantCulture) / mosquittoRate:F2}x"));
+            var ratios = rates[contender.Name].Zip(rates[baseline.Name], (e, m) => e / Math.Max(1, m)).ToList();
+            var each = rounds > 1 ? $" (median of {rounds} rounds: {string.Join(", ", ratios.Select(r => r.ToString("F2", CultureInfo.InvariantCulture)))})" : "";
+            notes.Add(string.Create(CultureInfo.InvariantCulture, $"QoS {qos}, {n} connections: {contender.Name} / Mosquitto = {Median(ratios):F2}x{each}"));
         }
     }
 }
@@ -126,6 +127,12 @@ foreach (var note in notes)
 }
 return 0;
 
+static double Median(List<double> values)
+{
+    var sorted = values.Order().ToList();
+    return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[sorted.Count / 2 - 1] + sorted[sorted.Count / 2]) / 2;
+}
+
 static string[] Row(string name, int qos, int n, LoadResult r, string rss) =>
 [
     name, qos.ToString(CultureInfo.InvariantCulture), n.ToString(CultureInfo.InvariantCulture), r.MessagesPerSecond.ToString("F0", CultureInfo.InvariantCulture),
@@ -140,3 +147,5 @@ static string? StringArg(string[] a, string name)
     var i = Array.IndexOf(a, name);
     return i >= 0 && i + 1 < a.Length ? a[i + 1] : null;
 }
+
+internal sealed record Contender(string Name, Func<Task<ChildBroker>> Start, bool Compared = true);
