@@ -333,8 +333,11 @@ internal readonly record struct BatchInfo(long BaseOffset, int TotalSize, int Re
     public long NextOffset => BaseOffset + RecordCount;
 }
 
-/// <summary>An encoded batch in a pooled buffer; return it with <see cref="Dispose"/>. Not thread-safe.</summary>
-internal sealed class EncodedBatch : IDisposable
+/// <summary>
+/// An encoded batch in a pooled buffer; return it with <see cref="Dispose"/>, once, from the one variable that owns it
+/// (a struct, so that an append allocates nothing for it; copies passed on must not be disposed). Not thread-safe.
+/// </summary>
+internal struct EncodedBatch : IDisposable
 {
     private byte[]? _buffer;
 
@@ -351,9 +354,9 @@ internal sealed class EncodedBatch : IDisposable
     public int Count { get; }
     public long FirstTimestamp { get; }
     public long MaxTimestamp { get; }
-    public ReadOnlySpan<byte> Bytes => _buffer.AsSpan(0, Length);
+    public readonly ReadOnlySpan<byte> Bytes => _buffer.AsSpan(0, Length);
 
-    public void SetBaseOffset(long baseOffset) => BinaryPrimitives.WriteInt64LittleEndian(_buffer, baseOffset);
+    public readonly void SetBaseOffset(long baseOffset) => BinaryPrimitives.WriteInt64LittleEndian(_buffer, baseOffset);
 
     public void Dispose()
     {

@@ -98,7 +98,7 @@ internal sealed partial class PartitionLog
     public int SegmentCount => Volatile.Read(ref _segments).Length;
 
     /// <summary>Appends an encoded batch (its base offset is assigned here). Returns once written, not once durable.</summary>
-    public AppendResult Append(EncodedBatch batch)
+    public AppendResult Append(in EncodedBatch batch)
     {
         var now = _time.GetTimestamp();
         long baseOffset;

@@ -252,7 +252,7 @@ internal sealed class Segment
     /// Appends an encoded batch whose base offset is already set, at monotonic time <paramref name="timestamp"/>
     /// (<see cref="TimeProvider.GetTimestamp"/>). Called under the partition lock.
     /// </summary>
-    public void Append(EncodedBatch batch, long baseOffset, long timestamp)
+    public void Append(in EncodedBatch batch, long baseOffset, long timestamp)
     {
         var position = _size;
         var end = position + batch.Length;

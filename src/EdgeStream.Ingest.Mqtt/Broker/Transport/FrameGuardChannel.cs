@@ -32,6 +32,8 @@ internal sealed class FrameGuardChannel : IMqttChannel
     private byte[]? _readBuffer;
     private int _readStart;
     private int _readEnd;
+    private Task<int>? _served;
+    private int _servedCount;
 
     private readonly Stream _stream;
     private readonly Func<bool, int> _limit;
@@ -115,7 +117,7 @@ internal sealed class FrameGuardChannel : IMqttChannel
             // faulted task, as it would from the stream read.
             try
             {
-                return Task.FromResult(Serve(buffer, offset, count));
+                return Served(Serve(buffer, offset, count));
             }
             catch (Exception e)
             {
@@ -123,6 +125,20 @@ internal sealed class FrameGuardChannel : IMqttChannel
             }
         }
         return FillAndReadAsync(buffer, offset, count, cancellationToken);
+    }
+
+    /// <summary>
+    /// A completed task for <paramref name="count"/>: MQTTnet reads each packet's body with one call, and devices tend to
+    /// send packets of one size, so the task of the last count served is reused rather than allocated per packet.
+    /// </summary>
+    private Task<int> Served(int count)
+    {
+        if (_served is null || _servedCount != count)
+        {
+            _served = Task.FromResult(count);
+            _servedCount = count;
+        }
+        return _served;
     }
 
     private async Task<int> FillAndReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)

@@ -82,12 +82,26 @@ internal sealed class GuardedChannelAdapter : IMqttChannelAdapter
 
     public void ResetStatistics() => _inner.ResetStatistics();
 
-    public async Task<MqttPacket> ReceivePacketAsync(CancellationToken cancellationToken)
+    public Task<MqttPacket> ReceivePacketAsync(CancellationToken cancellationToken)
+    {
+        if (_dropped || _pendingReceive is not null)
+        {
+            return InspectAsync(NextPacketAsync(cancellationToken), cancellationToken);
+        }
+        // Until a publish was dropped nothing is made up, and a publish without a topic alias needs nothing from this
+        // adapter: one already received is handed on as MQTTnet's own task, so the common packet costs no task of ours.
+        var receive = _inner.ReceivePacketAsync(cancellationToken);
+        return receive.IsCompletedSuccessfully && receive.GetAwaiter().GetResult() is MqttPublishPacket { TopicAlias: 0 }
+            ? receive
+            : InspectAsync(receive, cancellationToken);
+    }
+
+    private async Task<MqttPacket> InspectAsync(Task<MqttPacket> receive, CancellationToken cancellationToken)
     {
         MqttPacket packet;
         try
         {
-            packet = await NextPacketAsync(cancellationToken).ConfigureAwait(false);
+            packet = await receive.ConfigureAwait(false);
         }
         catch (Exception thrown) when (TooLarge(thrown) is { } e)
         {
