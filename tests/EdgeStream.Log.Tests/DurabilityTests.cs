@@ -59,23 +59,13 @@ public class DurabilityTests
         await using var store = await LogStore.OpenAsync(LogTestKit.Options(dir.Path), storage, null, null, ct);
         var first = await store.AppendAsync("t", LogTestKit.Text("first"), ct);
         await store.WaitForDurableAsync("t", 0, first.LastOffset, ct);
-        using var writing = new SemaphoreSlim(0);
-        using var release = new SemaphoreSlim(0);
-        var armed = 1;
-        storage.BeforeSegmentWrite = _ =>
-        {
-            // Holds the flusher inside its write of the coalesced batches, as a slow SD card would.
-            if (Interlocked.Exchange(ref armed, 0) == 1)
-            {
-                writing.Release();
-                release.Wait(TimeSpan.FromSeconds(30));
-            }
-        };
+        // Holds the flusher inside its write of the coalesced batches.
+        using var write = new HeldSegmentWrite(storage);
         AppendResult held, during;
         try
         {
             held = await store.AppendAsync("t", LogTestKit.Text("held"), ct);
-            Assert.True(await writing.WaitAsync(TimeSpan.FromSeconds(10), ct), "the flusher never wrote the appended batch");
+            Assert.True(await write.StartedAsync(ct), "the flusher never wrote the appended batch");
 
             during = await Task.Run(() => store.AppendAsync("t", LogTestKit.Text("during"), ct).AsTask(), ct).WaitAsync(TimeSpan.FromSeconds(5), ct);
 
@@ -84,7 +74,7 @@ public class DurabilityTests
         }
         finally
         {
-            release.Release();
+            write.Release();
         }
         await store.WaitForDurableAsync("t", 0, during.LastOffset, ct);
         Assert.Equal(["first", "held", "during"], (await LogTestKit.ReadAllAsync(store, "t", 0)).Select(r => r.Text()));

@@ -137,22 +137,12 @@ public class FailingDiskTests
         {
             var kept = await store.AppendAsync("t", LogTestKit.Text("kept"), ct);
             await store.WaitForDurableAsync("t", 0, kept.LastOffset, ct);
-            using var writing = new SemaphoreSlim(0);
-            using var release = new SemaphoreSlim(0);
-            var armed = 1;
-            storage.BeforeSegmentWrite = _ =>
-            {
-                if (Interlocked.Exchange(ref armed, 0) == 1)
-                {
-                    writing.Release();
-                    release.Wait(TimeSpan.FromSeconds(30));
-                }
-            };
+            using var held = new HeldSegmentWrite(storage);
             var advancing = Task.CompletedTask;
             try
             {
                 await store.AppendAsync("t", LogTestKit.Text("in the held write"), ct);
-                Assert.True(await writing.WaitAsync(TimeSpan.FromSeconds(10), ct), "the flusher never wrote");
+                Assert.True(await held.StartedAsync(ct), "the flusher never wrote");
                 // A batch too large to buffer is written by its appender, and that write fails: the partition reopens.
                 storage.FailNextSegmentWriteAfter = 7;
                 var large = new LogRecord(new byte[Segments.Segment.MaxPendingBytes / 4 + 1]);
@@ -173,7 +163,7 @@ public class FailingDiskTests
             }
             finally
             {
-                release.Release();
+                held.Release();
             }
             await advancing;
             await AdvanceUntilAsync(time, () => store.GetFailedPartitions().Count == 0);
