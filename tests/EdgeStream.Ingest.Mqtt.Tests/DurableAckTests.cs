@@ -77,6 +77,55 @@ public sealed class DurableAckTests
         client.Dispose();
     }
 
+    [Theory]
+    [InlineData(MqttProtocolVersion.V500)]
+    [InlineData(MqttProtocolVersion.V311)]
+    public async Task Qos1_acknowledgements_leave_without_mqttnet_building_or_queueing_a_puback(MqttProtocolVersion version)
+    {
+        await using var broker = await TestBroker.StartAsync();
+        var built = 0;
+        broker.Broker.Server.InterceptingOutboundPacketAsync += args =>
+        {
+            if (args.Packet is MQTTnet.Packets.MqttPubAckPacket)
+            {
+                Interlocked.Increment(ref built);
+            }
+            return Task.CompletedTask;
+        };
+        using var client = await broker.ConnectAsync("own-acks", version);
+        var connection = await broker.ConnectionAsync("own-acks");
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 50).Select(i => client.PublishAsync(Qos(i.ToString(CultureInfo.InvariantCulture)), Ct)))
+            .WaitAsync(TimeSpan.FromSeconds(20), Ct);
+
+        Assert.All(results, r => Assert.True(r.IsSuccess));
+        Assert.Equal(50, (await broker.ReadAllAsync("mqtt")).Count);
+        Assert.Equal(0, Volatile.Read(ref built));
+        await Poll.UntilAsync(() => connection.InFlight == 0, what: "every acknowledgement released", cancellationToken: Ct);
+    }
+
+    [Fact]
+    public async Task An_mqtt5_puback_says_no_matching_subscribers_only_when_nobody_subscribed()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        using var publisher = await broker.ConnectAsync("publisher");
+
+        Assert.Equal(MqttClientPublishReasonCode.NoMatchingSubscribers, (await publisher.PublishAsync(Qos("alone"), Ct)).ReasonCode);
+
+        using var subscriber = await broker.ConnectAsync("subscriber");
+        await subscriber.SubscribeAsync("t", MqttQualityOfServiceLevel.AtLeastOnce, Ct);
+        var delivered = new TaskCompletionSource<MqttApplicationMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+        subscriber.ApplicationMessageReceivedAsync += e =>
+        {
+            delivered.TrySetResult(e.ApplicationMessage);
+            return Task.CompletedTask;
+        };
+        Assert.Equal(MqttClientPublishReasonCode.Success, (await publisher.PublishAsync(Qos("heard"), Ct)).ReasonCode);
+        var message = await delivered.Task.WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        // The publisher's QoS reaches the subscriber: only MQTTnet's own acknowledgement was skipped.
+        Assert.Equal(MqttQualityOfServiceLevel.AtLeastOnce, message.QualityOfServiceLevel);
+    }
+
     private static ushort PublishPacketId(ArraySegment<byte> packet)
     {
         // Fixed header: type byte, then a variable-length "remaining length"; then the topic (2-byte length + bytes).

@@ -1,18 +1,30 @@
 using EdgeStream.Ingest.Mqtt.Broker.Transport;
 using EdgeStream.Log.Ingest;
 using MQTTnet.Packets;
+using MQTTnet.Protocol;
 using MQTTnet.Server;
 using Microsoft.Extensions.Logging;
 
 namespace EdgeStream.Ingest.Mqtt.Broker;
 
 /// <summary>
-/// MQTTnet's outbound packet interception, which runs on each connection's send loop one packet at a time: takes every
-/// PUBACK (QoS 1) and PUBREC (QoS 2) away from MQTTnet and queues it on the connection's <see cref="ConnectionAckWriter"/>,
-/// which sends it once the log position recorded by <see cref="PublishIngestor"/> is durable. The send loop is
-/// sequential, so the queue keeps publish order while the receive loop appends ahead. An acknowledgement leaves only on
-/// the connection that received its PUBLISH (<see cref="SessionAcks"/>); one with no record, recorded by another
-/// connection of the same client id, or refused by disconnecting, is dropped. Thread-safe.
+/// Routes every acknowledgement of a received QoS 1/2 PUBLISH to the connection's <see cref="ConnectionAckWriter"/>,
+/// which sends it once the log position recorded by <see cref="PublishIngestor"/> is durable.
+/// <para>
+/// A QoS 1 PUBACK never exists in MQTTnet: <see cref="Defer"/> marks the PUBLISH packet QoS 0 once it is handled
+/// (MQTTnet decides to acknowledge from the packet, after the message it dispatches was made from it), so MQTTnet
+/// neither builds a PUBACK nor wakes the connection's send loop for it, two thread-pool hops per message at the rates
+/// devices publish. The receive loop queues it itself, when it asks for the next packet; MQTTnet has dispatched the
+/// message by then and reported whether anyone subscribed (0x10). The receive loop is sequential, so PUBACKs keep
+/// publish order.
+/// </para>
+/// <para>
+/// A QoS 2 PUBREC, and a PUBACK of a publish whose packet was not handed over, come from MQTTnet's send loop through
+/// <see cref="InterceptOutboundAsync"/> (sequential too, so PUBRECs keep publish order). Such an acknowledgement leaves
+/// only on the connection that received its PUBLISH (<see cref="SessionAcks"/>); one with no record, recorded by another
+/// connection of the same client id, or refused by disconnecting, is dropped.
+/// </para>
+/// Thread-safe.
 /// </summary>
 internal sealed class DurableAckInterceptor
 {
@@ -36,6 +48,28 @@ internal sealed class DurableAckInterceptor
         {
             BrokerConnection.Current?.Client?.SetCurrentPublish(publish);
         }
+        return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Receive loop, publish interception: the QoS 1 <paramref name="packet"/> (whose identifier is
+    /// <paramref name="packetId"/>) is acknowledged through the connection's writer, never by MQTTnet; a refusal by
+    /// disconnecting (<see cref="AckAction.Suppress"/>) is not acknowledged at all.
+    /// </summary>
+    public void Defer(InterceptingPublishEventArgs args, ClientConnection connection, MqttPublishPacket packet, ushort packetId, in PendingAck pending,
+        byte reasonCode)
+    {
+        packet.QualityOfServiceLevel = MqttQualityOfServiceLevel.AtMostOnce;
+        if (pending.Action != AckAction.Suppress)
+        {
+            connection.DeferAck(WriterOf(connection, args.CancellationToken), pending, packetId, reasonCode, args.ApplicationMessage);
+        }
+    }
+
+    /// <summary>MQTTnet's "not consumed" event, raised on the publisher's receive loop while it dispatches.</summary>
+    public Task NotConsumedAsync(ApplicationMessageNotConsumedEventArgs args)
+    {
+        BrokerConnection.Current?.Client?.NoMatchingSubscribers(args.ApplicationMessage);
         return Task.CompletedTask;
     }
 
@@ -75,8 +109,10 @@ internal sealed class DurableAckInterceptor
             connection.AckReleased();
             return;
         }
-        // Only this connection's send loop gets here, so the writer is made once.
-        connection.AckWriter ??= new ConnectionAckWriter(connection, _log, _metrics, _time, _logger, args.CancellationToken);
-        connection.AckWriter.Enqueue(pending, packetId, pubRec, reasonCode);
+        WriterOf(connection, args.CancellationToken).Enqueue(pending, packetId, pubRec, reasonCode);
     }
+
+    // Both loops run on MQTTnet's token for the connection, which ends the writer's waits.
+    private ConnectionAckWriter WriterOf(ClientConnection connection, CancellationToken stopping)
+        => connection.AckWriter ?? connection.InstallAckWriter(new ConnectionAckWriter(connection, _log, _metrics, _time, _logger, stopping));
 }

@@ -46,14 +46,15 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
         _recovery = store is null ? null : new ExactlyOnceRecovery(store, options.ExactlyOnceRecoveryWindow, options.ExactlyOnceRecoveryMaxRecords, time, logger);
         var exactlyOnce = new ExactlyOnceGuard { Recovery = _recovery };
         var stamps = new PayloadStamps();
-        var ingestor = new PublishIngestor(log, MqttRouter.FromOptions(options), l, metrics, time, logger, exactlyOnce, options.DeliverAfterDurable ? stamps : null, _recovery);
         var acks = new DurableAckInterceptor(log, metrics, time, logger);
+        var ingestor = new PublishIngestor(log, MqttRouter.FromOptions(options), l, metrics, time, logger, acks, exactlyOnce, options.DeliverAfterDurable ? stamps : null, _recovery);
         _server.ValidatingConnectionAsync += gatekeeper.ValidateConnectionAsync;
         _server.ClientConnectedAsync += gatekeeper.ClientConnectedAsync;
         _server.InterceptingSubscriptionAsync += gatekeeper.InterceptSubscriptionAsync;
         _server.ClientDisconnectedAsync += gatekeeper.ClientDisconnectedAsync;
         _server.InterceptingInboundPacketAsync += acks.InterceptInboundAsync;
         _server.InterceptingOutboundPacketAsync += acks.InterceptOutboundAsync;
+        _server.ApplicationMessageNotConsumedAsync += acks.NotConsumedAsync;
         // The statistics' enqueue check runs before Mqtt5Features counts a message queued for an offline session.
         var directory = new SubscriberDirectory(id => Clients.Get(id) is not null);
         if (options.SysInterval > TimeSpan.Zero)

@@ -13,8 +13,8 @@ namespace EdgeStream.Ingest.Mqtt.Broker;
 /// <summary>
 /// MQTTnet's publish interception: checks limits and the ACL, routes, and appends to the log on the connection's
 /// receive loop (so per-client order in the log is publish order). It does NOT wait for durability: it records the
-/// log position against the packet identifier, and <see cref="DurableAckInterceptor"/> holds the PUBACK/PUBREC on the
-/// connection's send loop until that position is durable. The receive loop is thus free to append the next publishes
+/// log position against the packet identifier, and <see cref="DurableAckInterceptor"/> has the connection's
+/// <see cref="ConnectionAckWriter"/> hold the PUBACK/PUBREC until that position is durable. The receive loop is thus free to append the next publishes
 /// while earlier acknowledgements wait, and acknowledgements still leave in publish order. Every QoS 1/2 publish with a
 /// known packet identifier gets an entry in <see cref="SessionAcks"/> owned by its connection (the one running the
 /// receive loop, <see cref="BrokerConnection.Current"/>), so ACL, rate, in-flight and acknowledgements never mix
@@ -31,10 +31,12 @@ internal sealed class PublishIngestor
     private readonly ExactlyOnceGuard? _exactlyOnce;
     private readonly PayloadStamps? _durableStamps;
     private readonly ExactlyOnceRecovery? _recovery;
+    private readonly DurableAckInterceptor _acks;
 
     public PublishIngestor(IIngestWriter log, MqttRouter router, MqttLimitsOptions limits, MqttIngestMetrics metrics, TimeProvider time, ILogger logger,
-        ExactlyOnceGuard? exactlyOnce = null, PayloadStamps? durableStamps = null, ExactlyOnceRecovery? recovery = null)
+        DurableAckInterceptor acks, ExactlyOnceGuard? exactlyOnce = null, PayloadStamps? durableStamps = null, ExactlyOnceRecovery? recovery = null)
     {
+        _acks = acks;
         _recovery = recovery;
         _exactlyOnce = exactlyOnce;
         _durableStamps = durableStamps;
@@ -63,36 +65,36 @@ internal sealed class PublishIngestor
 
         if (!args.ProcessPublish || string.IsNullOrEmpty(message.Topic))
         {
-            await RejectAsync(args, connection, packetId, "topic-invalid", MqttPubAckReasonCode.TopicNameInvalid, MqttDisconnectReasonCode.TopicNameInvalid);
+            await RejectAsync(args, connection, packet, packetId, "topic-invalid", MqttPubAckReasonCode.TopicNameInvalid, MqttDisconnectReasonCode.TopicNameInvalid);
             return;
         }
         if (message.Topic.Length > _limits.MaxTopicLength)
         {
-            await RejectAsync(args, connection, packetId, "topic-too-long", MqttPubAckReasonCode.TopicNameInvalid, MqttDisconnectReasonCode.TopicNameInvalid);
+            await RejectAsync(args, connection, packet, packetId, "topic-too-long", MqttPubAckReasonCode.TopicNameInvalid, MqttDisconnectReasonCode.TopicNameInvalid);
             return;
         }
         if (message.Payload.Length > _limits.MaxPayloadBytes)
         {
             // PUBACK has no "packet too large" code: MQTT 5 answers with DISCONNECT 0x95.
-            await RejectAsync(args, connection, packetId, "payload-too-large", MqttPubAckReasonCode.UnspecifiedError, MqttDisconnectReasonCode.PacketTooLarge, disconnectAlways: true);
+            await RejectAsync(args, connection, packet, packetId, "payload-too-large", MqttPubAckReasonCode.UnspecifiedError, MqttDisconnectReasonCode.PacketTooLarge, disconnectAlways: true);
             return;
         }
         if (connection is not null)
         {
             if (!connection.Acl.MayPublish(message.Topic))
             {
-                await RejectAsync(args, connection, packetId, "not-authorized", MqttPubAckReasonCode.NotAuthorized, MqttDisconnectReasonCode.NotAuthorized);
+                await RejectAsync(args, connection, packet, packetId, "not-authorized", MqttPubAckReasonCode.NotAuthorized, MqttDisconnectReasonCode.NotAuthorized);
                 return;
             }
             if (packet is not null && connection.PublishLimiter is { } limiter && !PublishRateLimiterFactory.TryTake(limiter))
             {
-                await RejectAsync(args, connection, packetId, "rate-limited", MqttPubAckReasonCode.QuotaExceeded, MqttDisconnectReasonCode.QuotaExceeded);
+                await RejectAsync(args, connection, packet, packetId, "rate-limited", MqttPubAckReasonCode.QuotaExceeded, MqttDisconnectReasonCode.QuotaExceeded);
                 return;
             }
             if (packetId != 0 && InFlight(connection, args.ClientId, packetId, packet) >= _limits.MaxInFlightPerClient)
             {
                 // The client ignored the Receive Maximum announced in CONNACK: a protocol error (MQTT-3.3.4-9), 0x93.
-                await RejectAsync(args, connection, packetId, "receive-maximum-exceeded", MqttPubAckReasonCode.QuotaExceeded,
+                await RejectAsync(args, connection, packet, packetId, "receive-maximum-exceeded", MqttPubAckReasonCode.QuotaExceeded,
                     MqttDisconnectReasonCode.ReceiveMaximumExceeded, disconnectAlways: true);
                 return;
             }
@@ -105,10 +107,10 @@ internal sealed class PublishIngestor
         {
             case RouteOutcome.Drop:
                 MqttIngestLog.DroppedByRoute(_logger, args.ClientId, message.Topic, decision.Rule?.Name ?? "?");
-                Record(args, connection, packetId, AckAction.Release);
+                Record(args, connection, packet, packetId, AckAction.Release);
                 return; // delivered to local subscribers and acknowledged at once: the operator chose not to keep it.
             case RouteOutcome.InvalidTopic:
-                await RejectAsync(args, connection, packetId, "log-topic-invalid", MqttPubAckReasonCode.TopicNameInvalid, MqttDisconnectReasonCode.TopicNameInvalid);
+                await RejectAsync(args, connection, packet, packetId, "log-topic-invalid", MqttPubAckReasonCode.TopicNameInvalid, MqttDisconnectReasonCode.TopicNameInvalid);
                 return;
         }
 
@@ -118,7 +120,7 @@ internal sealed class PublishIngestor
             // A retransmission before PUBREL: stored and delivered already; PUBREC again once the original is durable.
             args.ProcessPublish = false;
             _metrics.Rejected("qos2-duplicate");
-            Record(args, connection, packetId, AckAction.WaitDurable, original.Topic, original.Partition, original.Offset, receivedAt);
+            Record(args, connection, packet, packetId, AckAction.WaitDurable, original.Topic, original.Partition, original.Offset, receivedAt);
             return;
         }
         if (_recovery is { IsActive: true } recovery && packetId != 0
@@ -128,7 +130,7 @@ internal sealed class PublishIngestor
             args.ProcessPublish = false;
             _metrics.Rejected("qos2-duplicate");
             _exactlyOnce?.Appended(args.ClientId, packetId, stored);
-            Record(args, connection, packetId, AckAction.WaitDurable, stored.Topic, stored.Partition, stored.Offset, receivedAt);
+            Record(args, connection, packet, packetId, AckAction.WaitDurable, stored.Topic, stored.Partition, stored.Offset, receivedAt);
             return;
         }
 
@@ -144,13 +146,13 @@ internal sealed class PublishIngestor
         }
         catch (LogFullException)
         {
-            await RejectAsync(args, connection, packetId, "log-full", MqttPubAckReasonCode.QuotaExceeded, MqttDisconnectReasonCode.QuotaExceeded);
+            await RejectAsync(args, connection, packet, packetId, "log-full", MqttPubAckReasonCode.QuotaExceeded, MqttDisconnectReasonCode.QuotaExceeded);
             return;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             MqttIngestLog.AppendFailed(_logger, e, args.ClientId, decision.LogTopic!);
-            await RejectAsync(args, connection, packetId, "append-failed", MqttPubAckReasonCode.UnspecifiedError, MqttDisconnectReasonCode.UnspecifiedError);
+            await RejectAsync(args, connection, packet, packetId, "append-failed", MqttPubAckReasonCode.UnspecifiedError, MqttDisconnectReasonCode.UnspecifiedError);
             return;
         }
 
@@ -160,7 +162,7 @@ internal sealed class PublishIngestor
         }
         if (packetId != 0)
         {
-            Record(args, connection, packetId, AckAction.WaitDurable, decision.LogTopic, appended.Partition, appended.LastOffset, receivedAt);
+            Record(args, connection, packet, packetId, AckAction.WaitDurable, decision.LogTopic, appended.Partition, appended.LastOffset, receivedAt);
             if (qos2)
             {
                 _exactlyOnce!.Appended(args.ClientId, packetId, new LogPosition(decision.LogTopic!, appended.Partition, appended.LastOffset));
@@ -174,11 +176,6 @@ internal sealed class PublishIngestor
         }
     }
 
-    /// <summary>
-    /// Refuses a publish: nothing is stored or delivered. MQTT 5 QoS 1/2 gets the reason code in its PUBACK/PUBREC;
-    /// MQTT 3.1.1 (which has no reason codes) and violations without a PUBACK code are disconnected, and the
-    /// acknowledgement MQTTnet would still queue is suppressed so nothing unstored is ever acknowledged.
-    /// </summary>
     /// <summary>
     /// The client's QoS 1/2 publishes that count against the Receive Maximum: those appended but not acknowledged,
     /// and QoS 2 ones acknowledged with PUBREC but not yet released by PUBREL (MQTT 5 §4.9); a retransmission of one
@@ -198,14 +195,19 @@ internal sealed class PublishIngestor
         return connection.InFlight + unreleased;
     }
 
-    private async Task RejectAsync(InterceptingPublishEventArgs args, ClientConnection? connection, ushort packetId, string reason,
+    /// <summary>
+    /// Refuses a publish: nothing is stored or delivered. MQTT 5 QoS 1/2 gets the reason code in its PUBACK/PUBREC;
+    /// MQTT 3.1.1 (which has no reason codes) and violations without a PUBACK code are disconnected, and no
+    /// acknowledgement is sent, so nothing unstored is ever acknowledged.
+    /// </summary>
+    private async Task RejectAsync(InterceptingPublishEventArgs args, ClientConnection? connection, MqttPublishPacket? packet, ushort packetId, string reason,
         MqttPubAckReasonCode code, MqttDisconnectReasonCode disconnectCode, bool disconnectAlways = false)
     {
         args.ProcessPublish = false;
         args.Response.ReasonCode = code;
         _metrics.Rejected(reason);
         var disconnect = connection is not null && (disconnectAlways || !connection.IsV5);
-        Record(args, connection, packetId, disconnect ? AckAction.Suppress : AckAction.Release);
+        Record(args, connection, packet, packetId, disconnect ? AckAction.Suppress : AckAction.Release);
         var action = disconnect ? ", disconnected" : packetId == 0 ? ", QoS 0 dropped" : "";
         MqttIngestLog.PublishRejected(_logger, args.ClientId, args.ApplicationMessage.Topic ?? "", reason, disconnect ? (int)disconnectCode : (int)code, action);
         if (disconnect)
@@ -214,12 +216,19 @@ internal sealed class PublishIngestor
         }
     }
 
-    private static void Record(InterceptingPublishEventArgs args, ClientConnection? connection, ushort packetId, AckAction action,
+    private void Record(InterceptingPublishEventArgs args, ClientConnection? connection, MqttPublishPacket? packet, ushort packetId, AckAction action,
         string? topic = null, int partition = 0, long offset = 0, long receivedAt = 0)
     {
-        if (packetId != 0 && connection is not null)
+        if (packetId == 0 || connection is null)
         {
-            SessionAcks.For(args.SessionItems, connection).Add(packetId, new PendingAck(connection, action, topic, partition, offset, receivedAt));
+            return;
         }
+        var pending = new PendingAck(connection, action, topic, partition, offset, receivedAt);
+        if (packet!.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtLeastOnce)
+        {
+            _acks.Defer(args, connection, packet, packetId, pending, (byte)args.Response.ReasonCode);
+            return;
+        }
+        SessionAcks.For(args.SessionItems, connection).Add(packetId, pending);
     }
 }

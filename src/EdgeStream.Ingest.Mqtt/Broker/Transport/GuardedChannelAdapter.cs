@@ -84,6 +84,8 @@ internal sealed class GuardedChannelAdapter : IMqttChannelAdapter
 
     public Task<MqttPacket> ReceivePacketAsync(CancellationToken cancellationToken)
     {
+        // MQTTnet is done with the previous packet (see DurableAckInterceptor.Defer).
+        Connection.Client?.ReleaseDeferredAck();
         if (_dropped || _pendingReceive is not null)
         {
             return InspectAsync(NextPacketAsync(cancellationToken), cancellationToken);
