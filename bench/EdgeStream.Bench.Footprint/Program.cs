@@ -12,11 +12,17 @@ using EdgeStream.Bench.Footprint;
 // Runtime settings are hexadecimal WITHOUT a 0x prefix: NativeAOT's config reader ignores "0x4000000" silently (CoreCLR
 // accepts both), so a prefixed value measures the defaults. The shipped build bakes its GC settings in (the Host's csproj);
 // an environment variable overrides a baked one, so "= 0" lines show what the baked setting buys.
-// Usage: EdgeStream.Bench.Footprint [--repo dir] [--shipped path/to/edgestream] [--quick] [--env NAME=VALUE ...] [--smaps]
+// Usage: EdgeStream.Bench.Footprint [--repo dir] [--shipped path/to/edgestream[,path/to/another]] [--quick]
+//        [--env NAME=VALUE ...] [--smaps] [--rounds 1]
+// --shipped with several comma-separated builds measures each (the first is "shipped"; settings lines use it), so two
+// commits' builds are compared in one run.
 // --smaps prints the largest resident mappings (SmapsSummary) when idle and at the end of each load window.
+// --rounds N measures every build N times, in alternating order, and judges the targets on each figure's median: CPU at
+// 10k msgs/s moves by several points between runs on a shared machine, more than most changes it is used to judge.
 var inv = CultureInfo.InvariantCulture;
 var repo = ArgValue(args, "--repo") ?? FindRepo();
 var variants = !args.Contains("--quick");
+var rounds = int.TryParse(ArgValue(args, "--rounds"), NumberStyles.Integer, inv, out var r0) && r0 > 1 ? r0 : 1;
 var smaps = args.Contains("--smaps");
 var temp = Directory.CreateTempSubdirectory("es-footprint-");
 using var processes = new ChildProcesses();
@@ -51,9 +57,12 @@ try
         Console.WriteLine(publish.Describe("shipped (plain dotnet publish -r linux-x64)"));
         shipped = publish.Succeeded ? Path.Combine(output, "edgestream") : null;
     }
+    var others = shipped?.Split(',') is { Length: > 1 } several ? several[1..] : [];
+    shipped = shipped?.Split(',')[0];
     if (shipped is not null)
     {
         builds.Insert(0, new Build("shipped", shipped, []));
+        builds.InsertRange(1, others.Select(o => new Build($"shipped ({o})", o, [])));
         if (variants)
         {
             builds.Add(new Build("shipped, concurrent GC", shipped, [], new() { ["DOTNET_gcConcurrent"] = "1" }));
@@ -77,40 +86,51 @@ try
 
     await using var sink = await SinkReceiver.StartAsync();
     Console.WriteLine($"sink receiver: {sink.Url}");
-    var results = new List<Result>();
-    foreach (var build in builds)
+    var perBuild = builds.ToDictionary(b => b, _ => new List<Result>());
+    for (var round = 0; round < rounds; round++)
     {
-        Console.WriteLine($"--- {build.Name}: {string.Join(' ', (build.Env ?? []).Select(e => $"{e.Key}={e.Value}"))} {build.FileName} {string.Join(' ', build.Args)}");
-        results.Add(await MeasureAsync(build, sink, processes, temp.FullName, smaps));
+        // Even rounds reverse the order, so no build always runs first or last.
+        foreach (var build in round % 2 == 0 ? builds : Enumerable.Reverse(builds))
+        {
+            var label = rounds > 1 ? $"{build.Name}, round {round + 1}" : build.Name;
+            Console.WriteLine($"--- {label}: {string.Join(' ', (build.Env ?? []).Select(e => $"{e.Key}={e.Value}"))} {build.FileName} {string.Join(' ', build.Args)}");
+            perBuild[build].Add(await MeasureAsync(build with { Name = label }, sink, processes, temp.FullName, smaps));
+        }
     }
+    var results = rounds > 1
+        ? builds.SelectMany(b => perBuild[b].Append(Result.Median($"{b.Name}, median", perBuild[b]))).ToList()
+        : builds.Select(b => perBuild[b][0]).ToList();
 
+    // Builds named by their path make the first column as wide as they need.
+    var width = Math.Max(26, results.Max(x => x.Name.Length));
+    var rule = new string('-', width + 1);
     Console.WriteLine();
-    Console.WriteLine("build                      | ready ms | idle RSS MB | RSS@1k MB | CPU%@1k | RSS@10k MB | CPU%@10k | acked/s @1k | acked/s @10k");
-    Console.WriteLine("---------------------------+----------+-------------+-----------+---------+------------+----------+-------------+-------------");
+    Console.WriteLine($"{"build".PadRight(width)} | ready ms | idle RSS MB | RSS@1k MB | CPU%@1k | RSS@10k MB | CPU%@10k | acked/s @1k | acked/s @10k");
+    Console.WriteLine($"{rule}+----------+-------------+-----------+---------+------------+----------+-------------+-------------");
     foreach (var r in results)
     {
         Console.WriteLine(string.Create(inv,
-            $"{r.Name,-26} | {Fmt(r.ReadyMs, "F0"),8} | {Fmt(r.IdleMb, "F1"),11} | {Fmt(r.Load1k?.MaxRssMb, "F1"),9} | {Fmt(r.Load1k?.CpuPercent, "F0"),7} | {Fmt(r.Load10k?.MaxRssMb, "F1"),10} | {Fmt(r.Load10k?.CpuPercent, "F0"),8} | {Fmt(r.Load1k?.AckedPerSecond, "F0"),11} | {Fmt(r.Load10k?.AckedPerSecond, "F0"),12}"));
+            $"{r.Name.PadRight(width)} | {Fmt(r.ReadyMs, "F0"),8} | {Fmt(r.IdleMb, "F1"),11} | {Fmt(r.Load1k?.MaxRssMb, "F1"),9} | {Fmt(r.Load1k?.CpuPercent, "F0"),7} | {Fmt(r.Load10k?.MaxRssMb, "F1"),10} | {Fmt(r.Load10k?.CpuPercent, "F0"),8} | {Fmt(r.Load1k?.AckedPerSecond, "F0"),11} | {Fmt(r.Load10k?.AckedPerSecond, "F0"),12}"));
     }
     Console.WriteLine();
     Console.WriteLine("where RSS goes (/proc/PID/status): RssAnon is the GC heap, the NativeAOT .hydrated type data, native heaps and");
     Console.WriteLine("stacks; RssFile is the mapped pages of the executable and its libraries");
-    Console.WriteLine("build                      | idle anon MB | idle file MB | idle threads | anon@10k MB | file@10k MB | threads@10k");
-    Console.WriteLine("---------------------------+--------------+--------------+--------------+-------------+-------------+------------");
+    Console.WriteLine($"{"build".PadRight(width)} | idle anon MB | idle file MB | idle threads | anon@10k MB | file@10k MB | threads@10k");
+    Console.WriteLine($"{rule}+--------------+--------------+--------------+-------------+-------------+------------");
     foreach (var r in results)
     {
         Console.WriteLine(string.Create(inv,
-            $"{r.Name,-26} | {Fmt(r.Idle?.AnonKb / 1024.0, "F1"),12} | {Fmt(r.Idle?.FileKb / 1024.0, "F1"),12} | {Fmt(r.Idle?.Threads, "F0"),12} | {Fmt(r.Load10k?.AtMax.AnonKb / 1024.0, "F1"),11} | {Fmt(r.Load10k?.AtMax.FileKb / 1024.0, "F1"),11} | {Fmt(r.Load10k?.AtMax.Threads, "F0"),11}"));
+            $"{r.Name.PadRight(width)} | {Fmt(r.Idle?.AnonKb / 1024.0, "F1"),12} | {Fmt(r.Idle?.FileKb / 1024.0, "F1"),12} | {Fmt(r.Idle?.Threads, "F0"),12} | {Fmt(r.Load10k?.AtMax.AnonKb / 1024.0, "F1"),11} | {Fmt(r.Load10k?.AtMax.FileKb / 1024.0, "F1"),11} | {Fmt(r.Load10k?.AtMax.Threads, "F0"),11}"));
     }
     Console.WriteLine();
     Console.WriteLine("targets: ready < 300 ms, idle RSS <= 40 MB, RSS <= 80 MB and CPU < 50% of one core at 10,000 msgs/s");
-    foreach (var r in results)
+    foreach (var r in rounds > 1 ? results.Where(x => x.Name.EndsWith(", median", StringComparison.Ordinal)) : results)
     {
         var tenK = r.Load10k is { } l && l.AckedPerSecond < 9_000
             ? string.Create(inv, $"NOT MEASURED (only {l.AckedPerSecond:F0} msgs/s acked; {l.MaxRssMb:F1} MB while refusing)")
             : Verdict(r.Load10k?.MaxRssMb, v => v <= 80);
         var cpu10k = Verdict(r.Load10k?.CpuPercent, v => v < 50);
-        Console.WriteLine($"{r.Name,-26}  ready {Verdict(r.ReadyMs, v => v < 300)}  idle RSS {Verdict(r.IdleMb, v => v <= 40)}  RSS@10k {tenK}  CPU@10k {cpu10k}");
+        Console.WriteLine($"{r.Name.PadRight(width)}  ready {Verdict(r.ReadyMs, v => v < 300)}  idle RSS {Verdict(r.IdleMb, v => v <= 40)}  RSS@10k {tenK}  CPU@10k {cpu10k}");
     }
     return 0;
 }
@@ -289,6 +309,36 @@ namespace EdgeStream.Bench.Footprint
         public MemoryStatus? Idle { get; set; }
         public LoadResult? Load1k { get; set; }
         public LoadResult? Load10k { get; set; }
+
+        /// <summary>Each figure's median over <paramref name="rounds"/> (those that have it); the shape figures
+        /// (anon, file, threads) come from the round whose peak RSS is the median.</summary>
+        public static Result Median(string name, IReadOnlyList<Result> rounds) => new(name)
+        {
+            ReadyMs = MedianOf(rounds.Select(r => r.ReadyMs)),
+            IdleMb = MedianOf(rounds.Select(r => r.IdleMb)),
+            Idle = rounds.Where(r => r.Idle is not null).OrderBy(r => r.IdleMb).ElementAtOrDefault(rounds.Count(r => r.Idle is not null) / 2)?.Idle,
+            Load1k = MedianOf(rounds.Select(r => r.Load1k)),
+            Load10k = MedianOf(rounds.Select(r => r.Load10k)),
+        };
+
+        private static LoadResult? MedianOf(IEnumerable<LoadResult?> loads)
+        {
+            var all = loads.OfType<LoadResult>().ToList();
+            if (all.Count == 0)
+            {
+                return null;
+            }
+            var byRss = all.OrderBy(l => l.MaxRssMb).ToList()[all.Count / 2];
+            return new LoadResult(byRss.MaxRssMb, MedianOf(all.Select(l => (double?)l.CpuPercent))!.Value,
+                MedianOf(all.Select(l => (double?)l.AckedPerSecond))!.Value, byRss.AtMax);
+        }
+
+        // The middle value; of an even count, the mean of the two middle ones.
+        private static double? MedianOf(IEnumerable<double?> values)
+        {
+            var v = values.OfType<double>().Order().ToList();
+            return v.Count == 0 ? null : v.Count % 2 == 1 ? v[v.Count / 2] : (v[v.Count / 2 - 1] + v[v.Count / 2]) / 2;
+        }
     }
 
     internal static class ProcStats
