@@ -94,7 +94,10 @@ internal sealed class ClientConnection
         _hasDeferredAck = true;
     }
 
-    /// <summary>MQTTnet found no subscriber for <paramref name="message"/>: its deferred success becomes 0x10, as MQTTnet's own PUBACK would.</summary>
+    /// <summary>
+    /// MQTTnet found no subscriber for <paramref name="message"/>: its deferred success becomes 0x10, as MQTTnet's own
+    /// PUBACK would.
+    /// </summary>
     public void NoMatchingSubscribers(object message)
     {
         if (_hasDeferredAck && _deferredAck.ReasonCode == 0 && ReferenceEquals(_deferredAck.Message, message))

@@ -10,11 +10,12 @@ namespace EdgeStream.Ingest.Mqtt.Broker;
 /// Writes one connection's PUBACKs and PUBRECs in the order their PUBLISHes arrived, each once its record is durable,
 /// and as many in one socket write as are ready. MQTTnet's send loop writes every packet alone and would wait out each
 /// durability wait in turn; instead <see cref="DurableAckInterceptor"/> queues the acknowledgement here (PUBACKs from
-/// the receive loop, PUBRECs from the send loop) and the loop goes on. A task that runs only while something is queued waits for the oldest acknowledgement, then takes every
-/// later one that is durable by then too, so the acknowledgements one fsync made durable leave together. A failed wait
-/// never becomes a success: MQTT 5 gets 0x80, MQTT 3.1.1 is disconnected and nothing more is sent. Reason strings and
-/// user properties are not written (EdgeStream sets none on acknowledgements). Two producers (the connection's receive
-/// and send loops, each queueing in its own packets' order), one consumer (the running task); thread-safe.
+/// the receive loop, PUBRECs from the send loop) and the loop goes on. A task that runs only while something is queued
+/// waits for the oldest acknowledgement, then takes every later one that is durable by then too, so the
+/// acknowledgements one fsync made durable leave together. A failed wait never becomes a success: MQTT 5 gets 0x80,
+/// MQTT 3.1.1 is disconnected and nothing more is sent. Reason strings and user properties are not written (EdgeStream
+/// sets none on acknowledgements). Two producers (the connection's receive and send loops, each queueing in its own
+/// packets' order), one consumer (the running task); thread-safe.
 /// </summary>
 internal sealed class ConnectionAckWriter
 {

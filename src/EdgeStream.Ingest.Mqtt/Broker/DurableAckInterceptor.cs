@@ -19,10 +19,10 @@ namespace EdgeStream.Ingest.Mqtt.Broker;
 /// publish order.
 /// </para>
 /// <para>
-/// A QoS 2 PUBREC, and a PUBACK of a publish whose packet was not handed over, come from MQTTnet's send loop through
-/// <see cref="InterceptOutboundAsync"/> (sequential too, so PUBRECs keep publish order). Such an acknowledgement leaves
-/// only on the connection that received its PUBLISH (<see cref="SessionAcks"/>); one with no record, recorded by another
-/// connection of the same client id, or refused by disconnecting, is dropped.
+/// A QoS 2 PUBREC comes from MQTTnet's send loop through <see cref="InterceptOutboundAsync"/> (sequential too, so
+/// PUBRECs keep publish order) and leaves only on the connection that received its PUBLISH (<see cref="SessionAcks"/>).
+/// Any acknowledgement MQTTnet still makes with no record, recorded by another connection of the same client id, or
+/// refused by disconnecting, is dropped.
 /// </para>
 /// Thread-safe.
 /// </summary>

@@ -15,7 +15,8 @@ internal enum AckAction
 
 /// <summary>
 /// The acknowledgement of one received PUBLISH, recorded by <see cref="PublishIngestor"/> on the receive loop and
-/// consumed by <see cref="DurableAckInterceptor"/> on the send loop.
+/// queued on the connection's <see cref="ConnectionAckWriter"/> by <see cref="DurableAckInterceptor"/> (QoS 1 from the
+/// receive loop, QoS 2 from the send loop).
 /// </summary>
 /// <param name="Owner">The connection that received the PUBLISH; an acknowledgement only ever leaves on it.</param>
 /// <param name="Action">What to do with the acknowledgement.</param>

@@ -12,13 +12,14 @@ namespace EdgeStream.Ingest.Mqtt.Broker;
 
 /// <summary>
 /// MQTTnet's publish interception: checks limits and the ACL, routes, and appends to the log on the connection's
-/// receive loop (so per-client order in the log is publish order). It does NOT wait for durability: it records the
-/// log position against the packet identifier, and <see cref="DurableAckInterceptor"/> has the connection's
-/// <see cref="ConnectionAckWriter"/> hold the PUBACK/PUBREC until that position is durable. The receive loop is thus free to append the next publishes
-/// while earlier acknowledgements wait, and acknowledgements still leave in publish order. Every QoS 1/2 publish with a
-/// known packet identifier gets an entry in <see cref="SessionAcks"/> owned by its connection (the one running the
-/// receive loop, <see cref="BrokerConnection.Current"/>), so ACL, rate, in-flight and acknowledgements never mix
-/// between two connections of one client id. Thread-safe.
+/// receive loop (so per-client order in the log is publish order). It does NOT wait for durability: it records the log
+/// position against the packet identifier, and <see cref="DurableAckInterceptor"/> has the connection's
+/// <see cref="ConnectionAckWriter"/> hold the PUBACK/PUBREC until that position is durable. The receive loop is thus
+/// free to append the next publishes while earlier acknowledgements wait, and acknowledgements still leave in publish
+/// order. Every QoS 1/2 publish with a known packet identifier is recorded for its own connection (the one running the
+/// receive loop, <see cref="BrokerConnection.Current"/>): QoS 1 on the connection itself, QoS 2 in
+/// <see cref="SessionAcks"/>, so ACL, rate, in-flight and acknowledgements never mix between two connections of one
+/// client id. Thread-safe.
 /// </summary>
 internal sealed class PublishIngestor
 {

@@ -4,12 +4,13 @@ using System.Collections.Concurrent;
 namespace EdgeStream.Ingest.Mqtt.Broker;
 
 /// <summary>
-/// The acknowledgements a session owes, by packet identifier, oldest first. MQTTnet queues a PUBACK/PUBREC on the
-/// session, not on the connection, so after a takeover with a kept session the new connection's send loop may dequeue
-/// acknowledgements of the old one — possibly with the same packet identifier as its own. Each entry names the
-/// connection that received the PUBLISH, so an acknowledgement is only sent on that connection, after that connection's
-/// append is durable; anything else is dropped (its client is gone and resends after reconnecting). Lives in the
-/// session's items, so it ends with the session. Thread-safe.
+/// The QoS 2 acknowledgements a session owes, by packet identifier, oldest first (a QoS 1 PUBACK never passes through
+/// MQTTnet, see <see cref="DurableAckInterceptor"/>). MQTTnet queues a PUBREC on the session, not on the connection, so
+/// after a takeover with a kept session the new connection's send loop may dequeue acknowledgements of the old one —
+/// possibly with the same packet identifier as its own. Each entry names the connection that received the PUBLISH, so
+/// an acknowledgement is only sent on that connection, after that connection's append is durable; anything else is
+/// dropped (its client is gone and resends after reconnecting). Lives in the session's items, so it ends with the
+/// session. Thread-safe.
 /// </summary>
 internal sealed class SessionAcks
 {
