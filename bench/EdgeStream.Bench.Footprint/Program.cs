@@ -57,8 +57,9 @@ try
         Console.WriteLine(publish.Describe("shipped (plain dotnet publish -r linux-x64)"));
         shipped = publish.Succeeded ? Path.Combine(output, "edgestream") : null;
     }
-    var others = shipped?.Split(',') is { Length: > 1 } several ? several[1..] : [];
-    shipped = shipped?.Split(',')[0];
+    var listed = shipped?.Split(',') ?? [];
+    var others = listed.Skip(1);
+    shipped = listed.FirstOrDefault();
     if (shipped is not null)
     {
         builds.Insert(0, new Build("shipped", shipped, []));

@@ -52,17 +52,15 @@ internal sealed class DurableAckInterceptor
     }
 
     /// <summary>
-    /// Receive loop, publish interception: the QoS 1 <paramref name="packet"/> (whose identifier is
-    /// <paramref name="packetId"/>) is acknowledged through the connection's writer, never by MQTTnet; a refusal by
-    /// disconnecting (<see cref="AckAction.Suppress"/>) is not acknowledged at all.
+    /// Receive loop, publish interception: the QoS 1 <paramref name="packet"/> is acknowledged through the connection's
+    /// writer, never by MQTTnet; a refusal by disconnecting (<see cref="AckAction.Suppress"/>) is not acknowledged at all.
     /// </summary>
-    public void Defer(InterceptingPublishEventArgs args, ClientConnection connection, MqttPublishPacket packet, ushort packetId, in PendingAck pending,
-        byte reasonCode)
+    public void Defer(InterceptingPublishEventArgs args, ClientConnection connection, MqttPublishPacket packet, in PendingAck pending, byte reasonCode)
     {
         packet.QualityOfServiceLevel = MqttQualityOfServiceLevel.AtMostOnce;
         if (pending.Action != AckAction.Suppress)
         {
-            connection.DeferAck(WriterOf(connection, args.CancellationToken), pending, packetId, reasonCode, args.ApplicationMessage);
+            connection.DeferAck(WriterOf(connection, args.CancellationToken), pending, packet.PacketIdentifier, reasonCode, args.ApplicationMessage);
         }
     }
 

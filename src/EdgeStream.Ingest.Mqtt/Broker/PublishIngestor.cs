@@ -61,41 +61,43 @@ internal sealed class PublishIngestor
         var packetId = packet is not null && message.QualityOfServiceLevel > MqttQualityOfServiceLevel.AtMostOnce
             && packet.QualityOfServiceLevel == message.QualityOfServiceLevel && string.Equals(packet.Topic, message.Topic, StringComparison.Ordinal)
             ? packet.PacketIdentifier : (ushort)0;
+        // The packet whose acknowledgement EdgeStream sends (or withholds); null when there is none to send.
+        var acked = packetId != 0 ? packet : null;
         var receivedAt = _time.GetTimestamp();
         _metrics.Received("broker");
 
         if (!args.ProcessPublish || string.IsNullOrEmpty(message.Topic))
         {
-            await RejectAsync(args, connection, packet, packetId, "topic-invalid", MqttPubAckReasonCode.TopicNameInvalid, MqttDisconnectReasonCode.TopicNameInvalid);
+            await RejectAsync(args, connection, acked, "topic-invalid", MqttPubAckReasonCode.TopicNameInvalid, MqttDisconnectReasonCode.TopicNameInvalid);
             return;
         }
         if (message.Topic.Length > _limits.MaxTopicLength)
         {
-            await RejectAsync(args, connection, packet, packetId, "topic-too-long", MqttPubAckReasonCode.TopicNameInvalid, MqttDisconnectReasonCode.TopicNameInvalid);
+            await RejectAsync(args, connection, acked, "topic-too-long", MqttPubAckReasonCode.TopicNameInvalid, MqttDisconnectReasonCode.TopicNameInvalid);
             return;
         }
         if (message.Payload.Length > _limits.MaxPayloadBytes)
         {
             // PUBACK has no "packet too large" code: MQTT 5 answers with DISCONNECT 0x95.
-            await RejectAsync(args, connection, packet, packetId, "payload-too-large", MqttPubAckReasonCode.UnspecifiedError, MqttDisconnectReasonCode.PacketTooLarge, disconnectAlways: true);
+            await RejectAsync(args, connection, acked, "payload-too-large", MqttPubAckReasonCode.UnspecifiedError, MqttDisconnectReasonCode.PacketTooLarge, disconnectAlways: true);
             return;
         }
         if (connection is not null)
         {
             if (!connection.Acl.MayPublish(message.Topic))
             {
-                await RejectAsync(args, connection, packet, packetId, "not-authorized", MqttPubAckReasonCode.NotAuthorized, MqttDisconnectReasonCode.NotAuthorized);
+                await RejectAsync(args, connection, acked, "not-authorized", MqttPubAckReasonCode.NotAuthorized, MqttDisconnectReasonCode.NotAuthorized);
                 return;
             }
             if (packet is not null && connection.PublishLimiter is { } limiter && !PublishRateLimiterFactory.TryTake(limiter))
             {
-                await RejectAsync(args, connection, packet, packetId, "rate-limited", MqttPubAckReasonCode.QuotaExceeded, MqttDisconnectReasonCode.QuotaExceeded);
+                await RejectAsync(args, connection, acked, "rate-limited", MqttPubAckReasonCode.QuotaExceeded, MqttDisconnectReasonCode.QuotaExceeded);
                 return;
             }
             if (packetId != 0 && InFlight(connection, args.ClientId, packetId, packet) >= _limits.MaxInFlightPerClient)
             {
                 // The client ignored the Receive Maximum announced in CONNACK: a protocol error (MQTT-3.3.4-9), 0x93.
-                await RejectAsync(args, connection, packet, packetId, "receive-maximum-exceeded", MqttPubAckReasonCode.QuotaExceeded,
+                await RejectAsync(args, connection, acked, "receive-maximum-exceeded", MqttPubAckReasonCode.QuotaExceeded,
                     MqttDisconnectReasonCode.ReceiveMaximumExceeded, disconnectAlways: true);
                 return;
             }
@@ -108,10 +110,10 @@ internal sealed class PublishIngestor
         {
             case RouteOutcome.Drop:
                 MqttIngestLog.DroppedByRoute(_logger, args.ClientId, message.Topic, decision.Rule?.Name ?? "?");
-                Record(args, connection, packet, packetId, AckAction.Release);
+                Record(args, connection, acked, AckAction.Release);
                 return; // delivered to local subscribers and acknowledged at once: the operator chose not to keep it.
             case RouteOutcome.InvalidTopic:
-                await RejectAsync(args, connection, packet, packetId, "log-topic-invalid", MqttPubAckReasonCode.TopicNameInvalid, MqttDisconnectReasonCode.TopicNameInvalid);
+                await RejectAsync(args, connection, acked, "log-topic-invalid", MqttPubAckReasonCode.TopicNameInvalid, MqttDisconnectReasonCode.TopicNameInvalid);
                 return;
         }
 
@@ -121,7 +123,7 @@ internal sealed class PublishIngestor
             // A retransmission before PUBREL: stored and delivered already; PUBREC again once the original is durable.
             args.ProcessPublish = false;
             _metrics.Rejected("qos2-duplicate");
-            Record(args, connection, packet, packetId, AckAction.WaitDurable, original.Topic, original.Partition, original.Offset, receivedAt);
+            Record(args, connection, acked, AckAction.WaitDurable, original.Topic, original.Partition, original.Offset, receivedAt);
             return;
         }
         if (_recovery is { IsActive: true } recovery && packetId != 0
@@ -131,7 +133,7 @@ internal sealed class PublishIngestor
             args.ProcessPublish = false;
             _metrics.Rejected("qos2-duplicate");
             _exactlyOnce?.Appended(args.ClientId, packetId, stored);
-            Record(args, connection, packet, packetId, AckAction.WaitDurable, stored.Topic, stored.Partition, stored.Offset, receivedAt);
+            Record(args, connection, acked, AckAction.WaitDurable, stored.Topic, stored.Partition, stored.Offset, receivedAt);
             return;
         }
 
@@ -147,13 +149,13 @@ internal sealed class PublishIngestor
         }
         catch (LogFullException)
         {
-            await RejectAsync(args, connection, packet, packetId, "log-full", MqttPubAckReasonCode.QuotaExceeded, MqttDisconnectReasonCode.QuotaExceeded);
+            await RejectAsync(args, connection, acked, "log-full", MqttPubAckReasonCode.QuotaExceeded, MqttDisconnectReasonCode.QuotaExceeded);
             return;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             MqttIngestLog.AppendFailed(_logger, e, args.ClientId, decision.LogTopic!);
-            await RejectAsync(args, connection, packet, packetId, "append-failed", MqttPubAckReasonCode.UnspecifiedError, MqttDisconnectReasonCode.UnspecifiedError);
+            await RejectAsync(args, connection, acked, "append-failed", MqttPubAckReasonCode.UnspecifiedError, MqttDisconnectReasonCode.UnspecifiedError);
             return;
         }
 
@@ -163,7 +165,7 @@ internal sealed class PublishIngestor
         }
         if (packetId != 0)
         {
-            Record(args, connection, packet, packetId, AckAction.WaitDurable, decision.LogTopic, appended.Partition, appended.LastOffset, receivedAt);
+            Record(args, connection, acked, AckAction.WaitDurable, decision.LogTopic, appended.Partition, appended.LastOffset, receivedAt);
             if (qos2)
             {
                 _exactlyOnce!.Appended(args.ClientId, packetId, new LogPosition(decision.LogTopic!, appended.Partition, appended.LastOffset));
@@ -201,15 +203,15 @@ internal sealed class PublishIngestor
     /// MQTT 3.1.1 (which has no reason codes) and violations without a PUBACK code are disconnected, and no
     /// acknowledgement is sent, so nothing unstored is ever acknowledged.
     /// </summary>
-    private async Task RejectAsync(InterceptingPublishEventArgs args, ClientConnection? connection, MqttPublishPacket? packet, ushort packetId, string reason,
+    private async Task RejectAsync(InterceptingPublishEventArgs args, ClientConnection? connection, MqttPublishPacket? acked, string reason,
         MqttPubAckReasonCode code, MqttDisconnectReasonCode disconnectCode, bool disconnectAlways = false)
     {
         args.ProcessPublish = false;
         args.Response.ReasonCode = code;
         _metrics.Rejected(reason);
         var disconnect = connection is not null && (disconnectAlways || !connection.IsV5);
-        Record(args, connection, packet, packetId, disconnect ? AckAction.Suppress : AckAction.Release);
-        var action = disconnect ? ", disconnected" : packetId == 0 ? ", QoS 0 dropped" : "";
+        Record(args, connection, acked, disconnect ? AckAction.Suppress : AckAction.Release);
+        var action = disconnect ? ", disconnected" : acked is null ? ", QoS 0 dropped" : "";
         MqttIngestLog.PublishRejected(_logger, args.ClientId, args.ApplicationMessage.Topic ?? "", reason, disconnect ? (int)disconnectCode : (int)code, action);
         if (disconnect)
         {
@@ -217,19 +219,19 @@ internal sealed class PublishIngestor
         }
     }
 
-    private void Record(InterceptingPublishEventArgs args, ClientConnection? connection, MqttPublishPacket? packet, ushort packetId, AckAction action,
+    private void Record(InterceptingPublishEventArgs args, ClientConnection? connection, MqttPublishPacket? acked, AckAction action,
         string? topic = null, int partition = 0, long offset = 0, long receivedAt = 0)
     {
-        if (packetId == 0 || connection is null)
+        if (acked is null || connection is null)
         {
             return;
         }
         var pending = new PendingAck(connection, action, topic, partition, offset, receivedAt);
-        if (packet!.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtLeastOnce)
+        if (acked.QualityOfServiceLevel == MqttQualityOfServiceLevel.AtLeastOnce)
         {
-            _acks.Defer(args, connection, packet, packetId, pending, (byte)args.Response.ReasonCode);
+            _acks.Defer(args, connection, acked, pending, (byte)args.Response.ReasonCode);
             return;
         }
-        SessionAcks.For(args.SessionItems, connection).Add(packetId, pending);
+        SessionAcks.For(args.SessionItems, connection).Add(acked.PacketIdentifier, pending);
     }
 }
