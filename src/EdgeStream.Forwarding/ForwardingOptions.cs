@@ -26,9 +26,11 @@ public sealed class ForwardingOptions
     /// <summary>
     /// Least time between two cursor commits (write + fsync) of one partition; acknowledgements in between are coalesced.
     /// Bounds the fsync load on an SD card; after a crash at most this much traffic is resent. A partition that stops
-    /// commits at once. Default 50 ms; 0 commits after every batch.
+    /// commits at once. Default 1 s (Kafka's consumers auto-commit every 5 s): each commit replaces a file (write, fsync,
+    /// rename), and at 50 ms a live stream made 18 of them a second per partition, wear an SD card pays for; 0 commits
+    /// after every batch.
     /// </summary>
-    public TimeSpan CursorCommitInterval { get; set; } = TimeSpan.FromMilliseconds(50);
+    public TimeSpan CursorCommitInterval { get; set; } = TimeSpan.FromSeconds(1);
 
     /// <summary>How often the engine looks for topics and partitions created since it started. Default 5 s.</summary>
     public TimeSpan TopicDiscoveryInterval { get; set; } = TimeSpan.FromSeconds(5);

@@ -1,4 +1,5 @@
 using EdgeStream.Forwarding.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 
 namespace EdgeStream.Forwarding.Tests;
 
@@ -33,6 +34,29 @@ public sealed class CursorCommitterTests
         committer.Request(1);
         await Assert.ThrowsAsync<ArgumentException>(committer.FlushAsync);
         Assert.Throws<ArgumentException>(() => committer.Request(2));
+    }
+
+    [Fact]
+    public async Task By_default_a_cursor_is_committed_at_most_once_a_second()
+    {
+        // Each commit replaces a file and fsyncs it; a live stream asks for one after nearly every batch.
+        await using var log = await TestLog.OpenAsync(partitions: 1);
+        await log.FillAsync("c", 1, 2);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var committer = new CursorCommitter(log.Store, "sink", "c", 0, 0, new ForwardingOptions().CursorCommitInterval, time);
+        committer.Request(1);
+        await Poll.UntilAsync(() => committer.Committed == 1, TimeSpan.FromSeconds(30), "first commit");
+        // The commit's pause starts right after it; give that a moment of real time before moving the clock.
+        await Task.Delay(100, TestContext.Current.CancellationToken);
+        committer.Request(2);
+
+        time.Advance(TimeSpan.FromMilliseconds(900));
+        await Task.Delay(200, TestContext.Current.CancellationToken);
+        Assert.Equal(1, committer.Committed);
+
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        await Poll.UntilAsync(() => committer.Committed == 2, TimeSpan.FromSeconds(30), "second commit, a second after the first");
+        Assert.Equal(2, log.Store.GetCursor("sink", "c", 0));
     }
 
     [Fact]
