@@ -28,6 +28,9 @@ internal sealed class CursorCommitter(LogStore log, string name, string topic, i
     /// <summary>The durably committed offset.</summary>
     public long Committed => Volatile.Read(ref _committed);
 
+    /// <summary>The newest offset asked for: upstream has acknowledged everything below it.</summary>
+    public long Acknowledged => Interlocked.Read(ref _wanted);
+
     /// <summary>Asks for the cursor to move to <paramref name="next"/>; rethrows a failed earlier commit.</summary>
     public void Request(long next)
     {

@@ -28,7 +28,11 @@ public sealed record SinkStatus(
 /// <summary>One (sink, topic, partition) loop. Immutable.</summary>
 /// <param name="Topic">Log topic.</param>
 /// <param name="Partition">Partition.</param>
-/// <param name="CommittedOffset">The sink's cursor: everything below is confirmed upstream.</param>
+/// <param name="CommittedOffset">The sink's durable cursor: where forwarding resumes after a restart or a crash.</param>
+/// <param name="AcknowledgedOffset">
+/// Everything below is confirmed upstream; ahead of <paramref name="CommittedOffset"/> by what the cursor's next commit
+/// (at most one per <c>Forwarding:CursorCommitInterval</c>) will cover.
+/// </param>
 /// <param name="EndOffset">One past the last durable record.</param>
 /// <param name="Fault">
 /// Why the loop is faulted (an error outside the sink's send, e.g. a corrupt stored batch or a dead-letter topic that
@@ -36,13 +40,13 @@ public sealed record SinkStatus(
 /// </param>
 /// <param name="FaultedAt">When the loop faulted, or <c>null</c>.</param>
 /// <param name="Faults">How many times the loop has faulted since start.</param>
-public sealed record PartitionStatus(string Topic, int Partition, long CommittedOffset, long EndOffset, string? Fault = null, DateTimeOffset? FaultedAt = null, long Faults = 0)
+public sealed record PartitionStatus(string Topic, int Partition, long CommittedOffset, long AcknowledgedOffset, long EndOffset, string? Fault = null, DateTimeOffset? FaultedAt = null, long Faults = 0)
 {
     /// <summary>True while the loop is faulted.</summary>
     public bool Faulted => Fault is not null;
 
     /// <summary>Records not yet confirmed upstream.</summary>
-    public long LagRecords => Math.Max(0, EndOffset - CommittedOffset);
+    public long LagRecords => Math.Max(0, EndOffset - AcknowledgedOffset);
 }
 
 /// <summary>Connectivity state of a sink.</summary>

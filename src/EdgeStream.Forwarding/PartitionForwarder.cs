@@ -27,6 +27,9 @@ internal sealed class PartitionForwarder(SinkRunner sink, string topic, int part
     /// <summary>The committed cursor, or -1 before the loop has resolved its start.</summary>
     public long Committed => Volatile.Read(ref _committer)?.Committed ?? Volatile.Read(ref _startOffset);
 
+    /// <summary>One past the last record upstream acknowledged (committed or not yet), or -1 before the start is resolved.</summary>
+    public long Acknowledged => Volatile.Read(ref _committer)?.Acknowledged ?? Volatile.Read(ref _startOffset);
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         var next = await ResolveStartAsync(cancellationToken).ConfigureAwait(false);

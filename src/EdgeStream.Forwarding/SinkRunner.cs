@@ -232,7 +232,7 @@ internal sealed class SinkRunner : IAsyncDisposable
                 }
                 var end = info?.Partitions.FirstOrDefault(p => p.Partition == f.Partition)?.DurableOffset ?? 0;
                 var (fault, since, faults) = f.Fault.Snapshot();
-                return new PartitionStatus(f.Topic, f.Partition, Math.Max(0, f.Committed), end, fault, since, faults);
+                return new PartitionStatus(f.Topic, f.Partition, Math.Max(0, f.Committed), Math.Max(0, f.Acknowledged), end, fault, since, faults);
             })
             .OrderBy(p => p.Topic, StringComparer.Ordinal).ThenBy(p => p.Partition)
             .ToList();

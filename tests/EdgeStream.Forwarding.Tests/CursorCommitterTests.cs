@@ -86,4 +86,22 @@ public sealed class CursorCommitterTests
             await Poll.UntilAsync(() => live.Receiver.Count == count, TimeSpan.FromSeconds(30), $"record {count} delivered");
         }
     }
+
+    [Fact]
+    public async Task A_caught_up_sink_reports_no_lag_while_its_cursor_commit_waits_for_the_interval()
+    {
+        // Lag is what upstream has not confirmed: the metric, the status page and $SYS must not show a second of stream
+        // as backlog on a sink that has delivered everything.
+        var ct = TestContext.Current.CancellationToken;
+        await using var live = await LiveTopic.StartAsync();
+        var store = live.Log.Store;
+        await using var run = EngineRun.Start(store, o => o.CursorCommitInterval = TimeSpan.FromSeconds(10), live.Sink());
+        await live.AppendAsync(1, ct);
+        await Poll.UntilAsync(() => store.GetCursor("http1", LiveTopic.Topic, 0) == 1, TimeSpan.FromSeconds(30), "first commit");
+        await live.AppendAsync(2, ct);
+        await Poll.UntilAsync(() => run.Status("http1").Partitions[0].AcknowledgedOffset == 2, TimeSpan.FromSeconds(30), "record 2 acknowledged");
+
+        var partition = run.Status("http1").Partitions[0];
+        Assert.Equal((1, 2, 2, 0), (partition.CommittedOffset, partition.AcknowledgedOffset, partition.EndOffset, partition.LagRecords));
+    }
 }
