@@ -105,7 +105,8 @@ public class ExactlyOnceTests
                     var missing = expected.Except(outputs).ToList();
                     var extra = outputs.Except(expected).ToList();
                     Assert.True(missing.Count == 0 && extra.Count == 0,
-                        $"{outputs.Count} outputs vs {expected.Count} expected; missing {string.Join(", ", missing.Take(3))}; unexpected {string.Join(", ", extra.Take(3))}");
+                        $"{outputs.Count} outputs vs {expected.Count} expected; missing {string.Join(", ", missing.Take(3))}; unexpected {string.Join(", ", extra.Take(3))}; "
+                        + $"out: {(h.Log.GetTopic("out") is { } o ? string.Join(" ", o.Partitions) : "no topic")}; status: {h.Engine.GetStatus()[0]}");
                     return;
                 }
             }
