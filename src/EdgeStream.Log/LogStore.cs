@@ -362,6 +362,13 @@ public sealed partial class LogStore : IAsyncDisposable
                 OpenTopic(name, create: false);
             }
         }
+        if (!_topics.IsEmpty)
+        {
+            // A process that crashed while creating a topic may have left its directory entry unsynced: it is in the
+            // page cache, this process builds on it (acknowledges appends to it, rules snapshot past their outputs in
+            // it), and a power cut would take the whole topic away.
+            _storage.SyncDirectory(_topicsRoot);
+        }
         foreach (var name in _options.Topics.Keys)
         {
             if (!_topics.ContainsKey(name))
@@ -393,11 +400,9 @@ public sealed partial class LogStore : IAsyncDisposable
             partitions[p].StopOnCorruption = _options.StopPartitionOnCorruption;
             partitions[p].Start();
         }
-        if (create || stored != count)
-        {
-            // New partition directories are entries of the topic directory.
-            _storage.SyncDirectory(directory);
-        }
+        // New partition directories are entries of the topic directory; so are those a crashed process created
+        // without syncing it.
+        _storage.SyncDirectory(directory);
         var topic = new TopicLog(name, settings, partitions);
         _topics[name] = topic;
         return topic;

@@ -43,6 +43,37 @@ public class PowerCutTests
         Assert.True(crashes > 0 && cuts > 0, $"{runs} runs had {crashes} crashes and {cuts} power cuts");
     }
 
+    [Theory]
+    [InlineData("topics")] // the topic's own entry
+    [InlineData("0")] // its partition's entry in the topic directory
+    public async Task A_topic_whose_creation_a_crash_interrupted_keeps_what_a_later_process_stored_in_it_through_a_power_cut(string diedBeforeSyncing)
+    {
+        using var dir = new TempDir();
+        var disk = new PowerCutDisk(dir.Path);
+        var options = LogTestKit.Options(dir.Path);
+        var first = disk.NewProcess();
+        first.BeforeSyncDirectory = path =>
+        {
+            if (Path.GetFileName(path) == diedBeforeSyncing)
+            {
+                disk.Kill();
+            }
+        };
+        var creator = await LogStore.OpenAsync(options, first, null, null, default).WaitAsync(Hang);
+        await Assert.ThrowsAnyAsync<Exception>(async () => await creator.AppendBatchAsync("out", 0, [LogTestKit.Text("lost with the crash")]));
+        await creator.DisposeAsync().AsTask().WaitAsync(Hang);
+
+        var second = await LogStore.OpenAsync(options, disk.NewProcess(), null, null, default).WaitAsync(Hang);
+        var stored = await second.AppendBatchAsync("out", 0, [LogTestKit.Text("a"), LogTestKit.Text("b")]);
+        await second.WaitForDurableAsync("out", 0, stored.LastOffset).AsTask().WaitAsync(Hang);
+        disk.PowerCut();
+        await second.DisposeAsync().AsTask().WaitAsync(Hang);
+
+        await using var third = await LogStore.OpenAsync(options, disk.NewProcess(), null, null, default).WaitAsync(Hang);
+        var read = third.GetTopic("out") is null ? [] : third.Read("out", 0, 0, ReadLimits.Default).Records;
+        Assert.Equal(["a", "b"], read.Select(r => r.Text()));
+    }
+
     private sealed class Scenario(int seed)
     {
         private readonly Random _random = new(seed);

@@ -37,6 +37,9 @@ internal sealed partial class FaultyStorage : ILogStorage
     /// <summary>Called with the file's path before every write of a .log file (on the writing thread); may block it.</summary>
     public Action<string>? BeforeSegmentWrite { get; set; }
 
+    /// <summary>Called with the directory's path before every directory fsync; may block it (or kill the process).</summary>
+    public Action<string>? BeforeSyncDirectory { get; set; }
+
     /// <summary>Free space the volume reports; null = the real value.</summary>
     public long? FreeBytes { get; set; }
 
@@ -92,6 +95,7 @@ internal sealed partial class FaultyStorage : ILogStorage
 
     public void SyncDirectory(string path)
     {
+        BeforeSyncDirectory?.Invoke(path);
         if (_disk is null)
         {
             _inner.SyncDirectory(path);
