@@ -11,7 +11,8 @@ namespace EdgeStream.Processing.Runtime;
 /// A rule's snapshots on disk: two slots, <c>&lt;hash&gt;.a.snap</c> and <c>&lt;hash&gt;.b.snap</c>, under the state
 /// directory, where <c>hash</c> is the hex SHA-256 of the rule id (a rule id never becomes a path). Each write goes to
 /// the slot holding the older snapshot (write <c>.tmp</c>, fsync, rename over the slot, fsync the directory), so a
-/// crash mid-write leaves the newer one intact, and a damaged newest one falls back to the other.
+/// crash mid-write leaves the newer one intact, and a damaged newest one falls back to the other. Reading fsyncs the
+/// directory first, so what a recovery builds on is durable even when the process that wrote it died before its fsync.
 /// <para>Layout (version 1, little-endian): magic <c>ESRS</c>, u16 version, u32 CRC-32 of everything after it, i64
 /// sequence, string rule id, i64 processing-time ticks, u32 n + n × (string topic, i32 partition, i64 next offset)
 /// inputs, u32 n + n × (string topic, i32 partition, i64 from offset) outputs, u32 n + n × (string topic, string id,
@@ -37,13 +38,8 @@ internal sealed class SnapshotFile(ILogStorage storage, string directory, string
     {
         if (!_directoryDurable)
         {
-            // A new directory is an entry of its parent: without this fsync a power cut could take every snapshot with it.
             storage.CreateDirectory(directory);
-            if (Path.GetDirectoryName(Path.GetFullPath(directory)) is { } parent)
-            {
-                storage.SyncDirectory(parent);
-            }
-            _directoryDurable = true;
+            MakeDirectoryEntryDurable();
         }
         var bytes = Encode(snapshot, _encoded);
         var path = Slot(snapshot.Sequence);
@@ -64,6 +60,13 @@ internal sealed class SnapshotFile(ILogStorage storage, string directory, string
     /// </summary>
     public List<RuleSnapshot> ReadAll(Action<string, string> damaged)
     {
+        if (storage.FileExists(_stem + ".a.snap") || storage.FileExists(_stem + ".b.snap"))
+        {
+            // A process killed between a slot's rename and the directory's fsync left that slot in the page cache only,
+            // and the session builds on it (re-emits its outbox, snapshots past its outputs).
+            storage.SyncDirectory(directory);
+            MakeDirectoryEntryDurable();
+        }
         var found = new List<RuleSnapshot>(2);
         foreach (var path in new[] { _stem + ".a.snap", _stem + ".b.snap" })
         {
@@ -93,6 +96,16 @@ internal sealed class SnapshotFile(ILogStorage storage, string directory, string
         }
         found.Sort((x, y) => y.Sequence.CompareTo(x.Sequence));
         return found;
+    }
+
+    /// <summary>A new directory is an entry of its parent: without this fsync a power cut could take every snapshot with it.</summary>
+    private void MakeDirectoryEntryDurable()
+    {
+        if (Path.GetDirectoryName(Path.GetFullPath(directory)) is { } parent)
+        {
+            storage.SyncDirectory(parent);
+        }
+        _directoryDurable = true;
     }
 
     internal static byte[] Encode(RuleSnapshot s) => Encode(s, new MemoryStream()).ToArray();

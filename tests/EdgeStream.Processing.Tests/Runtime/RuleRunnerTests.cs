@@ -118,6 +118,31 @@ public class RuleRunnerTests
     }
 
     [Fact]
+    public void A_snapshot_a_restarted_rule_recovered_from_is_still_there_after_a_power_cut()
+    {
+        using var dir = new TempDir("proc");
+        var disk = new PowerCutDisk(dir.Path);
+        var state = Path.Combine(dir.Path, "processing");
+        static RuleSnapshot Snapshot(long sequence) => new(sequence, "r1", TimeSpan.Zero, [new InputPosition("in", 0, sequence * 10)], [], [], [1]);
+        new SnapshotFile(disk.NewProcess(), state, "r1").Write(Snapshot(1));
+        // Killed after renaming its next snapshot into place, before the directory's fsync.
+        var crashing = disk.NewProcess();
+        crashing.BeforeSyncDirectory = path =>
+        {
+            if (Path.GetFullPath(path) == Path.GetFullPath(state))
+            {
+                disk.Kill();
+            }
+        };
+        Assert.ThrowsAny<Exception>(() => new SnapshotFile(crashing, state, "r1").Write(Snapshot(2)));
+
+        Assert.Equal(2, new SnapshotFile(disk.NewProcess(), state, "r1").ReadAll((_, _) => { })[0].Sequence);
+        disk.PowerCut();
+
+        Assert.Equal(2, new SnapshotFile(disk.NewProcess(), state, "r1").ReadAll((_, _) => { })[0].Sequence);
+    }
+
+    [Fact]
     public void A_damaged_newest_snapshot_falls_back_to_the_older_one_and_names_never_come_from_the_rule_id()
     {
         using var dir = new TempDir("proc");
