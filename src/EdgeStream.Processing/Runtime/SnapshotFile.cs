@@ -60,7 +60,8 @@ internal sealed class SnapshotFile(ILogStorage storage, string directory, string
     /// </summary>
     public List<RuleSnapshot> ReadAll(Action<string, string> damaged)
     {
-        if (storage.FileExists(_stem + ".a.snap") || storage.FileExists(_stem + ".b.snap"))
+        string[] slots = [Slot(0), Slot(1)];
+        if (slots.Any(storage.FileExists))
         {
             // A process killed between a slot's rename and the directory's fsync left that slot in the page cache only,
             // and the session builds on it (re-emits its outbox, snapshots past its outputs).
@@ -68,7 +69,7 @@ internal sealed class SnapshotFile(ILogStorage storage, string directory, string
             MakeDirectoryEntryDurable();
         }
         var found = new List<RuleSnapshot>(2);
-        foreach (var path in new[] { _stem + ".a.snap", _stem + ".b.snap" })
+        foreach (var path in slots)
         {
             if (!storage.FileExists(path))
             {
