@@ -102,14 +102,16 @@ internal sealed class PartitionForwarder(SinkRunner sink, string topic, int part
                 {
                     await DeadLetterAsync(batch, result.Rejected, cancellationToken).ConfigureAwait(false);
                 }
-                next = batch.LastOffset + 1;
-                committer.Request(next);
-                Recovered();
+                // Counted before the acknowledged offset moves: a status that shows the batch acknowledged (no lag)
+                // also counts it as sent.
                 if (sink.Health.OnSuccess(records.Count - result.Rejected.Count, bytes) is { } was)
                 {
                     ForwardingLog.SinkRecovered(sink.Logger, sink.Name, was);
                 }
                 sink.Metrics.Sent(sink.Name, Topic, records.Count - result.Rejected.Count, bytes);
+                next = batch.LastOffset + 1;
+                committer.Request(next);
+                Recovered();
             }
         }
         finally

@@ -104,4 +104,61 @@ public sealed class CursorCommitterTests
         var partition = run.Status("http1").Partitions[0];
         Assert.Equal((1, 2, 2, 0), (partition.CommittedOffset, partition.AcknowledgedOffset, partition.EndOffset, partition.LagRecords));
     }
+
+    [Fact]
+    public async Task A_status_that_shows_records_acknowledged_also_counts_them_as_sent()
+    {
+        // A caller that sees a partition drained (lag 0) must see its records counted: the status reads the
+        // partitions first, so the count has to be made before the acknowledged offset moves.
+        const int count = 5_000;
+        await using var log = await TestLog.OpenAsync(partitions: 1);
+        await log.FillAsync("t", 1, count);
+        var options = new ForwardingOptions { NodeId = "node1", TopicDiscoveryInterval = TimeSpan.FromMilliseconds(200) };
+        var sink = EngineRun.Sink("instant1", "instant");
+        sink.Batch.MaxRecords = 1;
+        sink.Batch.Linger = TimeSpan.Zero;
+        options.Sinks.Add(sink);
+        await using var engine = new ForwardingEngine(log.Store, options, [new InstantSinkFactory()]);
+        using var cts = new CancellationTokenSource();
+        var running = engine.RunAsync(cts.Token);
+
+        var behind = new List<string>();
+        var deadline = System.Diagnostics.Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(60))
+        {
+            var status = engine.GetStatus().Sinks[0];
+            if (status.Partitions is [var partition])
+            {
+                if (status.SentRecords < partition.AcknowledgedOffset)
+                {
+                    behind.Add($"{status.SentRecords} sent at acknowledged offset {partition.AcknowledgedOffset}");
+                }
+                if (partition.AcknowledgedOffset == count)
+                {
+                    break;
+                }
+            }
+        }
+        await cts.CancelAsync();
+        await running;
+
+        Assert.Equal(count, engine.GetStatus().Sinks[0].Partitions[0].AcknowledgedOffset);
+        Assert.Empty(behind);
+    }
+
+    /// <summary>A sink upstream of which everything is delivered at once.</summary>
+    private sealed class InstantSinkFactory : ISinkFactory, ISink
+    {
+        public string Type => "instant";
+
+        public void Validate(SinkOptions options, string path)
+        {
+        }
+
+        public ISink Create(SinkContext context) => this;
+
+        public Task<SendResult> SendAsync(SinkBatch batch, CancellationToken cancellationToken) => Task.FromResult(SendResult.Delivered);
+
+        public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    }
 }
