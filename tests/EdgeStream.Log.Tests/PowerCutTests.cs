@@ -74,6 +74,39 @@ public class PowerCutTests
         Assert.Equal(["a", "b"], read.Select(r => r.Text()));
     }
 
+    [Theory]
+    [InlineData("cursors")] // the cursor name's entry
+    [InlineData(Forwarder)] // the entry of the cursor's topic in the name's directory
+    public async Task A_cursor_whose_first_commit_a_crash_interrupted_keeps_what_a_later_process_committed_through_a_power_cut(string diedBeforeSyncing)
+    {
+        using var dir = new TempDir();
+        var disk = new PowerCutDisk(dir.Path);
+        var options = LogTestKit.Options(dir.Path);
+        var first = disk.NewProcess();
+        var creator = await LogStore.OpenAsync(options, first, null, null, default).WaitAsync(Hang);
+        var stored = await creator.AppendBatchAsync(Topic, 0, [LogTestKit.Text("a"), LogTestKit.Text("b"), LogTestKit.Text("c")]);
+        await creator.WaitForDurableAsync(Topic, 0, stored.LastOffset).AsTask().WaitAsync(Hang);
+        first.BeforeSyncDirectory = path =>
+        {
+            if (Path.GetFileName(path) == diedBeforeSyncing)
+            {
+                disk.Kill();
+            }
+        };
+        await Assert.ThrowsAnyAsync<Exception>(() => creator.CommitCursorAsync(Forwarder, Topic, 0, 1).WaitAsync(Hang));
+        await creator.DisposeAsync().AsTask().WaitAsync(Hang);
+
+        var second = await LogStore.OpenAsync(options, disk.NewProcess(), null, null, default).WaitAsync(Hang);
+        Assert.Equal(1, second.GetCursor(Forwarder, Topic, 0)); // the crashed process's page cache
+        await second.CommitCursorAsync(Forwarder, Topic, 0, 3).WaitAsync(Hang);
+        disk.PowerCut();
+        await second.DisposeAsync().AsTask().WaitAsync(Hang);
+
+        // Lost, the cursor would start over from its sink's start position: with "latest", past records never sent.
+        await using var third = await LogStore.OpenAsync(options, disk.NewProcess(), null, null, default).WaitAsync(Hang);
+        Assert.Equal(3, third.GetCursor(Forwarder, Topic, 0));
+    }
+
     private sealed class Scenario(int seed)
     {
         private readonly Random _random = new(seed);

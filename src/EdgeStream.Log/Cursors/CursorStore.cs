@@ -13,7 +13,8 @@ namespace EdgeStream.Log.Cursors;
 /// Named cursors (consumer offsets), one small file per (cursor, topic, partition):
 /// <c>cursors/{name}/{topic}/{partition}.cursor</c>, 12 bytes little-endian: int64 next offset, uint32 CRC32C of it.
 /// Each commit replaces its file atomically (temp, fsync, rename, directory fsync), so after a crash a cursor holds
-/// its last committed value. A file that fails its check at open is logged (event 1046) and ignored: that cursor
+/// its last committed value; opening fsyncs every cursor directory, so what it loaded from a crashed process's page
+/// cache stays through a power cut. A file that fails its check at open is logged (event 1046) and ignored: that cursor
 /// starts as never committed. Cursor names follow the topic-name rules. Deletion removes the file (then fsyncs the
 /// directory).
 /// Commits and deletions are queued (bounded: a full queue makes callers wait) to one flusher task, which takes
@@ -130,8 +131,11 @@ internal sealed partial class CursorStore : IAsyncDisposable
         }
     }
 
+    // A crashed process may have left a cursor's directories or its last rename in the page cache only: fsyncing them
+    // here, before anything builds on the positions loaded, keeps a power cut from taking a cursor back or away.
     private void Load()
     {
+        _storage.SyncDirectory(_root);
         foreach (var nameDir in _storage.Directories(_root))
         {
             var name = Path.GetFileName(nameDir);
@@ -139,8 +143,10 @@ internal sealed partial class CursorStore : IAsyncDisposable
             {
                 continue;
             }
+            _storage.SyncDirectory(nameDir);
             foreach (var topicDir in _storage.Directories(nameDir))
             {
+                _storage.SyncDirectory(topicDir);
                 var topic = Path.GetFileName(topicDir);
                 foreach (var file in _storage.Files(topicDir, "*" + Suffix))
                 {
