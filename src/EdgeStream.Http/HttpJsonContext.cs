@@ -6,8 +6,12 @@ using EdgeStream.Http.Status;
 
 namespace EdgeStream.Http;
 
-/// <summary>Source-generated JSON for the server's own response types (camelCase; no reflection, trim-safe).</summary>
+/// <summary>
+/// Source-generated JSON for the server's own response types (camelCase; no reflection, trim-safe), and for the
+/// framework's problem documents (<see cref="Problems"/>), which it serializes through the host's JSON options.
+/// </summary>
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSerializable(typeof(Microsoft.AspNetCore.Mvc.ProblemDetails))]
 [JsonSerializable(typeof(StatusDocument))]
 [JsonSerializable(typeof(TopicsResponse))]
 [JsonSerializable(typeof(TopicView))]

@@ -56,6 +56,9 @@ public static class HttpServiceCollectionExtensions
             .AddCheck<LogHealthCheck>("log", tags: [HealthTags.Ready])
             .AddCheck<AdminListenerHealthCheck>("http", tags: [HealthTags.Ready]);
         services.AddRouting();
+        // Problem documents go through these options; in the shipped (NativeAOT) build they have no reflection to fall
+        // back on, and a refused request would turn into a 500 with an empty body.
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, HttpJsonContext.Default));
 
         services.AddSingleton<TokenAuthMiddleware>();
         services.AddSingleton(sp => new StatusContributors(sp.GetServices<IStatusContributor>()));

@@ -19,6 +19,44 @@ public class ShippedBuildTests(ShippedHost host) : IClassFixture<ShippedHost>
     private const int Messages = 20;
 
     [Fact]
+    public async Task Shipped_build_answers_refused_and_invalid_requests_with_their_status_and_a_problem_document()
+    {
+        var dir = Directory.CreateTempSubdirectory("edgestream-problems-");
+        try
+        {
+            const string token = "shipped-build-token-0123456789";
+            var port = Ports.Free();
+            using var service = new RunProcess(host.Executable, new Dictionary<string, string> { ["EDGESTREAM__Http__Token"] = token }, null,
+                "run", "--data", Path.Combine(dir.FullName, "data"), "--mqtt-port", "0", "--http-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+            await service.WaitReadyAsync(http);
+
+            await AssertProblemAsync(await http.GetAsync("api/v1/topics"), HttpStatusCode.Unauthorized, "token");
+            http.DefaultRequestHeaders.Authorization = new("Bearer", token);
+            await AssertProblemAsync(await http.GetAsync("api/v1/topics/absent/partitions/0/records?offset=0"), HttpStatusCode.NotFound, "absent");
+            await AssertProblemAsync(await http.PostAsync("api/v1/topics/t/records", new StringContent("not json\n", System.Text.Encoding.UTF8, "application/x-ndjson")),
+                HttpStatusCode.BadRequest, "line 1");
+
+            Assert.Equal(0, await service.StopAsync(TimeSpan.FromSeconds(30)));
+            Assert.DoesNotContain("fail:", service.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+
+        static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string detailMentions)
+        {
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == status, $"{(int)response.StatusCode} where {(int)status} was expected: {body}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            var problem = JsonNode.Parse(body)!;
+            Assert.Equal((int)status, (int)problem["status"]!);
+            Assert.Contains(detailMentions, (string)problem["detail"]!, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
+    [Fact]
     public async Task Shipped_build_stores_mqtt_over_tls_and_forwards_to_kafka_mqtt_nats_and_http_reporting_each_in_the_status()
     {
         using var dir = new TempDir("shipped");
