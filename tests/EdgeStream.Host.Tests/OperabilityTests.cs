@@ -75,6 +75,39 @@ public class OperabilityTests(ShippedHost host) : IClassFixture<ShippedHost>
         }
     }
 
+    [Fact]
+    public async Task Http_requests_are_not_logged_one_by_one_at_the_default_level_but_configuration_can_turn_them_on()
+    {
+        var quiet = await OutputAfterRequestsAsync(new Dictionary<string, string>());
+        Assert.Contains("Application started", quiet, StringComparison.Ordinal); // Information still shows
+        Assert.DoesNotContain("Microsoft.AspNetCore", quiet, StringComparison.Ordinal);
+
+        var chatty = await OutputAfterRequestsAsync(new Dictionary<string, string> { ["EDGESTREAM__Logging__LogLevel__Microsoft.AspNetCore"] = "Information" });
+        Assert.Contains("Request starting HTTP/1.1 GET", chatty, StringComparison.Ordinal);
+    }
+
+    /// <summary>The whole console output of a service that answered a few requests (what a scraper and a pull job send) and stopped.</summary>
+    private async Task<string> OutputAfterRequestsAsync(Dictionary<string, string> environment)
+    {
+        var dir = Directory.CreateTempSubdirectory("edgestream-requests-");
+        try
+        {
+            var port = Ports.Free();
+            using var service = new RunProcess(host.Executable, environment, null, "run", "--data", Path.Combine(dir.FullName, "data"),
+                "--mqtt-port", "0", "--http-port", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+            await service.WaitReadyAsync(http);
+            (await http.GetAsync("metrics")).EnsureSuccessStatusCode();
+            await http.GetAsync("api/v1/topics/absent/partitions/0/records?offset=0");
+            Assert.Equal(0, await service.StopAsync(TimeSpan.FromSeconds(30)));
+            return service.Output;
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
     private static JsonElement? Parse(string line)
     {
         try

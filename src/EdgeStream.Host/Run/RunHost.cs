@@ -3,6 +3,7 @@ using EdgeStream.Forwarding;
 using EdgeStream.Log;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Hosting.Systemd;
@@ -38,6 +39,13 @@ internal static partial class RunHost
             ContentRootPath = AppContext.BaseDirectory,
             // Hosting startup would load assemblies by name and scan them for attributes: no reflection at start-up.
             Args = ["--preventHostingStartup=true", .. arguments.Rest],
+        });
+        // ASP.NET Core logs every request at Information: behind a Prometheus scrape and a pull job polling each second
+        // that is hundreds of thousands of journal lines a day on an SD card, burying what matters. Its warnings still
+        // show; as the first source, any configuration (appsettings.json, EDGESTREAM__…) can turn the requests back on.
+        ((IConfigurationBuilder)builder.Configuration).Sources.Insert(0, new MemoryConfigurationSource
+        {
+            InitialData = [new("Logging:LogLevel:Microsoft.AspNetCore", "Warning")],
         });
         if (arguments.ConfigFile is not null)
         {
