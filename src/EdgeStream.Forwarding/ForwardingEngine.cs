@@ -20,7 +20,10 @@ public sealed class ForwardingEngine : IAsyncDisposable
     private readonly LogStore _log;
     private int _started;
 
-    /// <summary>Validates <paramref name="options"/> and creates the sink clients (they connect on first send).</summary>
+    /// <summary>
+    /// Validates <paramref name="options"/> and creates the sink clients (they connect on first send). A client that
+    /// cannot be created does not throw: that sink shows as <see cref="SinkState.Rejected"/> and is created at each retry.
+    /// </summary>
     /// <exception cref="ArgumentException">The options are invalid; the message names the bad key.</exception>
     public ForwardingEngine(LogStore log, ForwardingOptions options, IEnumerable<ISinkFactory> factories, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null, IMeterFactory? meterFactory = null)
     {

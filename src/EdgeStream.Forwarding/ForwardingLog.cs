@@ -38,6 +38,9 @@ internal static partial class ForwardingLog
     [LoggerMessage(EventId = 5010, Level = LogLevel.Error, Message = "Sink {Sink}: upstream refused the sink (misconfiguration: credentials, permissions, URL); nothing is dead-lettered, retrying every {Delay} at most")]
     public static partial void SinkRejected(ILogger logger, string sink, TimeSpan delay, Exception? error);
 
+    [LoggerMessage(EventId = 5016, Level = LogLevel.Error, Message = "Sink {Sink}: its client could not be created; the sink shows as rejected and each send retries, the rest of EdgeStream carries on")]
+    public static partial void SinkNotCreated(ILogger logger, string sink, Exception error);
+
     [LoggerMessage(EventId = 5011, Level = LogLevel.Debug, Message = "Sink {Sink}: send failed again (attempt {Attempt}), retrying in {Delay}")]
     public static partial void SendRetrying(ILogger logger, string sink, int attempt, TimeSpan delay, Exception? error);
 

@@ -15,6 +15,9 @@ public interface ISinkFactory
     /// </summary>
     void Validate(SinkOptions options, string path);
 
-    /// <summary>Creates a sink. Must not block on the network: connect lazily in <see cref="ISink.SendAsync"/>.</summary>
+    /// <summary>
+    /// Creates a sink. Must not block on the network: connect lazily in <see cref="ISink.SendAsync"/>. May throw when
+    /// the client cannot be built (a missing certificate file): the engine reports the sink rejected and calls again.
+    /// </summary>
     ISink Create(SinkContext context);
 }

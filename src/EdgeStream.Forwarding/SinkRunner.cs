@@ -29,7 +29,18 @@ internal sealed class SinkRunner : IAsyncDisposable
         Bandwidth = options.BandwidthBytesPerSecond is { } bps ? PriorityBandwidthGate.PerSecond(bps) : PriorityBandwidthGate.Unlimited();
         Pipeline = SinkResilience.Build(options.Name, options.Retry, Health, Logger, time);
         StartPosition.TryParse(options.Start, out _start);
-        Sink = factory.Create(new SinkContext(forwarding.NodeId, options, loggerFactory, time));
+        var context = new SinkContext(forwarding.NodeId, options, loggerFactory, time);
+        try
+        {
+            Sink = factory.Create(context);
+        }
+        catch (Exception e)
+        {
+            // A sink is one part of the box: one that cannot be built yet must not keep ingest and the others down.
+            ForwardingLog.SinkNotCreated(Logger, Name, e);
+            Health.OnFailure(DeferredSink.Rejected(e));
+            Sink = new DeferredSink(factory, context);
+        }
         Health.Connectivity = Sink as ISinkConnectivity;
     }
 
