@@ -70,6 +70,30 @@ public class RunSafetyTests(ShippedHost host) : IClassFixture<ShippedHost>
         }
     }
 
+    [Theory]
+    [InlineData("Mqtt__Port", "abc", "Mqtt:Port: 'abc' is not a whole number")] // read while the stages register
+    [InlineData("Forwarding__CursorCommitInterval", "soon", "Forwarding:CursorCommitInterval: 'soon' is not a duration")] // read at validation
+    [InlineData("Log__Topics__telemetry__Compression", "rar", "Log:Topics:telemetry:Compression: 'rar' is not a CompressionCodec value")]
+    public async Task A_setting_of_the_wrong_type_stops_the_start_with_exit_code_2_naming_the_key_not_a_crash(string variable, string value, string message)
+    {
+        var dir = Directory.CreateTempSubdirectory("edgestream-wrong-type-");
+        try
+        {
+            using var service = new RunProcess(host.Executable, new Dictionary<string, string> { ["EDGESTREAM__" + variable] = value }, null,
+                "run", "--data", Path.Combine(dir.FullName, "data"), "--http-port", "0");
+
+            var code = await service.WaitAsync(TimeSpan.FromSeconds(60));
+
+            Assert.True(code == 2, $"exit code {code}: {service.Output}");
+            Assert.Contains("edgestream: invalid configuration: " + message, service.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("Unhandled exception", service.Output, StringComparison.Ordinal);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
     [Fact]
     public async Task An_admin_port_in_use_stops_the_start_with_exit_code_1_and_says_why()
     {

@@ -101,6 +101,23 @@ internal static partial class RunHost
     public static async Task<int> RunAsync(WebApplicationBuilder builder, Func<IHost, LogStore, CancellationToken, Task>? afterStart, CancellationToken cancellationToken)
     {
         ThreadPoolFloor.Apply();
+        try
+        {
+            AddStages(builder);
+        }
+        catch (Exception e) when (ConfigurationFailures(e) is { } failures)
+        {
+            // Some stages read settings while registering: a value of the wrong type fails here, not at validation.
+            return await InvalidConfigurationAsync(failures);
+        }
+
+        // Disposed last: the container closes the log after every stage has stopped.
+        await using var host = builder.Build();
+        return await RunBuiltAsync(host, afterStart, cancellationToken);
+    }
+
+    private static void AddStages(WebApplicationBuilder builder)
+    {
         HostSettings.Register(builder.Services, builder.Configuration);
         builder.Services.AddEdgeStreamLog(builder.Configuration);
         builder.Services.AddSingleton(TimeProvider.System);
@@ -130,9 +147,10 @@ internal static partial class RunHost
         {
             builder.Services.AddHostedService<SystemdWatchdog>();
         }
+    }
 
-        // Disposed last: the container closes the log after every stage has stopped.
-        await using var host = builder.Build();
+    private static async Task<int> RunBuiltAsync(WebApplication host, Func<IHost, LogStore, CancellationToken, Task>? afterStart, CancellationToken cancellationToken)
+    {
         host.MapEdgeStreamHttp();
         var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("EdgeStream.Host");
         try
@@ -159,8 +177,7 @@ internal static partial class RunHost
         }
         catch (Exception e) when (ConfigurationFailures(e) is { } failures)
         {
-            await Console.Error.WriteLineAsync($"edgestream: invalid configuration: {SecretRedaction.Redact(string.Join("; ", failures))}");
-            return 2;
+            return await InvalidConfigurationAsync(failures);
         }
         catch (LogException e)
         {
@@ -192,15 +209,23 @@ internal static partial class RunHost
 
     /// <summary>
     /// The failures of every invalid options section in <paramref name="e"/> (one section throws
-    /// <see cref="OptionsValidationException"/>, several an <see cref="AggregateException"/> of them), or null.
+    /// <see cref="OptionsValidationException"/>, several an <see cref="AggregateException"/> of them), or the value the
+    /// binder could not convert (<see cref="BinderFailure"/>), or null.
     /// </summary>
     private static IReadOnlyList<string>? ConfigurationFailures(Exception e) => e switch
     {
         OptionsValidationException v => [.. v.Failures],
         AggregateException a when a.InnerExceptions.Count > 0 && a.InnerExceptions.All(i => i is OptionsValidationException)
             => [.. a.InnerExceptions.SelectMany(i => ((OptionsValidationException)i).Failures)],
+        _ when BinderFailure.Describe(e) is { } failure => [failure],
         _ => null,
     };
+
+    private static async Task<int> InvalidConfigurationAsync(IReadOnlyList<string> failures)
+    {
+        await Console.Error.WriteLineAsync($"edgestream: invalid configuration: {SecretRedaction.Redact(string.Join("; ", failures))}");
+        return 2;
+    }
 
     /// <summary>Whether any <c>Sensors</c> entry says <c>Driver: simulated</c> (the demo's do).</summary>
     private static bool UsesSimulatedSensors(IConfiguration configuration)
