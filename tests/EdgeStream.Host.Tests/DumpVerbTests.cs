@@ -127,6 +127,20 @@ public sealed class DumpVerbTests : IDisposable
         Assert.Equal("2026-11-24T22:33:21.123Z x/0@0 key=k | line1\\nline2", Assert.Single(result.Lines));
     }
 
+    [Theory]
+    [InlineData("--from-offset", "abc")]
+    [InlineData("--count", "many")]
+    public async Task Rejects_a_number_option_that_is_not_a_number_as_a_usage_error(string option, string value)
+    {
+        await _log.WriteAsync("x", 1, store => store.AppendBatchAsync("x", 0, [Record("v", T0)]).AsTask());
+
+        var result = await _log.RunAsync("dump", "x", option, value);
+
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains($"Cannot parse argument '{value}' for option '{option}'", result.Error, StringComparison.Ordinal);
+        Assert.DoesNotContain(result.Lines, l => l.StartsWith('{'));
+    }
+
     [Fact]
     public async Task Rejects_from_offset_together_with_from_time()
     {

@@ -98,6 +98,17 @@ public sealed class InspectVerbTests : IDisposable
     }
 
     [Fact]
+    public async Task Tail_of_a_service_that_does_not_answer_says_so_in_one_line_instead_of_crashing()
+    {
+        var port = Ports.Free(); // nothing listens there
+
+        var result = await _log.RunAsync("tail", "live", "--url", $"http://127.0.0.1:{port}");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal($"edgestream: cannot reach http://127.0.0.1:{port}/: Connection refused (127.0.0.1:{port})", result.Error.Trim());
+    }
+
+    [Fact]
     public async Task Text_of_a_binary_value_is_marked_base64()
     {
         await _log.WriteAsync("bin", 1, store => store.AppendBatchAsync("bin", 0, [new LogRecord(new byte[] { 0xFF, 0xFE }, timestamp: DateTimeOffset.UnixEpoch)]).AsTask());

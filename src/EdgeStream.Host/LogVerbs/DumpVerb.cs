@@ -25,15 +25,26 @@ internal static class DumpVerb
         };
         command.Validators.Add(result =>
         {
-            if (result.GetValue(fromOffset) is not null && result.GetValue(fromTime) is not null)
+            long? offset, most;
+            try
+            {
+                (offset, most) = (result.GetValue(fromOffset), result.GetValue(count));
+            }
+            catch (InvalidOperationException)
+            {
+                // Not a number: validators run anyway and reading it throws (the process would abort); the parser
+                // reports the value itself once this returns.
+                return;
+            }
+            if (offset is not null && result.GetValue(fromTime) is not null)
             {
                 result.AddError("--from-offset and --from-time cannot be used together.");
             }
-            if (result.GetValue(count) is <= 0)
+            if (most is <= 0)
             {
                 result.AddError("--count must be positive.");
             }
-            if (result.GetValue(fromOffset) is < 0)
+            if (offset is < 0)
             {
                 result.AddError("--from-offset must not be negative.");
             }

@@ -22,17 +22,31 @@ internal static class RemoteTail
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
         var escaped = Uri.EscapeDataString(topic);
-        using var response = await http.GetAsync($"api/v1/topics/{escaped}", ct);
-        if (!response.IsSuccessStatusCode)
+        List<(int Id, long Next)> partitions;
+        try
         {
-            await error.WriteLineAsync($"edgestream: {server}api/v1/topics/{topic} answered {(int)response.StatusCode} {response.ReasonPhrase}");
-            return LogAccess.UsageError;
+            using var response = await http.GetAsync($"api/v1/topics/{escaped}", ct);
+            if (!response.IsSuccessStatusCode)
+            {
+                await error.WriteLineAsync($"edgestream: {server}api/v1/topics/{topic} answered {(int)response.StatusCode} {response.ReasonPhrase}");
+                return LogAccess.UsageError;
+            }
+            using var doc = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(ct));
+            partitions = doc.RootElement.GetProperty("partitions").EnumerateArray()
+                .Select(p => (Id: p.GetProperty("partition").GetInt32(), Next: p.GetProperty("nextOffset").GetInt64()))
+                .Where(p => partition is null || p.Id == partition)
+                .ToList();
         }
-        using var doc = JsonDocument.Parse(await response.Content.ReadAsStreamAsync(ct));
-        var partitions = doc.RootElement.GetProperty("partitions").EnumerateArray()
-            .Select(p => (Id: p.GetProperty("partition").GetInt32(), Next: p.GetProperty("nextOffset").GetInt64()))
-            .Where(p => partition is null || p.Id == partition)
-            .ToList();
+        catch (HttpRequestException e)
+        {
+            await error.WriteLineAsync($"edgestream: cannot reach {server}: {e.Message}");
+            return 1;
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
+        {
+            await error.WriteLineAsync($"edgestream: {server} does not answer like an EdgeStream admin API ({e.Message})");
+            return 1;
+        }
         if (partitions.Count == 0)
         {
             await error.WriteLineAsync($"edgestream: topic '{topic}' has no partition {partition}");
