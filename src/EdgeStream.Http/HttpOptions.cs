@@ -44,6 +44,13 @@ internal sealed class HttpOptions
     public int MaxPullWaitMs { get; set; } = 30_000;
 
     /// <summary>
+    /// Most connections open at once (pull long-polls hold one each); further ones are closed at accept, so a flood of
+    /// clients cannot take the box's memory and file descriptors. Default 256.
+    /// </summary>
+    [Range(1, 100_000, ErrorMessage = "{0} must be between 1 and 100000.")]
+    public int MaxConnections { get; set; } = 256;
+
+    /// <summary>
     /// Tests only (not bound from configuration): listen on a free port chosen by the OS even though
     /// <see cref="Port"/> 0 means "disabled" for operators.
     /// </summary>

@@ -24,7 +24,7 @@ public static class HttpServiceCollectionExtensions
 {
     /// <summary>
     /// Binds and validates (at start) the <c>Http</c> section (<c>Address</c>, <c>Port</c> — 0 disables,
-    /// <c>Token</c>, <c>AllowAnonymousOnNetwork</c>, <c>PublicMetrics</c>, <c>MaxBodyBytes</c>, <c>MaxPullWaitMs</c>),
+    /// <c>Token</c>, <c>AllowAnonymousOnNetwork</c>, <c>PublicMetrics</c>, <c>MaxBodyBytes</c>, <c>MaxPullWaitMs</c>, <c>MaxConnections</c>),
     /// registers the readiness checks of the log and the admin listener, the handlers behind health, metrics, status
     /// API and page, HTTP ingest and the pull API (see docs/http-api.md), and points the host's Kestrel at the
     /// configured endpoint (no listener at all when disabled). Call on a web host's services

@@ -14,6 +14,7 @@ public sealed class OptionsTests
     [InlineData("Http:Address", "not-an-ip", "Http:Address")]
     [InlineData("Http:MaxBodyBytes", "0", "Http:MaxBodyBytes")]
     [InlineData("Http:Token", "two words", "Http:Token")]
+    [InlineData("Http:MaxConnections", "0", "Http:MaxConnections")]
     public async Task A_bad_setting_stops_the_start_naming_the_key(string key, string value, string named)
     {
         using var directory = new TempDir();
