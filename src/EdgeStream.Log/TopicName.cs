@@ -57,6 +57,26 @@ public static class TopicName
         return true;
     }
 
+    /// <summary>
+    /// True when ingest (MQTT, HTTP, sensors, rule outputs) may write to <paramref name="name"/>: a valid name that is
+    /// not a dead-letter topic (<c>*.dlq</c>). Only forwarding writes there, and retention never deletes it, so a device
+    /// choosing such a name through a route template could fill the disk with data nothing forwards or ages out.
+    /// Otherwise <paramref name="reason"/> says why.
+    /// </summary>
+    public static bool IsValidForIngest(string? name, out string reason)
+    {
+        if (!IsValid(name, out reason))
+        {
+            return false;
+        }
+        if (TopicSettings.IsDeadLetterTopic(name!))
+        {
+            reason = $"topic name ends in {TopicSettings.DeadLetterSuffix}, which only forwarding writes (dead letters)";
+            return false;
+        }
+        return true;
+    }
+
     /// <summary>Throws <see cref="ArgumentException"/> with a clear message unless the name is valid.</summary>
     public static void Validate(string? name)
     {

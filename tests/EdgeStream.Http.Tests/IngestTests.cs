@@ -147,6 +147,18 @@ public sealed class IngestTests
     }
 
     [Fact]
+    public async Task Ingest_into_a_dead_letter_topic_is_400_and_stores_nothing()
+    {
+        await using var server = await AdminServer.StartAsync();
+
+        using var response = await server.PostAsync("telemetry.dlq", "x", "text/plain");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("ends in .dlq", await ProblemDetail(response), StringComparison.Ordinal);
+        Assert.Null(server.Store.GetTopic("telemetry.dlq"));
+    }
+
+    [Fact]
     public async Task A_body_over_the_limit_is_413()
     {
         await using var server = await AdminServer.StartAsync(new() { ["Http:MaxBodyBytes"] = "100" });

@@ -68,6 +68,23 @@ public sealed class HostingTests
     }
 
     [Fact]
+    public async Task A_route_into_a_dead_letter_topic_stops_the_host_at_start_naming_the_key()
+    {
+        var (host, store, dir) = await BuildAsync(new() { ["Mqtt:Port"] = "0", ["Mqtt:Routes:0:Filter"] = "a/#", ["Mqtt:Routes:0:Topic"] = "a.dlq" });
+        try
+        {
+            var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
+            Assert.Contains("Mqtt:Routes:0:Topic: 'a.dlq': topic name ends in .dlq", ex.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            host.Dispose();
+            await store.DisposeAsync();
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
     public async Task The_hosted_broker_accepts_and_stores_publishes()
     {
         var port = Ports.Free();

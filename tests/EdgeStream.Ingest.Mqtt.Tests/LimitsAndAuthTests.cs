@@ -70,6 +70,18 @@ public sealed class LimitsAndAuthTests
     }
 
     [Fact]
+    public async Task A_device_cannot_route_its_messages_into_a_dead_letter_topic()
+    {
+        // Dead-letter topics are never deleted by retention and not forwarded: a device writing there could fill the disk.
+        await using var broker = await TestBroker.StartAsync(o => o.Routes = [new() { Filter = "site/+/metrics", Topic = "metrics-{1}" }]);
+        using var client = await broker.ConnectAsync("site");
+        Assert.Equal(MqttClientPublishReasonCode.TopicNameInvalid, (await client.PublishAsync(Qos1("site/a.dlq/metrics"), Ct)).ReasonCode);
+        Assert.True((await client.PublishAsync(Qos1("site/a/metrics"), Ct)).IsSuccess);
+        Assert.Null(broker.Store.GetTopic("metrics-a.dlq"));
+        Assert.Single(await broker.ReadAllAsync("metrics-a"));
+    }
+
+    [Fact]
     public async Task The_publish_rate_limit_gets_0x97_on_mqtt5_and_a_disconnect_on_mqtt311()
     {
         await using var broker = await TestBroker.StartAsync(o =>

@@ -36,7 +36,7 @@ internal sealed class IngestHandler([FromKeyedServices(IngestHandler.IngestSourc
 
     public async Task<IResult> HandleAsync(HttpContext context, string topic)
     {
-        if (!TopicName.IsValid(topic, out var reason))
+        if (!TopicName.IsValidForIngest(topic, out var reason))
         {
             return Problems.BadRequest($"Invalid topic name: {reason}.");
         }

@@ -200,9 +200,13 @@ internal sealed class MqttIngestOptionsValidator : IValidateOptions<MqttIngestOp
         {
             // A template is checked with a harmless stand-in for each level; the real name is checked per message.
             var probe = RouteRule.Substitute(r.Topic, Enumerable.Repeat("x", 64).ToArray());
-            if (probe is null || !TopicName.IsValid(probe, out var topicWhy))
+            if (probe is null || !TopicName.IsValid(probe, out _))
             {
                 errors.Add($"{path}:Topic: '{r.Topic}' is not a valid log topic ([A-Za-z0-9._-], {{n}} for MQTT topic level n).");
+            }
+            else if (!TopicName.IsValidForIngest(probe, out var topicWhy))
+            {
+                errors.Add($"{path}:Topic: '{r.Topic}': {topicWhy}.");
             }
         }
     }

@@ -32,8 +32,9 @@ internal sealed class RouteRule
     public bool Drop { get; }
 
     /// <summary>
-    /// The log topic for a matching MQTT topic, or <c>null</c> when the substituted name is not a valid log topic
-    /// (a level with <c>/</c>-free but otherwise illegal characters): MQTT input never reaches the file system unchecked.
+    /// The log topic for a matching MQTT topic, or <c>null</c> when the substituted name is not one ingest may write
+    /// (a level with <c>/</c>-free but otherwise illegal characters, or one that makes it a dead-letter topic): MQTT
+    /// input never reaches the file system unchecked.
     /// </summary>
     public string? LogTopicFor(string[] levels)
     {
@@ -46,7 +47,7 @@ internal sealed class RouteRule
             return _topicTemplate;
         }
         var name = Substitute(_topicTemplate, levels);
-        return name is not null && TopicName.IsValid(name, out _) ? name : null;
+        return name is not null && TopicName.IsValidForIngest(name, out _) ? name : null;
     }
 
     /// <summary>Replaces each <c>{n}</c> with level n; <c>null</c> if a level is missing.</summary>

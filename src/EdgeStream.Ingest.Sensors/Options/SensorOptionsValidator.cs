@@ -1,3 +1,4 @@
+using EdgeStream.Log;
 using EdgeStream.Validation;
 using Microsoft.Extensions.Options;
 
@@ -43,6 +44,10 @@ internal sealed class SensorOptionsValidator : IValidateOptions<SensorIngestOpti
         if (!string.Equals(s.Driver, "real", StringComparison.OrdinalIgnoreCase) && !s.Simulated)
         {
             Fail("Driver", $"'{s.Driver}' is neither 'real' nor 'simulated'.");
+        }
+        if (!string.IsNullOrEmpty(s.Topic) && !TopicName.IsValidForIngest(s.Topic, out var topicWhy))
+        {
+            Fail("Topic", $"'{s.Topic}': {topicWhy}.");
         }
         if (s.PollInterval <= TimeSpan.Zero)
         {

@@ -105,7 +105,7 @@ internal static class RuleValidator
         }
         if (!string.IsNullOrEmpty(time.SideTopic))
         {
-            Topic("Time:SideTopic", time.SideTopic);
+            OutputTopic("Time:SideTopic", time.SideTopic);
         }
 
         // A per-record rule with an Alert may write alerts only; every other rule writes results to To:Topic.
@@ -116,7 +116,7 @@ internal static class RuleValidator
         }
         else if (!string.IsNullOrEmpty(r.To?.Topic))
         {
-            Topic("To:Topic", r.To.Topic);
+            OutputTopic("To:Topic", r.To.Topic);
         }
 
         if (r.Window is { } w)
@@ -202,13 +202,21 @@ internal static class RuleValidator
             }
             else
             {
-                Topic("Alert:Topic", a.Topic);
+                OutputTopic("Alert:Topic", a.Topic);
             }
         }
 
         void Topic(string key, string name)
         {
             if (!TopicName.IsValid(name, out var reason))
+            {
+                Fail(key, $"'{name}': {reason}.");
+            }
+        }
+
+        void OutputTopic(string key, string name)
+        {
+            if (!TopicName.IsValidForIngest(name, out var reason))
             {
                 Fail(key, $"'{name}': {reason}.");
             }

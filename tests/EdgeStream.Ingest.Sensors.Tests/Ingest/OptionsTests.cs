@@ -71,6 +71,8 @@ public sealed class OptionsTests
                 new SensorOptions { Name = "a", Type = "gpio-input", Driver = "fake" },
                 new SensorOptions { Name = "t", Type = "ds18b20", DeviceId = "10-123", PollInterval = TimeSpan.Zero },
                 new SensorOptions { Name = "adc", Type = "ads1115", Channels = [new AdcChannelOptions { Name = "x", Input = "AIN9" }] },
+                new SensorOptions { Name = "door", Type = "gpio-input", Pin = 17, Topic = "doors/front" },
+                new SensorOptions { Name = "door2", Type = "gpio-input", Pin = 18, Topic = "doors.dlq" },
             ],
         };
 
@@ -79,7 +81,8 @@ public sealed class OptionsTests
         Assert.True(result.Failed);
         var keys = result.Failures!.Select(f => f[..f.IndexOf(": ", StringComparison.Ordinal)]).ToHashSet();
         Assert.Equal(
-            new HashSet<string> { "Sensors:0:Type", "Sensors:1:Name", "Sensors:1:Driver", "Sensors:1:Pin", "Sensors:2:PollInterval", "Sensors:2:DeviceId", "Sensors:3:Channels:0:Input" },
+            new HashSet<string> { "Sensors:0:Type", "Sensors:1:Name", "Sensors:1:Driver", "Sensors:1:Pin", "Sensors:2:PollInterval", "Sensors:2:DeviceId", "Sensors:3:Channels:0:Input",
+                "Sensors:4:Topic", "Sensors:5:Topic" },
             keys);
     }
 

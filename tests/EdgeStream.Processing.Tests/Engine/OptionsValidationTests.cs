@@ -30,7 +30,10 @@ public sealed class OptionsValidationTests
         second.Window = new WindowOptions { Type = "session", Gap = TimeSpan.FromSeconds(1) };
         second.Id = "s";
         var duplicate = Valid();
-        var result = new ProcessingOptionsValidation().Validate(null, new ProcessingOptions { Rules = [bad, second, duplicate] });
+        var intoDeadLetters = Valid();
+        intoDeadLetters.Id = "dlq";
+        intoDeadLetters.To.Topic = "out.dlq";
+        var result = new ProcessingOptionsValidation().Validate(null, new ProcessingOptions { Rules = [bad, second, duplicate, intoDeadLetters] });
         Assert.True(result.Failed);
         var failures = result.Failures!.ToList();
         string[] keys =
@@ -45,6 +48,7 @@ public sealed class OptionsValidationTests
             "Processing:Rules:0:GroupBy:1: ",
             "Processing:Rules:1:Window:MaxDuration: ",
             "Processing:Rules:2:Id: ",
+            "Processing:Rules:3:To:Topic: 'out.dlq': topic name ends in .dlq",
         ];
         foreach (var key in keys)
         {
