@@ -43,10 +43,11 @@ public sealed class LogOptions
     public double MinFreePercent { get; set; } = 5;
 
     /// <summary>
-    /// The active segment's file grows in steps of this many bytes, allocated ahead (fallocate) and zero-filled, so a
-    /// commit overwrites allocated blocks and its fdatasync writes no size change (like Kafka's <c>log.preallocate</c>
-    /// and SQLite's reused WAL). Recovery and readers treat a zero tail as the clean end; rolling and closing trim it.
-    /// Costs up to one step of disk space per partition. 0 turns it off. Default 16 MiB (capped at the segment size).
+    /// The active segment's file grows in steps of up to this many bytes, allocated ahead (fallocate) and zero-filled, so
+    /// a commit overwrites allocated blocks and its fdatasync writes no size change (like Kafka's <c>log.preallocate</c>
+    /// and SQLite's reused WAL). Steps start at 64 KiB and match the segment's size until they reach this one, so a
+    /// partition costs at most as much again as it holds (and at most one step). Recovery and readers treat a zero tail
+    /// as the clean end; rolling and closing trim it. 0 turns it off. Default 16 MiB (capped at the segment size).
     /// </summary>
     public long SegmentPreallocationBytes { get; set; } = 16L << 20;
 

@@ -105,6 +105,32 @@ public class PreallocationTests
     }
 
     [Fact]
+    public async Task Many_quiet_partitions_take_a_small_first_step_each_and_a_busy_one_grows_to_whole_steps()
+    {
+        using var dir = new TempDir();
+        var options = LogTestKit.Options(dir.Path);
+        options.SegmentPreallocationBytes = 16 << 20;
+        await using var store = await LogStore.OpenAsync(options);
+        for (var i = 0; i < 50; i++)
+        {
+            var stored = await store.AppendAsync($"device-{i}", LogTestKit.Text("21.5"));
+            await store.WaitForDurableAsync($"device-{i}", 0, stored.LastOffset, TestContext.Current.CancellationToken);
+        }
+        var quiet = Directory.EnumerateFiles(Path.Combine(dir.Path, "topics"), "*.log", SearchOption.AllDirectories).Sum(f => new FileInfo(f).Length);
+        Assert.True(quiet <= 50 * EdgeStream.Log.Segments.Segment.MinPreallocationStep, $"{quiet} bytes allocated for 50 one-record partitions");
+
+        var value = new string('x', 64 << 10);
+        AppendResult last = default!;
+        for (var i = 0; i < 600; i++)
+        {
+            last = await store.AppendAsync("busy", LogTestKit.Text(value));
+        }
+        await store.WaitForDurableAsync("busy", 0, last.LastOffset, TestContext.Current.CancellationToken);
+        // ~38 MiB written: past the doublings the file ends on a whole 16 MiB step.
+        Assert.Equal(0, new FileInfo(SegmentOf(dir.Path, "busy")).Length % (16 << 20));
+    }
+
+    [Fact]
     public async Task A_full_volume_refuses_the_next_allocation_as_a_full_log_and_keeps_every_stored_record()
     {
         using var dir = new TempDir();

@@ -19,6 +19,9 @@ internal sealed class Segment
     /// <summary>Most bytes coalesced in memory before an append writes them itself (bounds memory per segment).</summary>
     internal const int MaxPendingBytes = 256 << 10;
 
+    /// <summary>The first allocation step of a segment; later steps match its size, up to the configured step.</summary>
+    internal const long MinPreallocationStep = 64 << 10;
+
     private readonly ILogStorage _storage;
     private readonly long _preallocate;
     private long _allocated;
@@ -258,8 +261,12 @@ internal sealed class Segment
         var end = position + batch.Length;
         if (end > _allocated && _preallocate > 0)
         {
+            // Steps grow with the segment (as much again as it holds, from MinPreallocationStep) up to the configured
+            // step: a busy partition soon allocates whole steps ahead, while each of a thousand quiet ones (a route
+            // with a topic per device) costs tens of KiB instead of a whole step.
+            var step = Math.Min(_preallocate, Math.Max(MinPreallocationStep, position));
             // Nothing is written yet: a full volume refuses the allocation and the batch alone (a full log).
-            var target = (end + _preallocate - 1) / _preallocate * _preallocate;
+            var target = (end + step - 1) / step * step;
             _log.Allocate(target);
             _allocated = target;
         }
