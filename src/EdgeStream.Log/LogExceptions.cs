@@ -76,6 +76,14 @@ public sealed class PartitionParkedException : LogException
     public CorruptRange Damage { get; }
 }
 
+/// <summary>A new topic was refused because the log holds <see cref="LogOptions.MaxTopics"/> already; nothing was stored.</summary>
+public sealed class TopicLimitException : LogException
+{
+    /// <summary>Creates the exception.</summary>
+    public TopicLimitException(string topic, int limit)
+        : base($"Topic '{topic}' was not created: the log holds Log:MaxTopics ({limit}) topics already.") { }
+}
+
 /// <summary>An unknown topic or partition was named (and the topic cannot be auto-created here).</summary>
 public sealed class UnknownTopicException : LogException
 {

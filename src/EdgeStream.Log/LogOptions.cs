@@ -30,6 +30,15 @@ public sealed class LogOptions
     /// <summary>When true (default) an append to an unknown topic creates it with <see cref="Defaults"/>.</summary>
     public bool AutoCreateTopics { get; set; } = true;
 
+    /// <summary>
+    /// Most topics the log creates (dead-letter topics not counted: forwarding makes at most one per topic); beyond
+    /// it an append to a new topic is refused with <see cref="TopicLimitException"/>. Each topic costs memory and open
+    /// files, so a route with a topic per MQTT topic level cannot let devices exhaust them. Topics already on disk
+    /// always open. Default 1000.
+    /// </summary>
+    [Range(1, 1_000_000, ErrorMessage = "{0} must be between 1 and 1000000.")]
+    public int MaxTopics { get; set; } = 1000;
+
     /// <summary>Most bytes all topics together may occupy; null: bounded only by <see cref="MinFreeBytes"/>/<see cref="MinFreePercent"/>.</summary>
     [Range(1d, double.MaxValue, ErrorMessage = "{0} must be positive when set.")]
     public long? MaxDiskBytes { get; set; }
@@ -108,6 +117,10 @@ public sealed class LogOptions
                 throw new ArgumentException($"{path}:Topics:{name}: {reason}");
             }
             settings.Validate($"{path}:Topics:{name}");
+        }
+        if (MaxTopics is < 1 or > 1_000_000)
+        {
+            throw new ArgumentException($"{path}:MaxTopics must be between 1 and 1000000 (was {MaxTopics}).");
         }
         if (MaxDiskBytes is <= 0)
         {

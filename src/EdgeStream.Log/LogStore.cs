@@ -345,7 +345,15 @@ public sealed partial class LogStore : IAsyncDisposable
         }
         lock (_createLock)
         {
-            return _topics.TryGetValue(name, out topic) ? topic : OpenTopic(name, create: true);
+            if (_topics.TryGetValue(name, out topic))
+            {
+                return topic;
+            }
+            if (!TopicSettings.IsDeadLetterTopic(name) && _topics.Keys.Count(t => !TopicSettings.IsDeadLetterTopic(t)) >= _options.MaxTopics)
+            {
+                throw new TopicLimitException(name, _options.MaxTopics);
+            }
+            return OpenTopic(name, create: true);
         }
     }
 

@@ -159,6 +159,19 @@ public sealed class IngestTests
     }
 
     [Fact]
+    public async Task Ingest_into_a_new_topic_beyond_MaxTopics_is_507_and_stores_nothing()
+    {
+        await using var server = await AdminServer.StartAsync(log: o => o.MaxTopics = 1);
+        (await server.PostAsync("first", "x", "text/plain")).EnsureSuccessStatusCode();
+
+        using var response = await server.PostAsync("second", "x", "text/plain");
+
+        Assert.Equal(HttpStatusCode.InsufficientStorage, response.StatusCode);
+        Assert.Contains("Log:MaxTopics (1)", await ProblemDetail(response), StringComparison.Ordinal);
+        Assert.Null(server.Store.GetTopic("second"));
+    }
+
+    [Fact]
     public async Task A_body_over_the_limit_is_413()
     {
         await using var server = await AdminServer.StartAsync(new() { ["Http:MaxBodyBytes"] = "100" });

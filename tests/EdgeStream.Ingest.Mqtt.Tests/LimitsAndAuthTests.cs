@@ -82,6 +82,21 @@ public sealed class LimitsAndAuthTests
     }
 
     [Fact]
+    public async Task A_device_creating_a_topic_per_message_gets_0x97_once_the_log_holds_MaxTopics()
+    {
+        await using var broker = await TestBroker.StartAsync(
+            o => o.Routes = [new() { Filter = "site/+/metrics", Topic = "metrics-{1}" }],
+            logOptions: new EdgeStream.Log.LogOptions { CommitPolicy = "group", MaxTopics = 2 });
+        using var client = await broker.ConnectAsync("spray");
+        Assert.True((await client.PublishAsync(Qos1("site/a/metrics"), Ct)).IsSuccess);
+        Assert.True((await client.PublishAsync(Qos1("site/b/metrics"), Ct)).IsSuccess);
+        Assert.Equal(MqttClientPublishReasonCode.QuotaExceeded, (await client.PublishAsync(Qos1("site/c/metrics"), Ct)).ReasonCode);
+        Assert.True((await client.PublishAsync(Qos1("site/a/metrics"), Ct)).IsSuccess);
+        Assert.Equal(2, (await broker.ReadAllAsync("metrics-a")).Count);
+        Assert.Null(broker.Store.GetTopic("metrics-c"));
+    }
+
+    [Fact]
     public async Task The_publish_rate_limit_gets_0x97_on_mqtt5_and_a_disconnect_on_mqtt311()
     {
         await using var broker = await TestBroker.StartAsync(o =>

@@ -44,6 +44,32 @@ public class CursorAndNameTests
     }
 
     [Fact]
+    public async Task New_topics_beyond_MaxTopics_are_refused_while_existing_and_dead_letter_topics_keep_working()
+    {
+        using var dir = new TempDir();
+        var options = LogTestKit.Options(dir.Path);
+        options.MaxTopics = 3;
+        await using (var store = await LogStore.OpenAsync(options))
+        {
+            foreach (var topic in (string[])["a", "b", "c"])
+            {
+                await store.AppendAsync(topic, LogTestKit.Text("x"));
+            }
+            var error = await Assert.ThrowsAsync<TopicLimitException>(() => store.AppendAsync("d", LogTestKit.Text("x")).AsTask());
+            Assert.Contains("Log:MaxTopics (3)", error.Message, StringComparison.Ordinal);
+            Assert.False(Directory.Exists(Path.Combine(dir.Path, "topics", "d")));
+            await store.AppendAsync("a", LogTestKit.Text("y"));
+            await store.AppendAsync("a.dlq", LogTestKit.Text("refused upstream"));
+        }
+
+        // Lowered later: what is on disk still opens whole.
+        options.MaxTopics = 1;
+        await using var reopened = await LogStore.OpenAsync(options);
+        Assert.Equal(["a", "a.dlq", "b", "c"], reopened.GetTopics().Select(t => t.Name).Order());
+        Assert.Equal(2, (await LogTestKit.ReadAllAsync(reopened, "a", 0)).Count);
+    }
+
+    [Fact]
     public async Task A_second_open_of_a_data_directory_in_use_is_refused_with_a_clear_error()
     {
         using var dir = new TempDir();

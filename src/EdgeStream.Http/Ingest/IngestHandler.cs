@@ -69,6 +69,10 @@ internal sealed class IngestHandler([FromKeyedServices(IngestHandler.IngestSourc
         {
             return Problems.NotFound($"Topic '{topic}' does not exist and Log:AutoCreateTopics is false.");
         }
+        catch (TopicLimitException e)
+        {
+            return Problems.Create(StatusCodes.Status507InsufficientStorage, e.Message);
+        }
         var outcome = await AppendDurablyAsync(topic, info.Partitions.Count, records, cancellationToken);
         if (outcome.Failures.Count == 0)
         {

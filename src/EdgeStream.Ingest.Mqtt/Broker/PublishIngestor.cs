@@ -152,6 +152,11 @@ internal sealed class PublishIngestor
             await RejectAsync(args, connection, acked, "log-full", MqttPubAckReasonCode.QuotaExceeded, MqttDisconnectReasonCode.QuotaExceeded);
             return;
         }
+        catch (TopicLimitException)
+        {
+            await RejectAsync(args, connection, acked, "topic-limit", MqttPubAckReasonCode.QuotaExceeded, MqttDisconnectReasonCode.QuotaExceeded);
+            return;
+        }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             MqttIngestLog.AppendFailed(_logger, e, args.ClientId, decision.LogTopic!);

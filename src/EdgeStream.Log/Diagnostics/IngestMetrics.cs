@@ -58,6 +58,7 @@ internal sealed class IngestMetrics : IDisposable
         PartitionFailedException => "partition_failed",
         PartitionParkedException => "partition_parked",
         UnknownTopicException => "unknown_topic",
+        TopicLimitException => "topic_limit",
         ArgumentException => "invalid",
         ObjectDisposedException => "log_closed",
         _ => "other",

@@ -11,6 +11,7 @@ namespace EdgeStream.Log.Ingest;
 /// Limits surface as the log's exceptions, unchanged: <see cref="LogFullException"/> (disk budget; nothing stored),
 /// <see cref="PartitionFailedException"/> (write or fsync failed; the partition reopens itself),
 /// <see cref="PartitionParkedException"/>, <see cref="UnknownTopicException"/> (<c>Log:AutoCreateTopics</c> is off),
+/// <see cref="TopicLimitException"/> (a new topic beyond <c>Log:MaxTopics</c>),
 /// <see cref="ArgumentException"/> (invalid topic name, batch over the size limit).
 /// </remarks>
 public interface IIngestWriter
