@@ -53,28 +53,16 @@ public sealed class HostingTests
     [Fact]
     public async Task A_bad_route_stops_the_host_at_start_naming_the_key()
     {
-        var (host, store, dir) = await BuildAsync(new() { ["Mqtt:Port"] = "0", ["Mqtt:Routes:0:Filter"] = "a", ["Mqtt:Routes:0:Topic"] = "t", ["Mqtt:Routes:1:Filter"] = "a/#/b", ["Mqtt:Routes:1:Topic"] = "t" });
+        var (host, store, dir) = await BuildAsync(new()
+        {
+            ["Mqtt:Port"] = "0", ["Mqtt:Routes:0:Filter"] = "a", ["Mqtt:Routes:0:Topic"] = "t", ["Mqtt:Routes:1:Filter"] = "a/#/b", ["Mqtt:Routes:1:Topic"] = "t",
+            ["Mqtt:Routes:2:Filter"] = "b/#", ["Mqtt:Routes:2:Topic"] = "b.dlq", // dead letters are forwarding's alone
+        });
         try
         {
             var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
             Assert.Contains("Mqtt:Routes:1:Filter", ex.Message, StringComparison.Ordinal);
-        }
-        finally
-        {
-            host.Dispose();
-            await store.DisposeAsync();
-            Directory.Delete(dir, true);
-        }
-    }
-
-    [Fact]
-    public async Task A_route_into_a_dead_letter_topic_stops_the_host_at_start_naming_the_key()
-    {
-        var (host, store, dir) = await BuildAsync(new() { ["Mqtt:Port"] = "0", ["Mqtt:Routes:0:Filter"] = "a/#", ["Mqtt:Routes:0:Topic"] = "a.dlq" });
-        try
-        {
-            var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
-            Assert.Contains("Mqtt:Routes:0:Topic: 'a.dlq': topic name ends in .dlq", ex.Message, StringComparison.Ordinal);
+            Assert.Contains("Mqtt:Routes:2:Topic: 'b.dlq': topic name ends in .dlq", ex.Message, StringComparison.Ordinal);
         }
         finally
         {
