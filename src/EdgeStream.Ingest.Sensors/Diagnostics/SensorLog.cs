@@ -23,6 +23,9 @@ internal static partial class SensorLog
     [LoggerMessage(EventId = 6006, Level = LogLevel.Error, Message = "Sensor source {Sensor} stopped unexpectedly; restarting in {RetryIn}")]
     public static partial void SourceFailed(ILogger logger, Exception exception, string sensor, TimeSpan retryIn);
 
+    [LoggerMessage(EventId = 6007, Level = LogLevel.Debug, Message = "Sensor source {Sensor} stopped again; restarting in {RetryIn}")]
+    public static partial void SourceFailedAgain(ILogger logger, Exception exception, string sensor, TimeSpan retryIn);
+
     [LoggerMessage(EventId = 6005, Level = LogLevel.Information, Message = "Sensor ingest running {Count} sources")]
     public static partial void IngestStarted(ILogger logger, int count);
 }

@@ -67,6 +67,7 @@ internal sealed class SensorIngestService(
         int crashes = 0;
         while (!cancellationToken.IsCancellationRequested)
         {
+            var started = time.GetTimestamp();
             try
             {
                 await RunSourceOnceAsync(sensor, devices, queue, cancellationToken).ConfigureAwait(false);
@@ -78,11 +79,24 @@ internal sealed class SensorIngestService(
             catch (Exception e)
             {
                 // A source that cannot even start (GPIO chip missing, pin busy) must not stop the other sensors: it
-                // is counted, logged and started again with backoff.
+                // is counted, logged and started again with backoff. Its stack trace is logged once per streak: an
+                // unplugged sensor fails at every restart for as long as the box runs. A run that outlasted the
+                // longest backoff had recovered, so its failure starts a new streak.
+                if (time.GetElapsedTime(started) >= Cadence.Backoff(int.MaxValue, sensor.PollInterval))
+                {
+                    crashes = 0;
+                }
                 crashes++;
                 var retryIn = Cadence.Backoff(crashes, sensor.PollInterval);
                 metrics.ReadFailed(sensor.Name, "error");
-                SensorLog.SourceFailed(_logger, e, sensor.Name, retryIn);
+                if (crashes == 1)
+                {
+                    SensorLog.SourceFailed(_logger, e, sensor.Name, retryIn);
+                }
+                else
+                {
+                    SensorLog.SourceFailedAgain(_logger, e, sensor.Name, retryIn);
+                }
                 try
                 {
                     await Task.Delay(retryIn, time, cancellationToken).ConfigureAwait(false);

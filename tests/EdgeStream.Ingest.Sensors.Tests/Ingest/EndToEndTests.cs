@@ -4,6 +4,7 @@ using EdgeStream.Log;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeStream.Ingest.Sensors.Tests.Ingest;
@@ -13,6 +14,35 @@ public sealed class EndToEndTests : IDisposable
     private readonly TempDir _dir = new("sensors");
 
     public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task A_source_that_cannot_start_logs_its_stack_trace_once_and_its_restarts_at_debug()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var store = await LogStore.OpenAsync(new LogOptions { DataDirectory = Path.Combine(_dir.Path, "log"), CommitPolicy = "group" }, NullLoggerFactory.Instance, TimeProvider.System, ct);
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        // Pin 40 is valid configuration, but the simulated header has 28 pins: the source fails at every start, as an
+        // unplugged sensor does on a box for as long as it runs.
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Sensors:0:Name"] = "door", ["Sensors:0:Type"] = "gpio-input", ["Sensors:0:Driver"] = "simulated", ["Sensors:0:Pin"] = "40",
+        });
+        builder.Logging.SetMinimumLevel(LogLevel.Debug).AddFakeLogging();
+        builder.Services.AddSingleton(store);
+        builder.Services.AddSensorIngest(builder.Configuration);
+        builder.Services.AddSimulatedSensorHardware();
+        using var host = builder.Build();
+        var logs = host.Services.GetFakeLogCollector();
+        await host.StartAsync(ct);
+        // Restarts after 1 s, then 2 s: three failed starts.
+        await Poll.UntilAsync(() => logs.GetSnapshot().Count(r => r.Id.Id is 6006 or 6007) >= 3, TimeSpan.FromSeconds(30), "three failed starts", ct);
+        await host.StopAsync(ct);
+
+        var failures = logs.GetSnapshot().Where(r => r.Id.Id is 6006 or 6007).ToList();
+        Assert.Equal(LogLevel.Error, failures[0].Level);
+        Assert.NotNull(failures[0].Exception);
+        Assert.All(failures.Skip(1), r => Assert.Equal((6007, LogLevel.Debug), (r.Id.Id, r.Level)));
+    }
 
     [Fact]
     public async Task Configured_simulated_sensors_land_in_the_log()
