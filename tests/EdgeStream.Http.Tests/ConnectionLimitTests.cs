@@ -51,5 +51,8 @@ public sealed class ConnectionLimitTests
                 return false;
             }
         }, TimeSpan.FromSeconds(30), "the server to answer again");
+        var metrics = await server.Client.GetStringAsync("metrics");
+        var rejected = metrics.Split('\n').Single(l => l.StartsWith("kestrel_rejected_connections_total{", StringComparison.Ordinal));
+        Assert.True(double.Parse(rejected[(rejected.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture) >= 1, rejected);
     }
 }

@@ -29,7 +29,7 @@ internal sealed class PrometheusExporter : IDisposable
     {
         _listener.InstrumentPublished = (instrument, listener) =>
         {
-            if (IsOurs(instrument.Meter.Name) && Family(instrument) is { } family)
+            if (IsOurs(instrument) && Family(instrument) is { } family)
             {
                 listener.EnableMeasurementEvents(instrument, family);
             }
@@ -74,8 +74,13 @@ internal sealed class PrometheusExporter : IDisposable
 
     public void Dispose() => _listener.Dispose();
 
-    private static bool IsOurs(string meter)
-        => meter == "EdgeStream" || meter.StartsWith("EdgeStream.", StringComparison.Ordinal) || meter == "System.Runtime";
+    // Kestrel's connection counts show what Http:MaxConnections refuses; the rest of its meter is left out.
+    private static bool IsOurs(Instrument instrument) => instrument.Meter.Name switch
+    {
+        "EdgeStream" or "System.Runtime" => true,
+        "Microsoft.AspNetCore.Server.Kestrel" => instrument.Name is "kestrel.active_connections" or "kestrel.rejected_connections",
+        var meter => meter.StartsWith("EdgeStream.", StringComparison.Ordinal),
+    };
 
     private static void Record(object? state, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
