@@ -11,8 +11,10 @@ namespace EdgeStream.Sinks.Kafka;
 /// so that one edge partition always lands in one Kafka partition and keeps its order. A batch completes when every
 /// message has been acknowledged (acks=all). Errors are classified (<see cref="KafkaErrors"/>): a record Kafka can never
 /// take is returned as rejected (dead-lettered), authentication/authorization errors throw
-/// <see cref="SinkRejectedException"/>, the rest is retried. The client's "all brokers down" shows as unreachable until
-/// a message is acknowledged again. Thread-safe (the producer is).
+/// <see cref="SinkRejectedException"/>, the rest is retried. The sink shows as unreachable when the client reports all
+/// brokers down, or when its statistics show no broker connected while connection attempts go on
+/// (<see cref="KafkaBrokerStates"/>); it is reachable again when a broker is connected or a message is acknowledged.
+/// Thread-safe (the producer is).
 /// </summary>
 internal sealed class KafkaSink : ISink, ISinkConnectivity
 {
@@ -25,6 +27,7 @@ internal sealed class KafkaSink : ISink, ISinkConnectivity
     private IProducer<byte[]?, byte[]> _producer;
     private volatile bool _fatal;
     private volatile string? _unreachable;
+    private KafkaBrokerStates.Sample _lastSample = new(AnyUp: true, Connects: 0);
 
     public KafkaSink(KafkaSinkSettings settings, string nodeId, ILoggerFactory loggerFactory)
     {
@@ -45,6 +48,7 @@ internal sealed class KafkaSink : ISink, ISinkConnectivity
                     _unreachable = $"{e.Code}: {e.Reason}";
                 }
             })
+            .SetStatisticsHandler((_, statistics) => OnStatistics(statistics))
             // librdkafka would otherwise write its own log lines to stderr.
             .SetLogHandler((_, m) => KafkaLog.ClientLog(_logger, m.Facility, m.Message))
             .Build();
@@ -68,6 +72,26 @@ internal sealed class KafkaSink : ISink, ISinkConnectivity
 
     /// <inheritdoc />
     public string? Unreachable => _unreachable;
+
+    // Called on librdkafka's poll thread only, every statistics.interval.ms.
+    private void OnStatistics(string statistics)
+    {
+        if (KafkaBrokerStates.Read(statistics) is not { } sample)
+        {
+            return;
+        }
+        if (sample.AnyUp)
+        {
+            _unreachable = null;
+        }
+        else if (!_lastSample.AnyUp && sample.Connects > _lastSample.Connects)
+        {
+            // Two samples in a row with no broker up and attempts in between: a connection closed for idleness and
+            // caught mid-reconnect by one sample does not count. The client's own reason, when it gave one, stays.
+            _unreachable ??= $"no broker connected after {sample.Connects - _lastSample.Connects} connection attempt(s)";
+        }
+        _lastSample = sample;
+    }
 
     public async Task<SendResult> SendAsync(SinkBatch batch, CancellationToken cancellationToken)
     {

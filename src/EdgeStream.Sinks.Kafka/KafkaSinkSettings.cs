@@ -9,6 +9,9 @@ internal sealed record KafkaSinkSettings(string BootstrapServers, string TopicTe
     /// <summary>Producer <c>message.max.bytes</c> unless set under Client: 1 MiB of record plus 64 KiB for key, headers and framing.</summary>
     public const int DefaultMessageMaxBytes = (1 << 20) + (64 << 10);
 
+    /// <summary>Producer <c>statistics.interval.ms</c> unless set under Client: how often the sink checks that a broker is connected.</summary>
+    public const int DefaultStatisticsIntervalMs = 5000;
+
     public static KafkaSinkSettings From(SinkOptions options, string path)
     {
         var servers = options.Setting("BootstrapServers")
@@ -44,6 +47,8 @@ internal sealed record KafkaSinkSettings(string BootstrapServers, string TopicTe
             // 1 MiB) is at least offered to the broker; a broker with a lower limit answers MsgSizeTooLarge, and that
             // record is dead-lettered. Client:message.max.bytes overrides it.
             MessageMaxBytes = DefaultMessageMaxBytes,
+            // The sink reads the brokers' connection states from the statistics (KafkaBrokerStates); 0 turns that off.
+            StatisticsIntervalMs = DefaultStatisticsIntervalMs,
         };
         // SASL/TLS and any other librdkafka property pass through unchanged (Forwarding:Sinks:N:Client).
         foreach (var (key, value) in Client)
