@@ -207,13 +207,14 @@ internal sealed partial class RuleEvaluator
             (counters[0], counters[1], counters[2], counters[3], counters[4], counters[5], counters[6], counters[7], counters[8]);
         _tombstones.Clear();
         _tombstoneOrder.Clear();
+        _tombstoneEntries.Clear();
         foreach (var (name, closedBefore) in tombstones)
         {
             _tombstones[name] = closedBefore;
         }
         foreach (var name in tombstoneOrder)
         {
-            _tombstoneOrder.Enqueue(name);
+            EnqueueTombstone(name);
         }
         _windowCount = windowCount;
         _restoreBase = null;

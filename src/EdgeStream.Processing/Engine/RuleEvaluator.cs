@@ -34,8 +34,11 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
 
     // Evicted keys' closed-before times (at most MaxKeys, oldest forgotten first): a key that comes back after an
     // eviction treats its already emitted windows as closed, so it cannot emit a window id a second time as revision 0.
+    // The order queue holds the last MaxKeys evictions; a key that came back and was evicted again is in it twice, so
+    // a tombstone is forgotten only when the key's last entry leaves the queue (_tombstoneEntries counts the entries).
     private readonly Dictionary<string, long> _tombstones = new(StringComparer.Ordinal);
     private readonly Queue<string> _tombstoneOrder = new();
+    private readonly Dictionary<string, int> _tombstoneEntries = new(StringComparer.Ordinal);
 
     // Windows given back after their last use, reused by NewWindow (at most MaxSpareWindows). A key opens its next window
     // just before it closes the previous one, so a few spares serve a whole rule: without them every window (a quantile
@@ -305,17 +308,11 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
         long closedBefore = Math.Max(key.ClosedBeforeMs, key.Watermark(_rule.LatenessMs));
         if (closedBefore != long.MinValue && _rule.Window is not (WindowType.None or WindowType.Count or WindowType.Sliding))
         {
-            if (_tombstones.TryAdd(key.Key, closedBefore))
-            {
-                _tombstoneOrder.Enqueue(key.Key);
-            }
-            else
-            {
-                _tombstones[key.Key] = Math.Max(_tombstones[key.Key], closedBefore);
-            }
+            _tombstones[key.Key] = Math.Max(_tombstones.GetValueOrDefault(key.Key, long.MinValue), closedBefore);
+            EnqueueTombstone(key.Key);
             while (_tombstoneOrder.Count > _rule.Options.MaxKeys)
             {
-                _tombstones.Remove(_tombstoneOrder.Dequeue());
+                DequeueTombstone();
             }
         }
         _windowCount -= key.Closed.Count + key.Sliding.Count;
@@ -328,6 +325,29 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
         _keys.Remove(key.Key);
         _lru.Remove(key.Node);
         _evictedKeys++;
+    }
+
+    private void EnqueueTombstone(string name)
+    {
+        _tombstoneOrder.Enqueue(name);
+        _tombstoneEntries[name] = _tombstoneEntries.GetValueOrDefault(name) + 1;
+    }
+
+    // Forgets the oldest eviction; the key's tombstone goes only with its last entry (not with one of an earlier
+    // eviction that the key came back from).
+    private void DequeueTombstone()
+    {
+        var name = _tombstoneOrder.Dequeue();
+        int left = _tombstoneEntries[name] - 1;
+        if (left > 0)
+        {
+            _tombstoneEntries[name] = left;
+        }
+        else
+        {
+            _tombstoneEntries.Remove(name);
+            _tombstones.Remove(name);
+        }
     }
 
     // ---- outputs ----

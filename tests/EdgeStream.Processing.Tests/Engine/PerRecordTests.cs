@@ -134,6 +134,29 @@ public sealed class PerRecordTests
     }
 
     [Fact]
+    public void A_key_evicted_a_second_time_keeps_its_tombstone_and_never_emits_a_window_id_twice()
+    {
+        var rule = Tumbling(TimeSpan.FromMinutes(1), new() { ["n"] = "count()" });
+        rule.MaxKeys = 2;
+        var e = RuleEvaluatorFactory.Create(rule);
+        var t1 = T0.AddMinutes(1);
+        var outputs = Run(e,
+        [
+            Input(Rec("a", T0, 1)), Input(Rec("b", T0, 1)),
+            Input(Rec("c", T0, 1)),                    // evicts a (its 10:00 window emitted)
+            Input(Rec("a", t1, 1)),                    // a comes back, opens 10:01; evicts b
+            Input(Rec("c", T0.AddSeconds(1), 1)),      // c is now more recent than a
+            Input(Rec("d", T0, 1)),                    // evicts a again: its 10:01 window is emitted
+            Input(Rec("a", t1.AddSeconds(10), 1)),     // a's 10:01 window was emitted: late, not a new window
+        ]);
+        outputs.AddRange(Flush(e));
+        var ids = outputs.Select(o => o.Id).ToList();
+        Assert.Equal(ids.Distinct().Count(), ids.Count);
+        Assert.Contains($"r/a/{t1.ToUnixTimeMilliseconds()}/0", ids);
+        Assert.Equal(1, e.Stats.Late);
+    }
+
+    [Fact]
     public void Max_open_windows_closes_the_oldest_window_early_and_its_later_records_are_late()
     {
         var rule = Tumbling(TimeSpan.FromMinutes(1), new() { ["n"] = "count()" }, lateness: TimeSpan.FromHours(1));
