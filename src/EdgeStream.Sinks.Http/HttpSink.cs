@@ -13,7 +13,8 @@ namespace EdgeStream.Sinks.Http;
 /// rejected (the engine moves them to <c>&lt;topic&gt;.dlq</c>), the rest are delivered. Every other status — 401, 403,
 /// 404, 405, 407, 410, any other 4xx and every 3xx — says the sink is misconfigured: <see cref="SinkRejectedException"/>
 /// (retried with backoff, nothing dead-lettered). Redirects are never followed: a POST body and its credentials go only
-/// to the configured URL. Thread-safe.
+/// to the configured URL. Only the status line and headers are awaited: a 2xx body is never read, and an error's
+/// body only up to 1 KiB (for the message), so no answer can fill memory or stall the loop. Thread-safe.
 /// </summary>
 internal sealed class HttpSink : ISink
 {
@@ -117,7 +118,10 @@ internal sealed class HttpSink : ISink
     {
         using (request)
         {
-            return await _client.SendAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+            // Headers only: the status decides. A 2xx body is never read (disposing the response drops it, so a huge or
+            // never-ending one cannot fill memory or turn a delivered batch into a timeout and a resend); an error's
+            // body is read only up to ResponseBodyStart.MaxBytes for the message.
+            return await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -136,13 +140,9 @@ internal sealed class HttpSink : ISink
         return null;
     }
 
-    private static async Task<string> DescribeAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    private async Task<string> DescribeAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        var body = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        if (body.Length > 200)
-        {
-            body = body[..200];
-        }
+        var body = await ResponseBodyStart.ReadAsync(response.Content, _settings.Timeout, cancellationToken).ConfigureAwait(false);
         return $"{(int)response.StatusCode} {response.ReasonPhrase ?? ((HttpStatusCode)(int)response.StatusCode).ToString()}{(body.Length > 0 ? ": " + body : "")}";
     }
 

@@ -169,6 +169,51 @@ public sealed class HttpSinkTests
         Assert.Null(log.Store.GetTopic("conf.dlq"));
     }
 
+    [Fact]
+    public async Task A_2xx_with_a_never_ending_body_counts_as_delivered_without_reading_the_body()
+    {
+        await using var receiver = await HttpReceiver.StartAsync();
+        receiver.EndlessBodyStatus = 200;
+        await using var log = await TestLog.OpenAsync(partitions: 1);
+        await log.FillAsync("chatty", 1, 30);
+
+        var sink = EngineRun.Sink("http1", "http", ("Url", receiver.Url), ("TimeoutMs", "3000"));
+        sink.Batch.MaxRecords = 10;
+        await using var run = EngineRun.Start(log.Store, sink);
+        await run.DrainedAsync("http1", 1, TimeSpan.FromSeconds(20));
+
+        Delivered.AssertCompleteInOrder(receiver.Ids, "node1", "chatty", 1, 30);
+        Assert.Equal(3, receiver.Requests);
+        Assert.Null(run.Status("http1").LastError);
+    }
+
+    [Fact]
+    public async Task An_error_with_a_never_ending_body_is_reported_with_the_start_of_its_body_and_retried()
+    {
+        await using var receiver = await HttpReceiver.StartAsync();
+        receiver.AnswerStatus = 503;
+        receiver.EndlessBodyStatus = 503;
+        await using var log = await TestLog.OpenAsync(partitions: 1);
+        await log.FillAsync("chatty", 1, 5);
+
+        var sink = EngineRun.Sink("http1", "http", ("Url", receiver.Url), ("TimeoutMs", "30000"));
+        sink.Retry.InitialDelay = TimeSpan.FromMilliseconds(50);
+        sink.Retry.MaxDelay = TimeSpan.FromMilliseconds(200);
+        await using var run = EngineRun.Start(log.Store, sink);
+        // Each answer is judged from its status and the first bytes of its body, not after the 30 s request timeout.
+        await Poll.UntilAsync(() => receiver.Refused >= 3, TimeSpan.FromSeconds(20), "three 503s seen and retried");
+
+        var error = run.Status("http1").LastError!;
+        Assert.Contains("503", error, StringComparison.Ordinal);
+        Assert.Contains("xxxx", error, StringComparison.Ordinal);
+        Assert.True(error.Length < 1000, $"error of {error.Length} chars");
+        Assert.Null(log.Store.GetTopic("chatty.dlq"));
+        receiver.AnswerStatus = null;
+        receiver.EndlessBodyStatus = null;
+        await run.DrainedAsync("http1", 1, Timeout);
+        Delivered.AssertCompleteInOrder(receiver.Ids, "node1", "chatty", 1, 5);
+    }
+
     [Theory]
     [InlineData(400, "BadRecord")]
     [InlineData(413, "BadRecord")]

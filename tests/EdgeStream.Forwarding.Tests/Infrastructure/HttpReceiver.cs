@@ -33,6 +33,12 @@ public sealed class HttpReceiver : IAsyncDisposable
     /// <summary>Requests answered with <see cref="AnswerStatus"/>.</summary>
     public int Refused => Volatile.Read(ref _refused);
 
+    /// <summary>
+    /// After storing a batch, answer this status with a body that never ends (16 KiB chunks until the client hangs up,
+    /// at most ~2 GiB); null: the normal empty answer. Applies also to <see cref="AnswerStatus"/> answers.
+    /// </summary>
+    public int? EndlessBodyStatus { get; set; }
+
     /// <summary>Answer 400 to any batch holding a record whose value contains this text.</summary>
     public string? RejectValuesContaining { get; set; }
 
@@ -91,6 +97,11 @@ public sealed class HttpReceiver : IAsyncDisposable
         if (AnswerStatus is { } answer && request.Path == "/ingest")
         {
             Interlocked.Increment(ref _refused);
+            if (EndlessBodyStatus is not null)
+            {
+                await WriteEndlessBodyAsync(request.HttpContext, answer);
+                return Results.Empty;
+            }
             if (answer is >= 300 and < 400)
             {
                 request.HttpContext.Response.Headers.Location = $"{request.Scheme}://{request.Host}/moved";
@@ -131,7 +142,33 @@ public sealed class HttpReceiver : IAsyncDisposable
                 _ids.AddRange(ids);
             }
         }
+        if (EndlessBodyStatus is { } endless)
+        {
+            await WriteEndlessBodyAsync(request.HttpContext, endless);
+            return Results.Empty;
+        }
         return Results.Ok();
+    }
+
+    private static async Task WriteEndlessBodyAsync(HttpContext context, int status)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/plain";
+        var chunk = new byte[16 << 10];
+        chunk.AsSpan().Fill((byte)'x');
+        var aborted = context.RequestAborted;
+        try
+        {
+            for (int i = 0; i < 131_072 && !aborted.IsCancellationRequested; i++)
+            {
+                await context.Response.Body.WriteAsync(chunk, aborted);
+                await context.Response.Body.FlushAsync(aborted);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or IOException or InvalidOperationException)
+        {
+            // The client hung up: what the test wants.
+        }
     }
 
     public async ValueTask DisposeAsync()
