@@ -58,6 +58,31 @@ public sealed class HttpSinkTests
     }
 
     [Fact]
+    public async Task A_batch_limit_reached_inside_a_stored_batch_skips_no_records_of_it()
+    {
+        await using var receiver = await HttpReceiver.StartAsync();
+        await using var log = await TestLog.OpenAsync(partitions: 1);
+        log.Store.EnsureTopic("mixed");
+        // One stored batch of ten 200 KB records, then one of ten small ones: the sink's 512 KiB batch ends inside the
+        // first, where the small records of the second would still fit.
+        var big = Enumerable.Range(0, 10).Select(_ => new LogRecord(new byte[200_000])).ToList();
+        var small = Enumerable.Range(0, 10).Select(i => new LogRecord(Encoding.UTF8.GetBytes($"small {i}"))).ToList();
+        await log.Store.AppendBatchAsync("mixed", 0, big, TestContext.Current.CancellationToken);
+        await log.Store.AppendBatchAsync("mixed", 0, small, TestContext.Current.CancellationToken);
+        await log.Store.FlushAsync(TestContext.Current.CancellationToken);
+
+        var sink = EngineRun.Sink("http1", "http", ("Url", receiver.Url));
+        sink.Topics.Add("mixed");
+        await using (var run = EngineRun.Start(log.Store, sink))
+        {
+            await run.DrainedAsync("http1", 1, Timeout);
+        }
+
+        Delivered.AssertCompleteInOrder(receiver.Ids, "node1", "mixed", 1, 20);
+        Assert.Equal(20, log.Store.GetCursor("http1", "mixed", 0));
+    }
+
+    [Fact]
     public async Task Start_latest_forwards_only_records_appended_after_the_sink_started()
     {
         await using var receiver = await HttpReceiver.StartAsync();

@@ -137,7 +137,10 @@ internal sealed partial class PartitionLog
             {
                 resume = records[^1].Offset + 1;
             }
-            return records.Count < maxRecords && total < budget ? BatchVerdict.Continue : BatchVerdict.Stop;
+            // A batch that did not fit whole ends the read here: going on to the next batch would return its records
+            // after a gap (the rest of this one), and the reader's NextOffset would pass records never returned.
+            var whole = records.Count > before && resume == info.NextOffset;
+            return whole && records.Count < maxRecords && total < budget ? BatchVerdict.Continue : BatchVerdict.Stop;
         });
         return (Math.Max(completed ? reached : resume, from), completed, total);
     }
