@@ -34,4 +34,7 @@ internal static partial class ProcessingLog
 
     [LoggerMessage(EventId = 8009, Level = LogLevel.Information, Message = "Processing stopped")]
     public static partial void Stopped(ILogger logger);
+
+    [LoggerMessage(EventId = 8010, Level = LogLevel.Warning, Message = "Rule {Rule}: output {Id} for {Topic} is about {Bytes} bytes, more than the log can store in one batch; left out")]
+    public static partial void OutputTooLarge(ILogger logger, string rule, string id, string topic, long bytes);
 }

@@ -286,28 +286,43 @@ internal sealed class RuleSession
                 groups[(o.Topic, partition)] = list = [];
                 order.Add((o.Topic, partition));
             }
-            list.Add(new LogRecord(o.Value, o.Key, o.Timestamp, [OutputHeaders.Header(OutputHeaders.Rule, _rule.Id), OutputHeaders.Header(OutputHeaders.Id, o.Id)]));
+            var record = new LogRecord(o.Value, o.Key, o.Timestamp, [OutputHeaders.Header(OutputHeaders.Rule, _rule.Id), OutputHeaders.Header(OutputHeaders.Id, o.Id)]);
+            if (OutputChunks.SizeOf(record) > OutputChunks.MaxRecordBytes)
+            {
+                // The log could never store it; appending it would fault the rule on every restart. Decided by size
+                // alone, so a replay leaves it out the same way.
+                ProcessingLog.OutputTooLarge(_logger, _rule.Id, o.Id, o.Topic, OutputChunks.SizeOf(record));
+                continue;
+            }
+            list.Add(record);
         }
-        if (order.Count == 0)
-        {
-            return;
-        }
-        var inputs = OutputHeaders.FormatInputs(Inputs());
+        var inputs = OutputHeaders.Header(OutputHeaders.Inputs, OutputHeaders.FormatInputs(Inputs()));
+        RecordHeader? closedHeader = closed is null ? null : OutputHeaders.Header(OutputHeaders.Closed, string.Join('\n', closed));
         foreach (var key in order)
         {
-            var records = groups[key];
-            var last = records[^1];
-            var headers = new List<RecordHeader>(last.Headers) { OutputHeaders.Header(OutputHeaders.Inputs, inputs) };
-            if (closed is not null)
+            if (groups[key].Count == 0)
             {
-                headers.Add(OutputHeaders.Header(OutputHeaders.Closed, string.Join('\n', closed)));
+                continue;
             }
-            records[^1] = new LogRecord(last.Value, last.Key, last.Timestamp, headers);
-            var result = await _log.AppendBatchAsync(key.Topic, key.Partition, records, cancellationToken).ConfigureAwait(false);
-            _pending[key] = result.LastOffset;
-            _outputTopics.Add(key.Topic);
-            _appended += records.Count;
-            _counters?.Appended(_rule.Id, key.Topic, records.Count);
+            // One input batch may yield more than the log takes in one batch: appended in chunks, each ending with
+            // es.inputs (the same positions for all; a crash between chunks is covered by suppression by id).
+            var chunks = OutputChunks.Split(groups[key], inputs.Value.Length + (closedHeader?.Value.Length ?? 0) + 64);
+            for (int c = 0; c < chunks.Count; c++)
+            {
+                var records = chunks[c];
+                var last = records[^1];
+                var headers = new List<RecordHeader>(last.Headers) { inputs };
+                if (closedHeader is { } h && c == chunks.Count - 1)
+                {
+                    headers.Add(h);
+                }
+                records[^1] = new LogRecord(last.Value, last.Key, last.Timestamp, headers);
+                var result = await _log.AppendBatchAsync(key.Topic, key.Partition, records, cancellationToken).ConfigureAwait(false);
+                _pending[key] = result.LastOffset;
+                _outputTopics.Add(key.Topic);
+                _appended += records.Count;
+                _counters?.Appended(_rule.Id, key.Topic, records.Count);
+            }
         }
     }
 

@@ -2,6 +2,7 @@ using System.Text;
 using EdgeStream.Log;
 using EdgeStream.Log.Storage;
 using EdgeStream.Processing.Engine;
+using EdgeStream.Processing.Options;
 using EdgeStream.Processing.Runtime;
 using Microsoft.Extensions.Time.Testing;
 using static EdgeStream.Processing.Tests.Runtime.RuleHarness;
@@ -41,6 +42,41 @@ public class RuleRunnerTests
         var bad = h.Engine.GetStatus().Single(s => s.Id == "bad");
         Assert.Contains("poison record", bad.Fault);
         Assert.Null(h.Engine.GetStatus().Single(s => s.Id == "good").Fault);
+    }
+
+    [Fact]
+    public async Task Outputs_of_one_batch_beyond_the_logs_batch_limit_are_appended_in_several_batches_instead_of_faulting_the_rule()
+    {
+        using var dir = new TempDir("proc");
+        // One record closes 1000 hopping windows at once; with a 36 000-character key each result is ~72 KB, so the
+        // batch's results (~72 MB) exceed the log's 64 MiB batch limit.
+        var rule = new RuleOptions
+        {
+            Id = "wide",
+            From = new FromOptions { Topic = "in" },
+            Time = new TimeOptions { Field = "/ts" },
+            Window = new WindowOptions { Type = "hopping", Size = TimeSpan.FromSeconds(1000), Hop = TimeSpan.FromSeconds(1) },
+            GroupBy = ["/sensor"],
+            Aggregate = new() { ["n"] = "count()" },
+            To = new ToOptions { Topic = "out" },
+        };
+        var sensor = new string('k', 36_000);
+        await using var h = await StartAsync(LogOptionsFor(dir.Path), FileLogStorage.Instance, Settings(dir.Path), null,
+            Microsoft.Extensions.DependencyInjection.ProcessingServiceCollectionExtensions.Definition(rule));
+        await h.Log.AppendBatchAsync("in", 0,
+        [
+            new LogRecord(Encoding.UTF8.GetBytes("{\"sensor\":\"" + sensor + "\",\"ts\":0}")),
+            new LogRecord(Encoding.UTF8.GetBytes("{\"sensor\":\"" + sensor + "\",\"ts\":2000000}")),
+        ]);
+        await h.Log.FlushAsync();
+
+        await UntilAsync(async () => (await OutputsAsync(h.Log)).Count >= 1000 || h.Engine.GetStatus()[0].Faults > 0, "the window results or a fault");
+        var status = h.Engine.GetStatus()[0];
+        Assert.Null(status.Fault);
+        Assert.Equal(0, status.Faults);
+        var outputs = await OutputsAsync(h.Log);
+        Assert.Equal(1000, outputs.Select(Id).Distinct().Count());
+        Assert.Equal("in/0/2", OutputHeaders.Text(outputs[^1], OutputHeaders.Inputs));
     }
 
     [Fact]
