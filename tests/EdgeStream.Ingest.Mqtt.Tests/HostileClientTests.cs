@@ -203,4 +203,40 @@ public sealed class HostileClientTests
         Assert.True(await raw.ClosedByBrokerAsync(TimeSpan.FromSeconds(10)));
         Assert.Empty(await broker.ReadAllAsync("mqtt"));
     }
+
+    [Fact]
+    public async Task A_publish_to_a_topic_name_with_a_wildcard_or_a_null_character_gets_0x90_and_is_neither_stored_nor_retained()
+    {
+        // MQTT-3.3.2-2 (no + or # in a topic name) and MQTT-1.5.4-2 (no U+0000): MQTTnet's server checks neither.
+        await using var broker = await TestBroker.StartAsync();
+        using var raw = await RawMqtt.OpenAsync(broker.Port);
+        await raw.TrySendAsync(RawMqtt.Connect("wild"));
+        Assert.Equal((byte)0x20, (await raw.ReadPacketAsync())?.Type);
+        ushort id = 0;
+        foreach (var topic in new[] { "a/#", "a/+/b", "+", "a/\0/b" })
+        {
+            id++;
+            // QoS 1 with retain: a retained message on "a/#" would be sent to every later subscriber of a/#.
+            await raw.TrySendAsync(RawMqtt.Packet(0x33, [.. RawMqtt.Str(topic), (byte)(id >> 8), (byte)id, 0, 1, 2, 3]));
+            var ack = await raw.ReadPacketAsync();
+            Assert.Equal((byte)0x40, ack?.Type);
+            Assert.Equal((byte)MqttPubAckReasonCode.TopicNameInvalid, ack!.Value.Body[2]);
+        }
+        await raw.TrySendAsync(RawMqtt.Publish5("a/b", 100, [4]));
+        Assert.Equal((byte)0x40, (await raw.ReadPacketAsync())?.Type);
+        Assert.Equal(["a/b"], (await broker.ReadAllAsync("mqtt")).Select(r => System.Text.Encoding.UTF8.GetString(r.GetHeader("mqtt.topic")!.Value.Span)));
+        Assert.Empty(await broker.Broker.Server.GetRetainedMessagesAsync());
+    }
+
+    [Fact]
+    public async Task An_mqtt311_client_publishing_to_a_topic_name_with_a_wildcard_is_disconnected_and_nothing_is_stored()
+    {
+        await using var broker = await TestBroker.StartAsync();
+        using var raw = await RawMqtt.OpenAsync(broker.Port);
+        await raw.TrySendAsync(RawMqtt.Connect("wild311", level: 4));
+        Assert.Equal((byte)0x20, (await raw.ReadPacketAsync())?.Type);
+        await raw.TrySendAsync(RawMqtt.Packet(0x32, [.. RawMqtt.Str("a/#"), 0, 1, 42]));
+        Assert.True(await raw.ClosedByBrokerAsync(TimeSpan.FromSeconds(10)));
+        Assert.Empty(await broker.ReadAllAsync("mqtt"));
+    }
 }

@@ -66,7 +66,7 @@ internal sealed class PublishIngestor
         var receivedAt = _time.GetTimestamp();
         _metrics.Received("broker");
 
-        if (!args.ProcessPublish || string.IsNullOrEmpty(message.Topic))
+        if (!args.ProcessPublish || !IsValidTopicName(message.Topic))
         {
             await RejectAsync(args, connection, acked, "topic-invalid", MqttPubAckReasonCode.TopicNameInvalid, MqttDisconnectReasonCode.TopicNameInvalid);
             return;
@@ -183,6 +183,14 @@ internal sealed class PublishIngestor
             await _log.WaitForDurableAsync(decision.LogTopic!, appended.Partition, appended.LastOffset, args.CancellationToken);
         }
     }
+
+    /// <summary>
+    /// A topic name as MQTT allows it: not empty, no wildcard (MQTT-3.3.2-2) and no U+0000 (MQTT-1.5.4-2). MQTTnet's
+    /// server checks none of these, so without this a device could store and retain a message on <c>a/#</c>, which
+    /// every later subscriber of <c>a/#</c> would be sent.
+    /// </summary>
+    internal static bool IsValidTopicName(string? topic)
+        => !string.IsNullOrEmpty(topic) && topic.AsSpan().IndexOfAny('+', '#', '\0') < 0;
 
     /// <summary>
     /// The client's QoS 1/2 publishes that count against the Receive Maximum: those appended but not acknowledged,
