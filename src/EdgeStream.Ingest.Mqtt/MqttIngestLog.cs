@@ -23,6 +23,9 @@ internal static partial class MqttIngestLog
     [LoggerMessage(4012, LogLevel.Warning, "MQTT client {ClientId}: subscription to '{Filter}' not authorized")]
     public static partial void SubscribeRejected(ILogger logger, string clientId, string filter);
 
+    [LoggerMessage(4016, LogLevel.Warning, "MQTT client {ClientId}: subscription to '{Filter}' refused: the session holds {Limit} subscriptions (Mqtt:Limits:MaxSubscriptionsPerClient)")]
+    public static partial void SubscriptionLimitReached(ILogger logger, string clientId, string filter, int limit);
+
     [LoggerMessage(4013, LogLevel.Error, "MQTT client {ClientId}: append to log topic '{Topic}' failed; not acknowledged")]
     public static partial void AppendFailed(ILogger logger, Exception exception, string clientId, string topic);
 

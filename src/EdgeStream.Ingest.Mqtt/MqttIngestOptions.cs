@@ -161,6 +161,13 @@ internal sealed class MqttLimitsOptions
     [Range(1, int.MaxValue, ErrorMessage = "{0} must be positive.")]
     public int MaxInFlightPerClient { get; set; } = 1000;
 
+    /// <summary>
+    /// Subscriptions one session may hold (plain and shared); a new one beyond it gets SUBACK 0x97 quota exceeded
+    /// (MQTT 3.1.1: 0x80 failure), so a client cannot make the broker keep and match against any number of filters.
+    /// </summary>
+    [Range(1, int.MaxValue, ErrorMessage = "{0} must be positive.")]
+    public int MaxSubscriptionsPerClient { get; set; } = 1000;
+
     /// <summary>Sustained publishes per second per client; 0 means unlimited.</summary>
     public double PublishRatePerSecond { get; set; }
 

@@ -266,4 +266,34 @@ public sealed class LimitsAndAuthTests
         var result = await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter("cmd/#").Build(), Ct);
         Assert.Equal(MqttClientSubscribeResultCode.UnspecifiedError, Assert.Single(result.Items).ResultCode);
     }
+
+    [Fact]
+    public async Task A_session_at_the_subscription_limit_gets_0x97_for_a_new_filter_but_may_resubscribe_and_subscribe_after_unsubscribing()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.Limits.MaxSubscriptionsPerClient = 3);
+        using var client = await broker.ConnectAsync("subs");
+        using var publisher = await broker.ConnectAsync("subs-pub");
+        var result = await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder()
+            .WithTopicFilter("a/1").WithTopicFilter("$share/g/a/2").WithTopicFilter("a/3").WithTopicFilter("a/4").Build(), Ct);
+        Assert.Equal([MqttClientSubscribeResultCode.GrantedQoS0, MqttClientSubscribeResultCode.GrantedQoS0, MqttClientSubscribeResultCode.GrantedQoS0,
+            MqttClientSubscribeResultCode.QuotaExceeded], result.Items.Select(i => i.ResultCode));
+        // The refused filter was not subscribed in MQTTnet either.
+        Assert.Equal(MqttClientPublishReasonCode.NoMatchingSubscribers, (await publisher.PublishAsync(Qos1("a/4"), Ct)).ReasonCode);
+
+        // A filter the session holds already is not a new subscription.
+        Assert.Equal(MqttClientSubscribeResultCode.GrantedQoS1, Assert.Single((await client.SubscribeAsync("a/1", MqttQualityOfServiceLevel.AtLeastOnce, Ct)).Items).ResultCode);
+        await client.UnsubscribeAsync("a/3", Ct);
+        Assert.Equal(MqttClientSubscribeResultCode.GrantedQoS0, Assert.Single((await client.SubscribeAsync("a/4", cancellationToken: Ct)).Items).ResultCode);
+        Assert.Equal(MqttClientSubscribeResultCode.QuotaExceeded, Assert.Single((await client.SubscribeAsync("a/5", cancellationToken: Ct)).Items).ResultCode);
+        Assert.Equal(3, broker.Broker.Features.Directory.SubscriptionCount());
+    }
+
+    [Fact]
+    public async Task An_mqtt311_subscription_beyond_the_limit_gets_failure_0x80()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.Limits.MaxSubscriptionsPerClient = 1);
+        using var client = await broker.ConnectAsync("subs311", MqttProtocolVersion.V311);
+        var result = await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter("a/1").WithTopicFilter("a/2").Build(), Ct);
+        Assert.Equal([MqttClientSubscribeResultCode.GrantedQoS0, MqttClientSubscribeResultCode.UnspecifiedError], result.Items.Select(i => i.ResultCode));
+    }
 }

@@ -26,6 +26,8 @@ internal sealed class Mqtt5Features : IDisposable
     private readonly MqttServer _server;
     private readonly MqttIngestMetrics? _metrics;
     private readonly int _maxQueuedTotal;
+    private readonly int _maxSubscriptions;
+    private readonly Microsoft.Extensions.Logging.ILogger _logger;
     private readonly ITimer _queueCount;
     private int _queuedTotal; // recounted each second; raised by each message queued in between
     private readonly ConcurrentDictionary<string, ConnectState> _connecting = new(StringComparer.Ordinal);
@@ -51,6 +53,8 @@ internal sealed class Mqtt5Features : IDisposable
         _keepAlive = new ServerKeepAlive(server, options.MaxKeepAlive, time);
         _metrics = metrics;
         _maxQueuedTotal = options.Sessions.MaxQueuedMessagesTotal;
+        _maxSubscriptions = options.Limits.MaxSubscriptionsPerClient;
+        _logger = logger;
         _server = server;
         _queueCount = time.CreateTimer(static s => _ = ((Mqtt5Features)s!).RecountQueuedAsync(), this, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1));
         _wills = new WillDelay(
@@ -175,9 +179,14 @@ internal sealed class Mqtt5Features : IDisposable
                 return Task.CompletedTask;
             }
         }
-        if (args.ProcessSubscription && (int)args.Response.ReasonCode <= (int)MqttSubscribeReasonCode.GrantedQoS2)
+        if (args.ProcessSubscription && (int)args.Response.ReasonCode <= (int)MqttSubscribeReasonCode.GrantedQoS2
+            && !_directory.TrySubscribe(args.ClientId, args.TopicFilter.Topic, group, _maxSubscriptions))
         {
-            _directory.Subscribed(args.ClientId, args.TopicFilter.Topic, group);
+            // Mqtt:Limits:MaxSubscriptionsPerClient: MQTTnet would keep every filter a client sends, without bound.
+            args.ProcessSubscription = false;
+            args.Response.ReasonCode = MqttSubscribeReasonCode.QuotaExceeded; // 3.1.1: MQTTnet sends 0x80 failure
+            _metrics?.Rejected("subscription-limit");
+            MqttIngestLog.SubscriptionLimitReached(_logger, args.ClientId, args.TopicFilter.Topic, _maxSubscriptions);
         }
         return Task.CompletedTask;
     }

@@ -64,25 +64,35 @@ internal sealed class SubscriberDirectory
         }
     }
 
-    /// <summary>Records a granted subscription; <paramref name="group"/> is set for a shared one.</summary>
-    public void Subscribed(string clientId, string filter, string? group)
+    /// <summary>
+    /// Records a granted subscription (<paramref name="group"/> is set for a shared one), unless it is new to the
+    /// session and the session already holds <paramref name="max"/> subscriptions (<c>Mqtt:Limits:MaxSubscriptionsPerClient</c>):
+    /// then nothing is recorded and the result is false. Subscribing again to a filter the session holds always succeeds.
+    /// </summary>
+    public bool TrySubscribe(string clientId, string filter, string? group, int max = int.MaxValue)
     {
         if (!TopicFilter.TryParse(filter, out var parsed, out _))
         {
-            return;
+            return true; // refused by the ACL check already (a malformed filter is never granted)
         }
         var entry = _sessions.GetOrAdd(clientId, _ => new SessionEntry());
         lock (entry)
         {
+            var known = group is null ? entry.Plain.ContainsKey(filter) : entry.Shared.ContainsKey((group, filter));
+            if (!known && entry.Plain.Count + entry.Shared.Count >= max)
+            {
+                return false;
+            }
             if (group is null)
             {
                 entry.Plain[filter] = parsed!;
-                return;
+                return true;
             }
             var key = group + "\0" + filter;
             entry.Shared[(group, filter)] = key;
             entry.SharedFilters[(group, filter)] = parsed!;
             _groups.GetOrAdd(key, _ => new ShareGroup()).Join(clientId);
+            return true;
         }
     }
 
