@@ -168,6 +168,17 @@ internal sealed class MqttLimitsOptions
     [Range(1, int.MaxValue, ErrorMessage = "{0} must be positive.")]
     public int MaxSubscriptionsPerClient { get; set; } = 1000;
 
+    /// <summary>
+    /// Retained messages the broker keeps (one per topic, all clients together); a retained publish on a new topic
+    /// beyond it is refused with 0x97 quota exceeded (MQTT 3.1.1: disconnect). Replacing or clearing one always works.
+    /// </summary>
+    [Range(1, int.MaxValue, ErrorMessage = "{0} must be positive.")]
+    public int MaxRetainedMessages { get; set; } = 10_000;
+
+    /// <summary>Payload bytes of all retained messages together; a retained publish that would exceed it is refused likewise.</summary>
+    [Range(1, long.MaxValue, ErrorMessage = "{0} must be positive.")]
+    public long MaxRetainedBytes { get; set; } = 64L * 1024 * 1024;
+
     /// <summary>Sustained publishes per second per client; 0 means unlimited.</summary>
     public double PublishRatePerSecond { get; set; }
 

@@ -296,4 +296,44 @@ public sealed class LimitsAndAuthTests
         var result = await client.SubscribeAsync(new MqttClientSubscribeOptionsBuilder().WithTopicFilter("a/1").WithTopicFilter("a/2").Build(), Ct);
         Assert.Equal([MqttClientSubscribeResultCode.GrantedQoS0, MqttClientSubscribeResultCode.UnspecifiedError], result.Items.Select(i => i.ResultCode));
     }
+
+    private static MqttApplicationMessage Retained(string topic, int payloadBytes)
+        => new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(new byte[payloadBytes]).WithRetainFlag()
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
+
+    [Fact]
+    public async Task Retained_messages_beyond_the_count_or_byte_limit_get_0x97_while_replacing_and_clearing_one_still_work()
+    {
+        await using var broker = await TestBroker.StartAsync(o =>
+        {
+            o.Limits.MaxRetainedMessages = 3;
+            o.Limits.MaxRetainedBytes = 1000;
+        });
+        using var client = await broker.ConnectAsync("ret");
+        async Task<MqttClientPublishReasonCode> Publish(MqttApplicationMessage m) => (await client.PublishAsync(m, Ct)).ReasonCode;
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(MqttClientPublishReasonCode.NoMatchingSubscribers, await Publish(Retained($"r/{i}", 100)));
+        }
+        Assert.Equal(MqttClientPublishReasonCode.QuotaExceeded, await Publish(Retained("r/3", 100)));
+        Assert.Equal(MqttClientPublishReasonCode.NoMatchingSubscribers, await Publish(Retained("r/0", 200))); // a replacement
+        Assert.Equal(MqttClientPublishReasonCode.NoMatchingSubscribers, await Publish(Retained("r/0", 0))); // clears r/0
+        Assert.Equal(MqttClientPublishReasonCode.NoMatchingSubscribers, await Publish(Retained("r/3", 100)));
+        // 100 (r/2) + 100 (r/3) + 900 would exceed the 1000 bytes.
+        Assert.Equal(MqttClientPublishReasonCode.QuotaExceeded, await Publish(Retained("r/1", 900)));
+        Assert.Equal(MqttClientPublishReasonCode.NoMatchingSubscribers, await Publish(Qos1("r/4", 900))); // not retained: no bound
+        Assert.Equal(["r/1", "r/2", "r/3"], (await broker.Broker.Server.GetRetainedMessagesAsync()).Select(m => m.Topic).Order());
+        Assert.Equal(7, (await broker.ReadAllAsync("mqtt")).Count); // the refused ones are not stored
+    }
+
+    [Fact]
+    public async Task An_mqtt311_retained_publish_beyond_the_limit_disconnects_and_is_not_stored()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.Limits.MaxRetainedMessages = 1);
+        using var client = await broker.ConnectAsync("ret311", MqttProtocolVersion.V311);
+        await client.PublishAsync(Retained("r/0", 10), Ct);
+        await PublishExpectingDisconnectAsync(client, Retained("r/1", 10));
+        Assert.Single(await broker.ReadAllAsync("mqtt"));
+        Assert.Equal("r/0", Assert.Single(await broker.Broker.Server.GetRetainedMessagesAsync()).Topic);
+    }
 }

@@ -47,7 +47,8 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
         var exactlyOnce = new ExactlyOnceGuard { Recovery = _recovery };
         var stamps = new PayloadStamps();
         var acks = new DurableAckInterceptor(log, metrics, time, logger);
-        var ingestor = new PublishIngestor(log, MqttRouter.FromOptions(options), l, metrics, time, logger, acks, exactlyOnce, options.DeliverAfterDurable ? stamps : null, _recovery);
+        var ingestor = new PublishIngestor(log, MqttRouter.FromOptions(options), l, metrics, time, logger, acks, exactlyOnce, options.DeliverAfterDurable ? stamps : null, _recovery,
+            new RetainedLimit(l.MaxRetainedMessages, l.MaxRetainedBytes));
         _server.ValidatingConnectionAsync += gatekeeper.ValidateConnectionAsync;
         _server.ClientConnectedAsync += gatekeeper.ClientConnectedAsync;
         _server.InterceptingSubscriptionAsync += gatekeeper.InterceptSubscriptionAsync;

@@ -1,3 +1,4 @@
+using MQTTnet;
 using MQTTnet.Packets;
 using EdgeStream.Ingest.Mqtt.Broker.Transport;
 using EdgeStream.Ingest.Mqtt.Limits;
@@ -33,10 +34,13 @@ internal sealed class PublishIngestor
     private readonly PayloadStamps? _durableStamps;
     private readonly ExactlyOnceRecovery? _recovery;
     private readonly DurableAckInterceptor _acks;
+    private readonly RetainedLimit? _retained;
 
     public PublishIngestor(IIngestWriter log, MqttRouter router, MqttLimitsOptions limits, MqttIngestMetrics metrics, TimeProvider time, ILogger logger,
-        DurableAckInterceptor acks, ExactlyOnceGuard? exactlyOnce = null, PayloadStamps? durableStamps = null, ExactlyOnceRecovery? recovery = null)
+        DurableAckInterceptor acks, ExactlyOnceGuard? exactlyOnce = null, PayloadStamps? durableStamps = null, ExactlyOnceRecovery? recovery = null,
+        RetainedLimit? retained = null)
     {
+        _retained = retained;
         _acks = acks;
         _recovery = recovery;
         _exactlyOnce = exactlyOnce;
@@ -109,6 +113,11 @@ internal sealed class PublishIngestor
         switch (decision.Outcome)
         {
             case RouteOutcome.Drop:
+                if (!TryRetain(message, out _))
+                {
+                    await RejectRetainedAsync(args, connection, acked);
+                    return;
+                }
                 MqttIngestLog.DroppedByRoute(_logger, args.ClientId, message.Topic, decision.Rule?.Name ?? "?");
                 Record(args, connection, acked, AckAction.Release);
                 return; // delivered to local subscribers and acknowledged at once: the operator chose not to keep it.
@@ -137,6 +146,13 @@ internal sealed class PublishIngestor
             return;
         }
 
+        // Last check before the append: only an append failure can still undo what it accounts.
+        if (!TryRetain(message, out var retainedChange))
+        {
+            await RejectRetainedAsync(args, connection, acked);
+            return;
+        }
+
         // Mqtt:DeliverAfterDurable: local subscribers' copies wait for this position (see Mqtt5Features). The stamp
         // gives the message a payload array of its own, which the record then shares instead of copying it again.
         var stamp = _durableStamps?.For(message);
@@ -146,6 +162,10 @@ internal sealed class PublishIngestor
         try
         {
             appended = await _log.AppendAsync(decision.LogTopic!, record, args.CancellationToken);
+        }
+        catch (Exception) when (UndoRetain(message, retainedChange))
+        {
+            throw; // never: the filter only undoes the retained account, for whichever handler below
         }
         catch (LogFullException)
         {
@@ -183,6 +203,29 @@ internal sealed class PublishIngestor
             await _log.WaitForDurableAsync(decision.LogTopic!, appended.Partition, appended.LastOffset, args.CancellationToken);
         }
     }
+
+    /// <summary>
+    /// Accounts a retained publish against <c>Mqtt:Limits:MaxRetainedMessages</c> and <c>MaxRetainedBytes</c>
+    /// (MQTTnet keeps retained messages without any bound); true for a message that is not retained.
+    /// </summary>
+    private bool TryRetain(MqttApplicationMessage message, out RetainedLimit.Change change)
+    {
+        change = default;
+        return !message.Retain || _retained is null || _retained.TryRetain(message.Topic, checked((int)message.Payload.Length), out change);
+    }
+
+    /// <summary>The append failed, so MQTTnet does not retain the message: gives back what it was accounted. Always false.</summary>
+    private bool UndoRetain(MqttApplicationMessage message, in RetainedLimit.Change change)
+    {
+        if (message.Retain && _retained is not null)
+        {
+            _retained.Undo(change);
+        }
+        return false;
+    }
+
+    private Task RejectRetainedAsync(InterceptingPublishEventArgs args, ClientConnection? connection, MqttPublishPacket? acked)
+        => RejectAsync(args, connection, acked, "retained-limit", MqttPubAckReasonCode.QuotaExceeded, MqttDisconnectReasonCode.QuotaExceeded);
 
     /// <summary>
     /// A topic name as MQTT allows it: not empty, no wildcard (MQTT-3.3.2-2) and no U+0000 (MQTT-1.5.4-2). MQTTnet's

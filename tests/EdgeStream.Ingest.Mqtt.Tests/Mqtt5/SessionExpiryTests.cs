@@ -238,10 +238,14 @@ public sealed class SessionExpiryTests
         o.Sessions.MaxQueuedMessages = 0;
         o.Sessions.MaxQueuedMessagesTotal = 0;
         o.Limits.MaxSubscriptionsPerClient = 0;
+        o.Limits.MaxRetainedMessages = 0;
+        o.Limits.MaxRetainedBytes = 0;
         var errors = new MqttIngestOptionsValidator().Validate(null, o).Failures ?? [];
         Assert.Contains(errors, e => e.StartsWith("Mqtt:Sessions:DefaultExpiry", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Mqtt:Sessions:MaxQueuedMessages:", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Mqtt:Sessions:MaxQueuedMessagesTotal", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Mqtt:Limits:MaxSubscriptionsPerClient", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Mqtt:Limits:MaxRetainedMessages", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Mqtt:Limits:MaxRetainedBytes", StringComparison.Ordinal));
     }
 }

@@ -1,0 +1,105 @@
+namespace EdgeStream.Ingest.Mqtt.Broker;
+
+/// <summary>
+/// Bounds the retained messages clients can make the broker keep. MQTTnet's server keeps one retained message per
+/// topic in memory without any limit, so a client publishing retained messages on ever new topics would fill the
+/// memory. This class keeps the same account (topic → payload bytes) and is asked before a retained publish is let
+/// through: replacing or clearing (empty payload) a retained message is always allowed; a new one, or a larger
+/// replacement, is refused if it would take the store beyond <c>Mqtt:Limits:MaxRetainedMessages</c> messages or
+/// <c>Mqtt:Limits:MaxRetainedBytes</c> payload bytes. A change whose publish is not carried out after all (the append
+/// failed) is undone. The broker's own <c>$SYS</c> statistics do not pass through here (a fixed, small set).
+/// Thread-safe.
+/// </summary>
+internal sealed class RetainedLimit
+{
+    private readonly Dictionary<string, int> _sizes = new(StringComparer.Ordinal);
+    private readonly int _maxMessages;
+    private readonly long _maxBytes;
+    private long _bytes;
+
+    public RetainedLimit(int maxMessages, long maxBytes)
+    {
+        _maxMessages = maxMessages;
+        _maxBytes = maxBytes;
+    }
+
+    /// <summary>Retained messages accounted for.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_sizes)
+            {
+                return _sizes.Count;
+            }
+        }
+    }
+
+    /// <summary>Their payload bytes.</summary>
+    public long Bytes
+    {
+        get
+        {
+            lock (_sizes)
+            {
+                return _bytes;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Accounts a retained publish on <paramref name="topic"/> with <paramref name="payloadBytes"/> (0 clears it);
+    /// false, with nothing changed, when it would exceed a bound. <paramref name="change"/> undoes it.
+    /// </summary>
+    public bool TryRetain(string topic, int payloadBytes, out Change change)
+    {
+        lock (_sizes)
+        {
+            var had = _sizes.TryGetValue(topic, out var previous);
+            change = new Change(topic, had ? previous : null, payloadBytes > 0 ? payloadBytes : null);
+            if (payloadBytes == 0)
+            {
+                if (had)
+                {
+                    _sizes.Remove(topic);
+                    _bytes -= previous;
+                }
+                return true;
+            }
+            var bytes = _bytes - previous + payloadBytes;
+            if ((!had && _sizes.Count >= _maxMessages) || (bytes > _maxBytes && payloadBytes > previous))
+            {
+                return false;
+            }
+            _sizes[topic] = payloadBytes;
+            _bytes = bytes;
+            return true;
+        }
+    }
+
+    /// <summary>Restores the account before <paramref name="change"/>, unless another publish changed the topic since.</summary>
+    public void Undo(in Change change)
+    {
+        lock (_sizes)
+        {
+            var has = _sizes.TryGetValue(change.Topic, out var current);
+            if ((has ? current : (int?)null) != change.Current)
+            {
+                return;
+            }
+            _bytes -= current;
+            if (change.Previous is { } previous)
+            {
+                _sizes[change.Topic] = previous;
+                _bytes += previous;
+            }
+            else
+            {
+                _sizes.Remove(change.Topic);
+            }
+        }
+    }
+
+    /// <summary>A topic's payload size before and after a retained publish (<c>null</c>: not retained).</summary>
+    internal readonly record struct Change(string Topic, int? Previous, int? Current);
+}
