@@ -246,6 +246,15 @@ internal sealed class MqttSessionOptions
     /// </summary>
     [Range(1, int.MaxValue, ErrorMessage = "{0} must be positive.")]
     public int MaxQueuedMessagesTotal { get; set; } = 100_000;
+
+    /// <summary>
+    /// Sessions kept beyond their connection (MQTT 5 expiry &gt; 0, MQTT 3.1.1 clean session 0), connected or not: a
+    /// CONNECT that would start one more is refused with CONNACK 0x97 quota exceeded (3.1.1: server unavailable), so
+    /// clients cannot fill the memory with sessions under ever new client ids. Clients with clean sessions are bounded
+    /// by <see cref="MqttLimitsOptions.MaxConnections"/> instead.
+    /// </summary>
+    [Range(1, int.MaxValue, ErrorMessage = "{0} must be positive.")]
+    public int MaxSessions { get; set; } = 10_000;
 }
 
 /// <summary>One routing rule.</summary>

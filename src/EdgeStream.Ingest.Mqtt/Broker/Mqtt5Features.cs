@@ -86,7 +86,15 @@ internal sealed class Mqtt5Features : IDisposable
             var clean = args.CleanSession ?? true;
             // The client's interval: MQTTnet's packet carries "never" in its place (see GuardedChannelAdapter).
             var requested = (args.ChannelAdapter as Transport.GuardedChannelAdapter)?.Connection.ConnectSessionExpiry ?? args.SessionExpiryInterval;
-            var granted = _expiry.Connected(clientId, args.ProtocolVersion, clean, requested);
+            if (!_expiry.TryConnected(clientId, args.ProtocolVersion, clean, requested, out var granted))
+            {
+                // Mqtt:Sessions:MaxSessions: MQTTnet would keep a session for every client id that ever connected.
+                args.ReasonCode = MqttConnectReasonCode.QuotaExceeded;
+                _metrics?.Rejected("session-limit");
+                _metrics?.ConnectionClosed("session-limit");
+                MqttIngestLog.ConnectRefused(_logger, clientId, "session-limit", args.UserName, args.RemoteEndPoint?.ToString());
+                return Task.CompletedTask;
+            }
             var keepAlive = _keepAlive.Connected(clientId, args.ProtocolVersion, args.KeepAlivePeriod);
             _connecting[clientId] = new ConnectState(args.ProtocolVersion, clean, granted < requested ? granted : null, keepAlive);
         }

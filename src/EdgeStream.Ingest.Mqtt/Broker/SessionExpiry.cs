@@ -10,8 +10,9 @@ namespace EdgeStream.Ingest.Mqtt.Broker;
 /// at CONNECT (capped at <c>Mqtt:Sessions:MaxExpiry</c>; MQTT 3.1.1 clean session 0 gets
 /// <c>Mqtt:Sessions:DefaultExpiry</c>), takes a DISCONNECT's interval over it (read from the packet's bytes: an
 /// explicit 0 ends the session at once), and deletes the session with its queued messages when it has been
-/// disconnected that long. A reconnect cancels the countdown. Thread-safe; one timer per disconnected session (bounded
-/// by the sessions).
+/// disconnected that long. A reconnect cancels the countdown. It also bounds the sessions that outlive their
+/// connection (<c>Mqtt:Sessions:MaxSessions</c>): a CONNECT that would start one more is refused. Thread-safe; one
+/// timer per disconnected session (bounded by the sessions).
 /// </summary>
 internal sealed class SessionExpiry : IDisposable
 {
@@ -22,6 +23,8 @@ internal sealed class SessionExpiry : IDisposable
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<string, uint> _intervals = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ITimer> _countdowns = new(StringComparer.Ordinal);
+    // Client ids whose session outlives its connection (granted interval > 0), connected or not.
+    private readonly HashSet<string> _persistent = new(StringComparer.Ordinal);
 
     public SessionExpiry(MqttSessionOptions options, TimeProvider time, Func<string, Task> deleteSession, Func<string, bool> isConnected, ILogger logger)
     {
@@ -34,20 +37,48 @@ internal sealed class SessionExpiry : IDisposable
 
     public int Countdowns => _countdowns.Count;
 
-    /// <summary>
-    /// The interval granted to a CONNECT (seconds; 0 = ends with the connection). A v5 client asking for more than
-    /// the maximum is told the granted value in CONNACK.
-    /// </summary>
-    public uint Connected(string clientId, MqttProtocolVersion version, bool cleanSession, uint requested)
+    /// <summary>Sessions that outlive their connection, connected or not (bounded by <c>Mqtt:Sessions:MaxSessions</c>).</summary>
+    public int PersistentSessions
     {
+        get
+        {
+            lock (_persistent)
+            {
+                return _persistent.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The interval granted to a CONNECT (<paramref name="granted"/>, seconds; 0 = ends with the connection; a v5 client
+    /// asking for more than the maximum is told it in CONNACK). False, with nothing changed, when the CONNECT would start
+    /// a session outliving its connection while <c>Mqtt:Sessions:MaxSessions</c> such sessions exist.
+    /// </summary>
+    public bool TryConnected(string clientId, MqttProtocolVersion version, bool cleanSession, uint requested, out uint granted)
+    {
+        var max = Seconds(_options.MaxExpiry);
+        granted = version == MqttProtocolVersion.V500 ? Math.Min(requested, max) : cleanSession ? 0 : Math.Min(Seconds(_options.DefaultExpiry), max);
+        lock (_persistent)
+        {
+            if (granted == 0)
+            {
+                _persistent.Remove(clientId);
+            }
+            else if (!_persistent.Contains(clientId))
+            {
+                if (_persistent.Count >= _options.MaxSessions)
+                {
+                    return false;
+                }
+                _persistent.Add(clientId);
+            }
+        }
         if (_countdowns.TryRemove(clientId, out var timer))
         {
             timer.Dispose();
         }
-        var max = Seconds(_options.MaxExpiry);
-        var granted = version == MqttProtocolVersion.V500 ? Math.Min(requested, max) : cleanSession ? 0 : Math.Min(Seconds(_options.DefaultExpiry), max);
         _intervals[clientId] = granted;
-        return granted;
+        return true;
     }
 
     /// <summary>
@@ -66,6 +97,7 @@ internal sealed class SessionExpiry : IDisposable
         if (interval == 0)
         {
             _intervals.TryRemove(clientId, out _);
+            Forget(clientId);
             // MQTTnet itself drops sessions whose CONNECT interval was 0 (v5) or that used clean session (3.1.1); one
             // that only the DISCONNECT set to 0 is ours to end, before the client can reconnect to it.
             return connectInterval == 0 ? Task.CompletedTask : ExpireAsync(clientId);
@@ -91,6 +123,15 @@ internal sealed class SessionExpiry : IDisposable
             timer.Dispose();
         }
         _intervals.TryRemove(clientId, out _);
+        Forget(clientId);
+    }
+
+    private void Forget(string clientId)
+    {
+        lock (_persistent)
+        {
+            _persistent.Remove(clientId);
+        }
     }
 
     private async Task ExpireAsync(string clientId)
@@ -104,6 +145,7 @@ internal sealed class SessionExpiry : IDisposable
             return; // resumed just as the countdown ran out
         }
         _intervals.TryRemove(clientId, out _);
+        Forget(clientId);
         try
         {
             await _deleteSession(clientId);

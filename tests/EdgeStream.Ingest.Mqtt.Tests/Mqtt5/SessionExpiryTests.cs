@@ -231,6 +231,46 @@ public sealed class SessionExpiryTests
     }
 
     [Fact]
+    public async Task A_connect_that_would_start_a_session_beyond_MaxSessions_is_refused_while_resumes_and_clean_sessions_still_get_in()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.Sessions.MaxSessions = 2);
+        foreach (var id in new[] { "keep-0", "keep-1" })
+        {
+            var kept = await ConnectPersistentAsync(broker, id, 600);
+            await kept.DisconnectAsync(cancellationToken: Ct);
+            kept.Dispose();
+        }
+        await Poll.UntilAsync(() => Task.FromResult(broker.Broker.Clients.Count == 0 ? "" : null));
+
+        // A session under a new client id, MQTT 5 or 3.1.1, would be the third: refused, and nothing is kept for it.
+        using var third = new MqttClientFactory().CreateMqttClient();
+        Assert.Equal(MqttClientConnectResultCode.QuotaExceeded, await LimitsAndAuthTests.ConnectResultAsync(third,
+            broker.ClientOptions("keep-2").WithCleanStart(false).WithSessionExpiryInterval(600).Build()));
+        using var third311 = new MqttClientFactory().CreateMqttClient();
+        Assert.NotEqual(MqttClientConnectResultCode.Success, await LimitsAndAuthTests.ConnectResultAsync(third311,
+            broker.ClientOptions("keep-3", MqttProtocolVersion.V311).WithCleanSession(false).Build()));
+        Assert.False(await SessionExistsAsync(broker, "keep-2"));
+        Assert.False(await SessionExistsAsync(broker, "keep-3"));
+
+        // Clean sessions (bounded by the connection limit) and resumed sessions still get in.
+        using (await broker.ConnectAsync("clean"))
+        {
+        }
+        using (var resumed = new MqttClientFactory().CreateMqttClient())
+        {
+            Assert.True((await resumed.ConnectAsync(broker.ClientOptions("keep-0").WithCleanStart(false).WithSessionExpiryInterval(600).Build(), Ct)).IsSessionPresent);
+            await resumed.DisconnectAsync(cancellationToken: Ct);
+        }
+        // A session that ends (here: replaced by one without expiry) makes room for a new one.
+        using (await broker.ConnectAsync("keep-0"))
+        {
+        }
+        await WaitUntilGoneAsync(broker, "keep-0");
+        using var fourth = await ConnectPersistentAsync(broker, "keep-4", 600);
+        Assert.Equal(2, broker.Broker.Features.Expiry.PersistentSessions);
+    }
+
+    [Fact]
     public void Session_settings_are_validated_with_their_keys()
     {
         var o = new MqttIngestOptions();
@@ -240,6 +280,7 @@ public sealed class SessionExpiryTests
         o.Limits.MaxSubscriptionsPerClient = 0;
         o.Limits.MaxRetainedMessages = 0;
         o.Limits.MaxRetainedBytes = 0;
+        o.Sessions.MaxSessions = 0;
         var errors = new MqttIngestOptionsValidator().Validate(null, o).Failures ?? [];
         Assert.Contains(errors, e => e.StartsWith("Mqtt:Sessions:DefaultExpiry", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Mqtt:Sessions:MaxQueuedMessages:", StringComparison.Ordinal));
@@ -247,5 +288,6 @@ public sealed class SessionExpiryTests
         Assert.Contains(errors, e => e.StartsWith("Mqtt:Limits:MaxSubscriptionsPerClient", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Mqtt:Limits:MaxRetainedMessages", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Mqtt:Limits:MaxRetainedBytes", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Mqtt:Sessions:MaxSessions", StringComparison.Ordinal));
     }
 }
