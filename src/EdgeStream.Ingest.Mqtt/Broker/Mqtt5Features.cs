@@ -74,6 +74,9 @@ internal sealed class Mqtt5Features : IDisposable
 
     internal SubscriberDirectory Directory => _directory;
 
+    /// <summary>Clients with a shared SUBSCRIBE being processed (tests: nothing is left behind).</summary>
+    internal int PendingShareClients => _pendingShares.Count;
+
     internal SessionExpiry Expiry => _expiry;
 
     internal WillDelay Wills => _wills;
@@ -118,6 +121,7 @@ internal sealed class Mqtt5Features : IDisposable
         if (args.DisconnectType != MqttClientDisconnectType.Takeover)
         {
             var version = _connecting.TryRemove(args.ClientId, out var state) ? state.Version : MqttProtocolVersion.V500;
+            _pendingShares.TryRemove(args.ClientId, out _);
             _keepAlive.Disconnected(args.ClientId);
             // The event runs on the ending connection's flow; its DISCONNECT bytes say whether an interval was given.
             var connection = Transport.BrokerConnection.Current;
@@ -179,6 +183,11 @@ internal sealed class Mqtt5Features : IDisposable
         if (_pendingShares.TryGetValue(args.ClientId, out var pending) && pending.TryRemove(args.TopicFilter.Topic, out var g))
         {
             group = g;
+            if (pending.IsEmpty)
+            {
+                // The SUBSCRIBE's last shared filter: keep no entry per client id that ever subscribed.
+                _pendingShares.TryRemove(new KeyValuePair<string, ConcurrentDictionary<string, string>>(args.ClientId, pending));
+            }
             if (args.TopicFilter.NoLocal)
             {
                 // MQTT 5 §3.8.3.1: No Local on a shared subscription is a protocol error; refuse just this filter.

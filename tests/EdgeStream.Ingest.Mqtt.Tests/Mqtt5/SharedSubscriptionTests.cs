@@ -111,4 +111,20 @@ public sealed class SharedSubscriptionTests
         Assert.True(code == 0, stderr);
         Assert.Equal(["plant/1 a", "plant/2 b"], stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
+
+    [Fact]
+    public async Task Clients_that_subscribed_to_a_shared_filter_and_left_leave_no_state_behind()
+    {
+        // Every client id that ever sent a shared SUBSCRIBE kept an entry, so a stream of clients under new ids grew memory.
+        await using var broker = await TestBroker.StartAsync();
+        for (var i = 0; i < 50; i++)
+        {
+            using var client = await broker.ConnectAsync("sharer-" + i.ToString(CultureInfo.InvariantCulture));
+            await client.SubscribeAsync("$share/g/jobs/#", cancellationToken: Ct);
+            await client.DisconnectAsync(cancellationToken: Ct);
+        }
+        await Poll.UntilAsync(() => Task.FromResult(broker.Broker.Clients.Count == 0 ? "" : null));
+        Assert.Equal(0, broker.Broker.Features.PendingShareClients);
+        Assert.Equal(0, broker.Broker.Features.Directory.ShareGroupCount);
+    }
 }
