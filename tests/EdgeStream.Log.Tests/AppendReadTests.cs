@@ -103,6 +103,25 @@ public class AppendReadTests
         Assert.Single(tiny.Records);
     }
 
+    [Theory]
+    [InlineData(350)] // the budget runs out after three of the big records
+    [InlineData(50)] // the budget runs out before the first record of the second batch
+    public async Task A_byte_limit_reached_inside_a_stored_batch_ends_the_read_there_without_a_gap(int maxBytes)
+    {
+        using var dir = new TempDir();
+        await using var store = await LogStore.OpenAsync(LogTestKit.Options(dir.Path));
+        await store.AppendBatchAsync("t", 0, [LogTestKit.Text("first")]);
+        await store.AppendBatchAsync("t", 0, Enumerable.Range(0, 10).Select(i => LogTestKit.Text(new string('b', 100))).ToList());
+        var last = await store.AppendBatchAsync("t", 0, Enumerable.Range(0, 10).Select(i => LogTestKit.Text("s")).ToList());
+        await store.WaitForDurableAsync("t", 0, last.LastOffset);
+
+        var read = store.Read("t", 0, 0, new ReadLimits(1000, maxBytes));
+
+        var offsets = read.Records.Select(r => r.Offset).ToList();
+        Assert.Equal(Enumerable.Range(0, offsets.Count).Select(i => (long)i), offsets);
+        Assert.Equal(offsets.Count, read.NextOffset);
+    }
+
     [Fact]
     public async Task A_reader_of_many_one_record_batches_reads_the_segment_in_a_few_large_reads()
     {
