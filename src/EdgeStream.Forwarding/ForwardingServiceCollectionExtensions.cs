@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using EdgeStream.Forwarding;
 using EdgeStream.Log;
+using EdgeStream.Validation;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -22,7 +23,9 @@ public static class ForwardingServiceCollectionExtensions
     public static IServiceCollection AddForwarding(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddOptions<ForwardingOptions>().Bind(configuration.GetSection(ForwardingOptions.SectionName)).ValidateOnStart();
+        var section = configuration.GetSection(ForwardingOptions.SectionName);
+        services.AddOptions<ForwardingOptions>().Bind(section).ValidateOnStart();
+        UnknownSettings.Register(services, section, UnknownSettings.Probe(() => section.Get<ForwardingOptions>(UnknownSettings.Strict)));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ForwardingOptions>, ForwardingOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new ForwardingEngine(

@@ -9,6 +9,7 @@ using EdgeStream.Http.Page;
 using EdgeStream.Http.Pull;
 using EdgeStream.Http.Redaction;
 using EdgeStream.Http.Status;
+using EdgeStream.Validation;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
@@ -40,7 +41,9 @@ public static class HttpServiceCollectionExtensions
         {
             return services;
         }
-        services.AddOptions<HttpOptions>().Bind(configuration.GetSection(HttpOptions.SectionName)).ValidateOnStart();
+        var section = configuration.GetSection(HttpOptions.SectionName);
+        services.AddOptions<HttpOptions>().Bind(section).ValidateOnStart();
+        UnknownSettings.Register(services, section, UnknownSettings.Probe(() => section.Get<HttpOptions>(UnknownSettings.Strict)));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<HttpOptions>, HttpOptionsValidator>());
         services.AddSingleton<AdminListenerState>();
         services.AddIngestWriter(EdgeStream.Http.Ingest.IngestHandler.IngestSource);

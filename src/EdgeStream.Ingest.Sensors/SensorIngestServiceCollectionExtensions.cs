@@ -4,6 +4,7 @@ using EdgeStream.Ingest.Sensors.Hardware;
 using EdgeStream.Ingest.Sensors.Options;
 using EdgeStream.Ingest.Sensors.Runtime;
 using EdgeStream.Log;
+using EdgeStream.Validation;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -28,9 +29,11 @@ public static class SensorIngestServiceCollectionExtensions
     public static IServiceCollection AddSensorIngest(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        var section = configuration.GetSection("Sensors");
         services.AddOptions<SensorIngestOptions>()
-            .Configure(o => configuration.GetSection("Sensors").Bind(o.Sensors))
+            .Configure(o => section.Bind(o.Sensors))
             .ValidateOnStart();
+        UnknownSettings.Register(services, section, UnknownSettings.Probe(() => section.Get<List<SensorOptions>>(UnknownSettings.Strict)));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SensorIngestOptions>, SensorOptionsValidator>());
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);

@@ -36,6 +36,23 @@ public sealed class ExampleValidationTests
         Assert.Equal(file.Contains("upstream", StringComparison.Ordinal) ? 1 : 0, sinks.Count);
     }
 
+    [Theory]
+    [MemberData(nameof(Files))]
+    public void Example_holds_only_keys_the_forwarding_mqtt_and_sensor_settings_know(string file)
+    {
+        using var tmp = new TempDir("deploy");
+        // One misspelt key beside the example: the check must name it and nothing of the example itself.
+        var config = new ConfigurationBuilder()
+            .AddConfiguration(Load(file, tmp))
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["Mqtt:Limits:MaxPacketByte"] = "1000" })
+            .Build();
+        using var provider = Services(config);
+
+        // The key of UnknownSettings.ServiceKey (src/Shared), under which each stage registers what it did not bind.
+        var unknown = provider.GetKeyedServices<IReadOnlyList<string>>("edgestream.unknown-settings").SelectMany(k => k);
+        Assert.Equal(["Mqtt:Limits:MaxPacketByte"], unknown);
+    }
+
     // Proves the check above has teeth for each section it claims to cover.
     [Theory]
     [InlineData("examples/kafka-upstream.json", "Forwarding:Sinks:0:Type", "carrier-pigeon")]

@@ -49,6 +49,37 @@ public class OperabilityTests(ShippedHost host) : IClassFixture<ShippedHost>
     }
 
     [Fact]
+    public async Task A_misspelt_setting_is_named_at_start_and_the_service_runs_on()
+    {
+        var dir = Directory.CreateTempSubdirectory("edgestream-unknown-");
+        try
+        {
+            var environment = new Dictionary<string, string>
+            {
+                ["EDGESTREAM__Mqtt__Limits__MaxPacketByte"] = "1000",
+                ["EDGESTREAM__Processing__SnapshotInterval"] = "00:00:30",
+                ["EDGESTREAM__Forwarding__Sinks__0__Name"] = "up",
+                ["EDGESTREAM__Forwarding__Sinks__0__Type"] = "http",
+                ["EDGESTREAM__Forwarding__Sinks__0__Settings__Url"] = "http://127.0.0.1:9/ingest",
+                ["EDGESTREAM__Forwarding__Sinks__0__Retyr__MaxDelay"] = "00:00:05",
+            };
+            using var service = new RunProcess(host.Executable, environment, dir.FullName, "run", "--data", Path.Combine(dir.FullName, "data"),
+                "--mqtt-port", "0", "--http-port", "0");
+            await Poll.UntilAsync(() => service.Output.Contains("Application started", StringComparison.Ordinal), TimeSpan.FromSeconds(60), "started: " + service.Output);
+
+            var named = service.Output.Split('\n').Where(l => l.Contains("is not a setting of EdgeStream", StringComparison.Ordinal)).ToList();
+            Assert.Equal(2, named.Count);
+            Assert.Contains(named, l => l.Contains("Configuration key Mqtt:Limits:MaxPacketByte ", StringComparison.Ordinal));
+            Assert.Contains(named, l => l.Contains("Configuration key Forwarding:Sinks:0:Retyr ", StringComparison.Ordinal));
+            Assert.Equal(0, await service.StopAsync(TimeSpan.FromSeconds(30)));
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Json_console_format_from_configuration_is_honoured_even_under_systemd()
     {
         var dir = Directory.CreateTempSubdirectory("edgestream-json-");

@@ -1,4 +1,5 @@
 using EdgeStream.Log;
+using EdgeStream.Validation;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -15,7 +16,9 @@ internal static class LogServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddEdgeStreamLog(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<LogOptions>().Bind(configuration.GetSection("Log")).ValidateOnStart();
+        var section = configuration.GetSection("Log");
+        services.AddOptions<LogOptions>().Bind(section).ValidateOnStart();
+        UnknownSettings.Register(services, section, UnknownSettings.Probe(() => section.Get<LogOptions>(UnknownSettings.Strict)));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<LogOptions>, LogOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<LogOpener>();

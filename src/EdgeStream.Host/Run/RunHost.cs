@@ -1,6 +1,7 @@
 using System.Globalization;
 using EdgeStream.Forwarding;
 using EdgeStream.Log;
+using EdgeStream.Validation;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Configuration.Memory;
@@ -156,6 +157,11 @@ internal static partial class RunHost
         try
         {
             // Every section's errors at once, before the log opens (a recovery scan can take a while).
+            // Before validation: a misspelt key is often why a value is missing or out of range.
+            foreach (var key in host.Services.GetKeyedServices<IReadOnlyList<string>>(UnknownSettings.ServiceKey).SelectMany(k => k))
+            {
+                UnknownSetting(logger, key);
+            }
             host.Services.GetService<IStartupValidator>()?.Validate();
             var store = await host.Services.GetRequiredService<LogOpener>().OpenAsync(cancellationToken);
             try
@@ -236,4 +242,8 @@ internal static partial class RunHost
 
     [LoggerMessage(11, LogLevel.Critical, "EdgeStream could not start: {Reason}")]
     private static partial void StartFailed(ILogger logger, string reason);
+
+    // A warning, not a start failure: a key a later version dropped must not stop an unattended box after an upgrade.
+    [LoggerMessage(12, LogLevel.Warning, "Configuration key {Key} is not a setting of EdgeStream and has no effect; check its spelling and place")]
+    private static partial void UnknownSetting(ILogger logger, string key);
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using EdgeStream.Ingest.Mqtt.Hosting;
+using EdgeStream.Validation;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -20,6 +21,7 @@ public static class MqttIngestServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(configuration);
         var section = configuration.GetSection(EdgeStream.Ingest.Mqtt.MqttIngestOptions.SectionName);
         services.AddOptions<EdgeStream.Ingest.Mqtt.MqttIngestOptions>().Bind(section).ValidateOnStart();
+        UnknownSettings.Register(services, section, UnknownSettings.Probe(() => section.Get<EdgeStream.Ingest.Mqtt.MqttIngestOptions>(UnknownSettings.Strict)));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EdgeStream.Ingest.Mqtt.MqttIngestOptions>, MqttIngestOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.AddIngestWriter(EdgeStream.Ingest.Mqtt.MqttIngestOptions.IngestSource);

@@ -4,6 +4,7 @@ using EdgeStream.Processing.Engine;
 using EdgeStream.Processing.Hosting;
 using EdgeStream.Processing.Options;
 using EdgeStream.Processing.Runtime;
+using EdgeStream.Validation;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
@@ -30,6 +31,7 @@ public static class ProcessingServiceCollectionExtensions
         services.AddOptions<ProcessingOptions>().Bind(section).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ProcessingOptions>, ProcessingOptionsValidation>());
         services.AddOptions<ProcessingRuntimeOptions>().Bind(section).ValidateOnStart();
+        UnknownSettings.Register(services, section, UnknownProcessingSettings.Find(section));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ProcessingRuntimeOptions>, ProcessingRuntimeOptionsValidator>());
         services.AddMetrics();
         services.TryAddSingleton(TimeProvider.System);
