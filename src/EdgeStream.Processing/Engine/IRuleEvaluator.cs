@@ -16,7 +16,7 @@ internal interface IRuleEvaluator
 
     /// <summary>
     /// Processes one record. Records of one (topic, partition) arrive in offset order. Records that are not JSON, lack
-    /// a field, or fail an expression are counted in <see cref="RuleStats.Skipped"/> and produce no output; this never throws
+    /// a field, have a group key over the rule's MaxKeyBytes, or fail an expression are counted in <see cref="RuleStats.Skipped"/> and produce no output; this never throws
     /// for bad data.
     /// </summary>
     /// <param name="input">The record.</param>

@@ -10,11 +10,20 @@ internal sealed class KeyState
         Key = key;
         GroupValues = groupValues;
         Node = new LinkedListNode<KeyState>(this);
+        long chars = key.Length;
+        foreach (var g in groupValues)
+        {
+            chars += g.Length;
+        }
+        StringBytes = 2 * chars;
     }
 
     public string Key { get; }
 
     public string[] GroupValues { get; }
+
+    /// <summary>Bytes of the key's name and group values in memory (UTF-16), for the rule's state size.</summary>
+    public long StringBytes { get; }
 
     /// <summary>Position in the evaluator's least-recently-seen list (eviction and idle order).</summary>
     public LinkedListNode<KeyState> Node { get; }

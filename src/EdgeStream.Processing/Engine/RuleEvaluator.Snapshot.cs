@@ -12,7 +12,9 @@ namespace EdgeStream.Processing.Engine;
 /// values and last emit, alert state, open windows, windows kept for revision, sliding samples; each window: start, end,
 /// last time, seq, count, revision, then each accumulator's state in the rule's aggregate order; finally the magic again.
 /// Processing times are not saved (they belong to the process that wrote the snapshot): restored keys count as seen at the
-/// first processing time after the restore, so the idle timeout starts over.
+/// first processing time after the restore, so the idle timeout starts over. Nor is the count of records skipped for a
+/// group key over MaxKeyBytes (they are in the skipped counter, which is saved); leaving it out kept version 1, so
+/// snapshots written before MaxKeyBytes existed still load (MaxKeyBytes, like MaxKeys, is not in the fingerprint).
 /// </summary>
 internal sealed partial class RuleEvaluator
 {
@@ -195,6 +197,7 @@ internal sealed partial class RuleEvaluator
         // Parsed completely: only now replace the state, so a damaged snapshot leaves the evaluator as it was.
         _keys.Clear();
         _lru.Clear();
+        _keyStringBytes = 0;
         foreach (var key in keys)
         {
             if (!_keys.TryAdd(key.Key, key))
@@ -202,12 +205,15 @@ internal sealed partial class RuleEvaluator
                 throw new InvalidDataException("The snapshot lists a key twice.");
             }
             _lru.AddLast(key.Node);
+            _keyStringBytes += key.StringBytes;
         }
         (_in, _out, _skipped, _late, _clamped, _filtered, _evictedKeys, _evictedWindows, _nextCountSeq) =
             (counters[0], counters[1], counters[2], counters[3], counters[4], counters[5], counters[6], counters[7], counters[8]);
         _tombstones.Clear();
         _tombstoneOrder.Clear();
         _tombstoneEntries.Clear();
+        _tombstoneBytes = 0;
+        _keyTooLong = 0;
         foreach (var (name, closedBefore) in tombstones)
         {
             _tombstones[name] = closedBefore;

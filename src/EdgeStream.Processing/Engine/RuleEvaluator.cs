@@ -32,6 +32,14 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
     private int _windowCount;
     private long _in, _out, _skipped, _late, _clamped, _filtered, _evictedKeys, _evictedWindows;
 
+    // Records skipped for a group key over MaxKeyBytes (also in _skipped, which is saved). Not in the snapshot: it only
+    // tells the runtime that there is something to log, which does not justify a new snapshot version.
+    private long _keyTooLong;
+
+    // The group keys' strings held, for an honest state size: a key's size is up to MaxKeyBytes, not a constant.
+    private long _keyStringBytes;
+    private long _tombstoneBytes;
+
     // Evicted keys' closed-before times (at most MaxKeys, oldest forgotten first): a key that comes back after an
     // eviction treats its already emitted windows as closed, so it cannot emit a window id a second time as revision 0.
     // The order queue holds the last MaxKeys evictions; a key that came back and was evicted again is in it twice, so
@@ -81,7 +89,8 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
 
     /// <inheritdoc />
     public RuleStats Stats => new(_in, _out, _skipped, _late, _clamped, _keys.Count, _windowCount,
-        (_keys.Count * 160L) + (_windowCount * (64L + (48L * _rule.Aggregates.Length))), _evictedKeys, _evictedWindows);
+        (_keys.Count * 160L) + _keyStringBytes + _tombstoneBytes + (_windowCount * (64L + (48L * _rule.Aggregates.Length))),
+        _evictedKeys, _evictedWindows, _keyTooLong);
 
     /// <inheritdoc />
     public void OnRecord(in RuleInput input, TimeSpan processingTime, List<RuleOutput> outputs)
@@ -135,10 +144,14 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
                 return;
             }
         }
-        var key = FindKey(processingTime, outputs);
+        var key = FindKey(processingTime, outputs, out bool keyTooLong);
         if (key is null)
         {
             _skipped++;
+            if (keyTooLong)
+            {
+                _keyTooLong++;
+            }
             return;
         }
         switch (_rule.Window)
@@ -198,9 +211,13 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
 
     // ---- keys ----
 
-    private KeyState? FindKey(TimeSpan processingTime, List<RuleOutput> outputs)
+    /// <summary>The record's key, found or created; null when a group field is missing or not a scalar, or when the
+    /// key is over MaxKeyBytes (<paramref name="tooLong"/>).</summary>
+    private KeyState? FindKey(TimeSpan processingTime, List<RuleOutput> outputs, out bool tooLong)
     {
+        tooLong = false;
         int n = 0;
+        int maxBytes = _rule.Options.MaxKeyBytes;
         var slots = _rule.GroupSlots;
         for (int i = 0; i < slots.Length; i++)
         {
@@ -212,6 +229,13 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
             switch (v.Kind)
             {
                 case FieldKind.String:
+                    // A UTF-8 byte per character at least: a string that cannot fit is refused before it is copied,
+                    // so the key buffer stays near MaxKeyBytes whatever the payload holds.
+                    if (n + _fields.Chars(v).Length > maxBytes)
+                    {
+                        tooLong = true;
+                        return null;
+                    }
                     foreach (char c in _fields.Chars(v))
                     {
                         if (c is '|' or '\\')
@@ -243,6 +267,12 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
             }
         }
         var span = _keyChars.AsSpan(0, n);
+        // Escapes and multi-byte characters make the key longer than the fields' lengths: the exact check.
+        if (n > maxBytes || Encoding.UTF8.GetByteCount(span) > maxBytes)
+        {
+            tooLong = true;
+            return null;
+        }
         if (_keyLookup.TryGetValue(span, out var key))
         {
             _lru.Remove(key.Node);
@@ -285,6 +315,7 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
         }
         _keys.Add(name, key);
         _lru.AddLast(key.Node);
+        _keyStringBytes += key.StringBytes;
         return key;
     }
 
@@ -324,6 +355,7 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
         key.Sliding.Clear();
         _keys.Remove(key.Key);
         _lru.Remove(key.Node);
+        _keyStringBytes -= key.StringBytes;
         _evictedKeys++;
     }
 
@@ -331,6 +363,7 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
     {
         _tombstoneOrder.Enqueue(name);
         _tombstoneEntries[name] = _tombstoneEntries.GetValueOrDefault(name) + 1;
+        _tombstoneBytes += TombstoneBytes(name);
     }
 
     // Forgets the oldest eviction; the key's tombstone goes only with its last entry (not with one of an earlier
@@ -338,6 +371,7 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
     private void DequeueTombstone()
     {
         var name = _tombstoneOrder.Dequeue();
+        _tombstoneBytes -= TombstoneBytes(name);
         int left = _tombstoneEntries[name] - 1;
         if (left > 0)
         {
@@ -349,6 +383,10 @@ internal sealed partial class RuleEvaluator : IRuleEvaluator
             _tombstones.Remove(name);
         }
     }
+
+    // An estimate per eviction entry: its queue slot, its share of the two dictionaries, and the name (UTF-16), counted
+    // per entry because a key that came back and was evicted again (or a restored one) holds its own copy.
+    private static long TombstoneBytes(string name) => 64L + (2L * name.Length);
 
     // ---- outputs ----
 

@@ -5,7 +5,7 @@ namespace EdgeStream.Processing.Hosting;
 
 /// <summary>
 /// The <c>EdgeStream.Processing</c> meter, every series tagged with the rule id: records in, out (appended), skipped
-/// (not JSON, missing field), late and clamped (observed from the evaluators' counters), duplicates suppressed on
+/// (not JSON, missing field, group key over MaxKeyBytes), late and clamped (observed from the evaluators' counters), duplicates suppressed on
 /// replay, faults and snapshots (counters); lag in records, keys, open windows and state bytes, and whether the rule is
 /// faulted (gauges). Rules passed to <see cref="Observe"/> show every series from the start. Thread-safe.
 /// </summary>
@@ -30,7 +30,7 @@ internal sealed class ProcessingMetrics : IDisposable
         _faults = _meter.CreateCounter<long>("edgestream.processing.rule.faults", "{fault}", "Times a rule faulted and was restarted from its snapshot.");
         _snapshots = _meter.CreateCounter<long>("edgestream.processing.snapshots", "{snapshot}", "Snapshots written.");
         _meter.CreateObservableCounter("edgestream.processing.records.in", () => Stat(s => s.RecordsIn), "{record}", "Input records a rule consumed (replays count again).");
-        _meter.CreateObservableCounter("edgestream.processing.records.skipped", () => Stat(s => s.Skipped), "{record}", "Input records skipped: not JSON, a missing field or a failing expression.");
+        _meter.CreateObservableCounter("edgestream.processing.records.skipped", () => Stat(s => s.Skipped), "{record}", "Input records skipped: not JSON, a missing field, a group key over MaxKeyBytes or a failing expression.");
         _meter.CreateObservableCounter("edgestream.processing.records.late", () => Stat(s => s.Late), "{record}", "Records behind their key's watermark (dropped, side-topic or revised per the rule's Late policy).");
         _meter.CreateObservableCounter("edgestream.processing.records.clamped", () => Stat(s => s.Clamped), "{record}", "Records whose event time was beyond the maximum future skew.");
         _meter.CreateObservableCounter("edgestream.processing.keys.evicted", () => Stat(s => s.EvictedKeys), "{key}", "Keys evicted at the rule's MaxKeys bound (their open windows emitted early).");
@@ -38,7 +38,7 @@ internal sealed class ProcessingMetrics : IDisposable
         _meter.CreateObservableGauge("edgestream.processing.lag.records", () => Rules(r => r.Progress.Lag), "{record}", "Durable input records a rule has not consumed yet.");
         _meter.CreateObservableGauge("edgestream.processing.keys", () => Stat(s => s.Keys), "{key}", "Group-by keys with state.");
         _meter.CreateObservableGauge("edgestream.processing.windows.open", () => Stat(s => s.OpenWindows), "{window}", "Open windows.");
-        _meter.CreateObservableGauge("edgestream.processing.state.bytes", () => Stat(s => s.StateBytes), "By", "Estimated bytes of a rule's state.");
+        _meter.CreateObservableGauge("edgestream.processing.state.bytes", () => Stat(s => s.StateBytes), "By", "Estimated bytes of a rule's state (group keys counted at their size).");
         _meter.CreateObservableGauge("edgestream.processing.rule.faulted", () => Rules(r => r.Fault.Reason is null ? 0L : 1L), "{rule}", "1 while the rule is faulted and restarting, else 0.");
     }
 

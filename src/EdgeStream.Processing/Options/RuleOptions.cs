@@ -59,6 +59,13 @@ public sealed class RuleOptions
     [Range(1, 10_000_000)]
     public int MaxOpenWindows { get; set; } = 100_000;
 
+    /// <summary>Largest group key held, in UTF-8 bytes of the combined key (the GroupBy values joined by <c>|</c>, as
+    /// in output ids); a record with a longer key is skipped and counted. The key is kept several times over (the key's
+    /// name and group values, its tombstone, every output id, record key and result), so without this bound devices
+    /// could fill memory with <see cref="MaxKeys"/> keys of a payload's size each.</summary>
+    [Range(1, 65_536)]
+    public int MaxKeyBytes { get; set; } = 256;
+
     /// <summary>Every topic the rule may write (<c>To:Topic</c>, <c>Alert:Topic</c>, <c>Time:SideTopic</c>), without duplicates.</summary>
     public IReadOnlyList<string> OutputTopics()
         => [.. new[] { To?.Topic, Alert?.Topic, Time?.SideTopic }.OfType<string>().Where(t => t.Length > 0).Distinct(StringComparer.Ordinal)];

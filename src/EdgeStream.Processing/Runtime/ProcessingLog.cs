@@ -37,4 +37,7 @@ internal static partial class ProcessingLog
 
     [LoggerMessage(EventId = 8010, Level = LogLevel.Warning, Message = "Rule {Rule}: output {Id} for {Topic} is about {Bytes} bytes, more than the log can store in one batch; left out")]
     public static partial void OutputTooLarge(ILogger logger, string rule, string id, string topic, long bytes);
+
+    [LoggerMessage(EventId = 8011, Level = LogLevel.Warning, Message = "Rule {Rule}: skipped {Records} record(s) whose group key is longer than the rule's MaxKeyBytes (logged at most once a minute)")]
+    public static partial void KeyTooLong(ILogger logger, string rule, long records);
 }

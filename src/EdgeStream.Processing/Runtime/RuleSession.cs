@@ -44,6 +44,7 @@ internal sealed class RuleSession
     private readonly List<RuleOutput> _outputs = [];
     // Reused by every snapshot: a large windowed state would otherwise allocate a fresh, doubling buffer each time.
     private readonly System.Buffers.ArrayBufferWriter<byte> _state = new();
+    private readonly SkipReport _keyTooLong;
     private IRuleEvaluator _evaluator = null!;
     private TimeSpan _clockBase;
     private long _clockStart;
@@ -65,6 +66,7 @@ internal sealed class RuleSession
         _logger = logger;
         _counters = counters;
         _file = new SnapshotFile(storage, settings.StateDirectory, rule.Id);
+        _keyTooLong = new SkipReport(time);
         _cursorName = TopicName.IsValid("rule." + rule.Id, out _) ? "rule." + rule.Id : null;
         foreach (var t in rule.OutputTopics)
         {
@@ -86,6 +88,11 @@ internal sealed class RuleSession
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var read = await ProcessBatchAsync(cancellationToken).ConfigureAwait(false);
+                // Checked on every turn, idle ones too, so the tail of a streak is reported once its interval is over.
+                if (_keyTooLong.TryTake(_evaluator.Stats.SkippedKeyTooLong, out var tooLong))
+                {
+                    ProcessingLog.KeyTooLong(_logger, _rule.Id, tooLong);
+                }
                 if (_time.GetElapsedTime(_lastIdleCheck) >= _settings.IdleCheckInterval)
                 {
                     _lastIdleCheck = _time.GetTimestamp();

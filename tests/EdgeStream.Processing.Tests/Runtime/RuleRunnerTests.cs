@@ -59,6 +59,8 @@ public class RuleRunnerTests
             GroupBy = ["/sensor"],
             Aggregate = new() { ["n"] = "count()" },
             To = new ToOptions { Topic = "out" },
+            // Far beyond the default bound, but allowed: large keys make large results without many records.
+            MaxKeyBytes = 36_000,
         };
         var sensor = new string('k', 36_000);
         await using var h = await StartAsync(LogOptionsFor(dir.Path), FileLogStorage.Instance, Settings(dir.Path), null,
