@@ -58,5 +58,9 @@ internal sealed class MqttIngestMetrics : IDisposable
     public void ObservePendingConnections(Func<int> pending)
         => _meter.CreateObservableGauge("edgestream.mqtt.connections.pending", pending, "{connection}", "Connections accepted that have not completed CONNECT.");
 
+    /// <summary>Publishes <c>edgestream.mqtt.queued.bytes</c>, bytes queued for delivery to sessions, from <paramref name="bytes"/>.</summary>
+    public void ObserveQueuedBytes(Func<long> bytes)
+        => _meter.CreateObservableGauge("edgestream.mqtt.queued.bytes", bytes, "By", "Bytes of messages queued for delivery to sessions (payload and topic).");
+
     public void Dispose() => _meter.Dispose();
 }

@@ -248,6 +248,20 @@ internal sealed class MqttSessionOptions
     public int MaxQueuedMessagesTotal { get; set; } = 100_000;
 
     /// <summary>
+    /// Bytes (payload and topic) queued per session: beyond it new messages for the session are not queued (counted as
+    /// <c>queue-bytes-full</c>). A message is always queued to an empty session, however large.
+    /// </summary>
+    [Range(1, long.MaxValue, ErrorMessage = "{0} must be positive.")]
+    public long MaxQueuedBytes { get; set; } = 8L * 1024 * 1024;
+
+    /// <summary>
+    /// Bytes queued for all sessions together, connected or not: beyond it no session's queue grows (counted as
+    /// <c>queue-total-bytes-full</c>), so queues cannot fill the memory whatever the message count limits allow.
+    /// </summary>
+    [Range(1, long.MaxValue, ErrorMessage = "{0} must be positive.")]
+    public long MaxQueuedBytesTotal { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>
     /// Sessions kept beyond their connection (MQTT 5 expiry &gt; 0, MQTT 3.1.1 clean session 0), connected or not: a
     /// CONNECT that would start one more is refused with CONNACK 0x97 quota exceeded (3.1.1: server unavailable), so
     /// clients cannot fill the memory with sessions under ever new client ids. Clients with clean sessions are bounded

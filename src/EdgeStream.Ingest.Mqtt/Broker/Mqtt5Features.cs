@@ -30,6 +30,7 @@ internal sealed class Mqtt5Features : IDisposable
     private readonly Microsoft.Extensions.Logging.ILogger _logger;
     private readonly ITimer _queueCount;
     private int _queuedTotal; // recounted each second; raised by each message queued in between
+    private readonly QueuedBytes _queuedBytes;
     private readonly ConcurrentDictionary<string, ConnectState> _connecting = new(StringComparer.Ordinal);
     // Shared filters of the SUBSCRIBE being processed, per client (its receive loop is sequential): inner filter → group.
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<string, string>> _pendingShares = new(StringComparer.Ordinal);
@@ -53,6 +54,8 @@ internal sealed class Mqtt5Features : IDisposable
         _keepAlive = new ServerKeepAlive(server, options.MaxKeepAlive, time);
         _metrics = metrics;
         _maxQueuedTotal = options.Sessions.MaxQueuedMessagesTotal;
+        _queuedBytes = new QueuedBytes(options.Sessions.MaxQueuedBytes, options.Sessions.MaxQueuedBytesTotal);
+        metrics?.ObserveQueuedBytes(() => _queuedBytes.Total);
         _maxSubscriptions = options.Limits.MaxSubscriptionsPerClient;
         _logger = logger;
         _server = server;
@@ -112,6 +115,7 @@ internal sealed class Mqtt5Features : IDisposable
         if (clean)
         {
             _exactlyOnce.Forget(args.ClientId);
+            _queuedBytes.Forget(args.ClientId); // MQTTnet replaced the session and its queue
         }
         return Task.CompletedTask;
     }
@@ -139,6 +143,7 @@ internal sealed class Mqtt5Features : IDisposable
         _directory.Forget(args.Id);
         _expiry.Deleted(args.Id);
         _exactlyOnce.Forget(args.Id);
+        _queuedBytes.Forget(args.Id);
         return Task.CompletedTask;
     }
 
@@ -221,12 +226,21 @@ internal sealed class Mqtt5Features : IDisposable
     /// <summary>Messages queued for disconnected sessions, as last counted plus those queued since.</summary>
     internal int QueuedForDisconnected => Volatile.Read(ref _queuedTotal);
 
+    /// <summary>Bytes queued per session and in all.</summary>
+    internal QueuedBytes QueuedBytes => _queuedBytes;
+
     private async Task RecountQueuedAsync()
     {
         try
         {
             var sessions = await _server.GetSessionsAsync();
             Volatile.Write(ref _queuedTotal, sessions.Where(s => _clients.Get(s.Id) is null).Sum(s => (int)Math.Min(int.MaxValue, s.PendingApplicationMessagesCount)));
+            var pending = new Dictionary<string, long>(sessions.Count, StringComparer.Ordinal);
+            foreach (var session in sessions)
+            {
+                pending[session.Id] = session.PendingApplicationMessagesCount;
+            }
+            _queuedBytes.Reconcile(pending);
         }
         catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
         {
@@ -267,6 +281,19 @@ internal sealed class Mqtt5Features : IDisposable
         if (!_directory.MayDeliver(args.ReceiverClientId, args.ApplicationMessage, retainedOnSubscribe: args.SenderClientId.Length == 0))
         {
             args.AcceptEnqueue = false;
+            return Task.CompletedTask;
+        }
+        // The last enqueue handler (registered after $SYS's): what it accepts, MQTTnet queues unless the count is full.
+        switch (_queuedBytes.TryAdd(args.ReceiverClientId, QueuedBytes.SizeOf(args.ApplicationMessage)))
+        {
+            case QueuedBytes.Verdict.SessionFull:
+                args.AcceptEnqueue = false;
+                _metrics?.Rejected("queue-bytes-full");
+                break;
+            case QueuedBytes.Verdict.TotalFull:
+                args.AcceptEnqueue = false;
+                _metrics?.Rejected("queue-total-bytes-full");
+                break;
         }
         return Task.CompletedTask;
     }
@@ -276,6 +303,7 @@ internal sealed class Mqtt5Features : IDisposable
         if (args.IsDropped)
         {
             _metrics?.Rejected("queue-full"); // Mqtt:Sessions:MaxQueuedMessages reached for this session
+            _queuedBytes.Remove(args.ReceiverClientId, QueuedBytes.SizeOf(args.ApplicationMessage));
         }
         return Task.CompletedTask;
     }
@@ -284,6 +312,7 @@ internal sealed class Mqtt5Features : IDisposable
     {
         if (args.Packet is MqttPublishPacket publish)
         {
+            _queuedBytes.Remove(args.ClientId, publish.Payload.Length + (publish.Topic?.Length ?? 0));
             if (_deliverAfterDurable && _stamps.Find(publish.Payload) is { LogTopic: not null } stored)
             {
                 return DeliverWhenDurableAsync(args, publish, stored);

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using EdgeStream.Ingest.Mqtt.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
 using MQTTnet;
 using MQTTnet.Formatter;
 using MQTTnet.Protocol;
@@ -9,7 +10,8 @@ namespace EdgeStream.Ingest.Mqtt.Tests.Mqtt5;
 
 /// <summary>
 /// Messages queued for a persistent session while its client is disconnected: QoS 1/2 ones reach it, in order, when it
-/// resumes; QoS 0 ones are not queued; beyond the per-session cap new ones are dropped for good.
+/// resumes; QoS 0 ones are not queued; beyond the per-session caps (count and bytes) and the total byte cap new ones
+/// are dropped for good.
 /// </summary>
 public sealed class OfflineQueueTests
 {
@@ -155,6 +157,84 @@ public sealed class OfflineQueueTests
                 await received.WaitForTopicAsync("q/new");
                 Assert.Equal(["q/new"], received.Topics);
             }
+        }
+    }
+
+    /// <summary>Publishes <paramref name="count"/> QoS 1 messages of <paramref name="bytes"/> payload bytes on q/{first}, q/{first+1}, ….</summary>
+    private static Task PublishLargeAsync(TestBroker broker, int first, int count, int bytes)
+        => PublishAsync(broker, [.. Enumerable.Range(first, count).Select(i => ($"q/{i}", MqttQualityOfServiceLevel.AtLeastOnce))], bytes);
+
+    private static async Task PublishAsync(TestBroker broker, (string Topic, MqttQualityOfServiceLevel Qos)[] messages, int payloadBytes)
+    {
+        using var publisher = await broker.ConnectAsync("pub");
+        foreach (var (topic, qos) in messages)
+        {
+            await publisher.PublishAsync(new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(new byte[payloadBytes]).WithQualityOfServiceLevel(qos).Build(), Ct);
+        }
+    }
+
+    [Fact]
+    public async Task Messages_beyond_the_session_byte_cap_are_not_queued_and_the_session_takes_as_many_again_once_it_has_received_them()
+    {
+        // Without a recount (fake time): what frees the room is the delivery itself.
+        await using var broker = await TestBroker.StartAsync(o => o.Sessions.MaxQueuedBytes = 50_000, time: new FakeTimeProvider());
+        var (listener, rejected) = ListenToRejections(broker);
+        using (listener)
+        {
+            await GoOfflineAsync(broker);
+            await PublishLargeAsync(broker, 0, 6, 20_000); // room for two: 2 × 20,003 bytes, a third would pass 50,000
+            Assert.Equal(2, await PendingAsync(broker));
+            Assert.Equal(4, rejected.GetValueOrDefault("queue-bytes-full"));
+            Assert.Equal(6, (await broker.ReadAllAsync("mqtt")).Count); // the publisher's messages are all stored
+
+            var (client, received) = await ResumeAsync(broker);
+            await received.WaitUntilAsync(() => received.Messages.Count >= 2);
+            Assert.Equal(["q/0", "q/1"], received.Topics);
+            await Poll.UntilAsync(() => Task.FromResult(broker.Broker.Features.QueuedBytes.Of(Id) == 0 ? "" : null));
+            await DisconnectAsync(broker, client);
+
+            await PublishLargeAsync(broker, 6, 6, 20_000);
+            Assert.Equal(2, await PendingAsync(broker));
+            (client, received) = await ResumeAsync(broker);
+            using (client)
+            {
+                await received.WaitUntilAsync(() => received.Messages.Count >= 2);
+                Assert.Equal(["q/6", "q/7"], received.Topics);
+            }
+        }
+    }
+
+    [Fact]
+    public async Task A_message_larger_than_the_session_byte_cap_is_still_queued_to_an_empty_session()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.Sessions.MaxQueuedBytes = 1_000);
+        await GoOfflineAsync(broker);
+        await PublishLargeAsync(broker, 0, 3, 5_000);
+        Assert.Equal(1, await PendingAsync(broker));
+    }
+
+    [Fact]
+    public async Task Messages_stop_being_queued_for_any_session_at_the_total_byte_cap()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.Sessions.MaxQueuedBytesTotal = 100_000);
+        var (listener, rejected) = ListenToRejections(broker);
+        using (listener)
+        {
+            foreach (var id in (string[])["off-a", "off-b"])
+            {
+                using var client = await broker.ConnectAsync(id, configure: b => b.WithCleanStart(false).WithSessionExpiryInterval(600));
+                await client.SubscribeAsync("q/#", MqttQualityOfServiceLevel.AtLeastOnce, Ct);
+                await client.DisconnectAsync(cancellationToken: Ct);
+            }
+            await Poll.UntilAsync(() => Task.FromResult(broker.Broker.Clients.Count == 0 ? "" : null));
+
+            // Ten copies of 20,003 bytes for each of two sessions, well within the count caps: four fit in 100,000.
+            await PublishLargeAsync(broker, 0, 10, 20_000);
+            var sessions = await broker.Broker.Server.GetSessionsAsync();
+            Assert.Equal(4, sessions.Where(s => s.Id.StartsWith("off-", StringComparison.Ordinal)).Sum(s => s.PendingApplicationMessagesCount));
+            Assert.Equal(16, rejected.GetValueOrDefault("queue-total-bytes-full"));
+            Assert.True(broker.Broker.Features.QueuedBytes.Total <= 100_000);
+            Assert.Equal(10, (await broker.ReadAllAsync("mqtt")).Count);
         }
     }
 }

@@ -277,6 +277,8 @@ public sealed class SessionExpiryTests
         o.Sessions.DefaultExpiry = TimeSpan.Zero;
         o.Sessions.MaxQueuedMessages = 0;
         o.Sessions.MaxQueuedMessagesTotal = 0;
+        o.Sessions.MaxQueuedBytes = 0;
+        o.Sessions.MaxQueuedBytesTotal = 0;
         o.Limits.MaxSubscriptionsPerClient = 0;
         o.Limits.MaxRetainedMessages = 0;
         o.Limits.MaxRetainedBytes = 0;
@@ -285,6 +287,8 @@ public sealed class SessionExpiryTests
         Assert.Contains(errors, e => e.StartsWith("Mqtt:Sessions:DefaultExpiry", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Mqtt:Sessions:MaxQueuedMessages:", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Mqtt:Sessions:MaxQueuedMessagesTotal", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Mqtt:Sessions:MaxQueuedBytes:", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Mqtt:Sessions:MaxQueuedBytesTotal", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Mqtt:Limits:MaxSubscriptionsPerClient", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Mqtt:Limits:MaxRetainedMessages", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Mqtt:Limits:MaxRetainedBytes", StringComparison.Ordinal));
