@@ -5,6 +5,7 @@ using EdgeStream.Ingest.Mqtt.Routing;
 using EdgeStream.Ingest.Mqtt.Tests.Infrastructure;
 using EdgeStream.Log;
 using EdgeStream.Log.Ingest;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace EdgeStream.Ingest.Mqtt.Tests;
@@ -48,7 +49,8 @@ public sealed class ClientModeTests
         }
     }
 
-    private static Harness Create(TestBroker log, MosquittoBroker mosquitto, IIngestWriter? ingest = null, string clientId = "edge-1", Action<MqttUpstreamOptions>? configure = null)
+    private static Harness Create(TestBroker log, MosquittoBroker mosquitto, IIngestWriter? ingest = null, string clientId = "edge-1", Action<MqttUpstreamOptions>? configure = null,
+        ILogger? logger = null)
     {
         var options = new MqttIngestOptions
         {
@@ -56,7 +58,7 @@ public sealed class ClientModeTests
             Upstreams = [new() { Name = "local", Port = mosquitto.Port, ClientId = clientId, Subscriptions = ["sensors/#"], ReconnectMinDelay = TimeSpan.FromMilliseconds(100) }],
         };
         configure?.Invoke(options.Upstreams[0]);
-        var subscriber = new UpstreamSubscriber(options.Upstreams[0], ingest ?? log.Log, MqttRouter.FromOptions(options), log.Metrics, TimeProvider.System, NullLogger.Instance);
+        var subscriber = new UpstreamSubscriber(options.Upstreams[0], ingest ?? log.Log, MqttRouter.FromOptions(options), log.Metrics, TimeProvider.System, logger ?? NullLogger.Instance);
         return new Harness { Log = log, Subscriber = subscriber };
     }
 
@@ -99,6 +101,20 @@ public sealed class ClientModeTests
         Assert.Equal("local", Encoding.UTF8.GetString(temps[0].GetHeader("mqtt.upstream")!.Value.Span));
         var other = await Poll.UntilAsync(async () => await log.ReadAllAsync("mqtt") is { Count: 1 } r ? r : null);
         Assert.Equal("40", Encoding.UTF8.GetString(other[0].Value.Span));
+    }
+
+    [Fact]
+    public async Task Stopping_while_connected_ends_the_session_without_a_retry_warning()
+    {
+        Assert.SkipUnless(MosquittoBroker.IsInstalled, "mosquitto is not installed (test.sh installs it)");
+        await using var mosquitto = await MosquittoBroker.StartAsync(maxInflightMessages: 0);
+        await using var log = await TestBroker.StartAsync(o => o.Port = 0);
+        var logger = new ListLogger();
+        await using var harness = Create(log, mosquitto, logger: logger);
+        harness.Start();
+        await harness.Connected.Task.WaitAsync(TimeSpan.FromSeconds(20), Ct);
+        await harness.StopSubscriberAsync();
+        Assert.DoesNotContain(logger.Entries, e => e.Level >= LogLevel.Warning);
     }
 
     [Fact]

@@ -60,6 +60,10 @@ internal sealed class UpstreamSubscriber
             {
                 failure = e;
             }
+            if (cancellationToken.IsCancellationRequested)
+            {
+                return; // the session ended because the service is stopping: nothing failed, nothing to retry
+            }
             if (wasConnected)
             {
                 delay = _options.ReconnectMinDelay;
