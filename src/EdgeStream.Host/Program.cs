@@ -1,4 +1,5 @@
 using System.CommandLine;
+using EdgeStream.Host;
 using EdgeStream.Host.Demo;
 using EdgeStream.Host.LogVerbs;
 using EdgeStream.Host.Run;
@@ -12,4 +13,4 @@ var root = new RootCommand("EdgeStream: an edge telemetry collector with a durab
     EdgeStream.Host.Mqtt.MqttCommand.Create(),
 };
 var parse = root.Parse(args);
-return EdgeStream.Host.RuleVerbs.RulesCommand.ExitCode(parse, await parse.InvokeAsync(RunCommand.InvocationFor(parse)));
+return UsageExitCode.For(parse, await parse.InvokeAsync(RunCommand.InvocationFor(parse)));

@@ -46,4 +46,17 @@ public sealed class CursorDeleteVerbTests : IDisposable
         var listed = await _log.RunAsync("cursors");
         Assert.Single(listed.Lines.Skip(2));
     }
+
+    [Fact]
+    public async Task A_command_line_that_does_not_parse_exits_2_not_the_1_that_means_nothing_to_delete()
+    {
+        await FillAsync();
+
+        var badPartition = await _log.RunAsync("cursors", "delete", "kafka", "--topic", "gamma", "--partition", "one");
+        var unknownOption = await _log.RunAsync("cursors", "delete", "kafka", "--topik", "gamma");
+
+        Assert.Equal(2, badPartition.ExitCode);
+        Assert.Equal(2, unknownOption.ExitCode);
+        Assert.Equal(3, (await _log.RunAsync("cursors")).Lines.Skip(2).Count()); // nothing was deleted
+    }
 }

@@ -35,7 +35,8 @@ internal sealed class LogFixture : IDisposable
         var output = new StringWriter();
         var error = new StringWriter();
         string[] full = ["log", .. args, "--data", DataDirectory];
-        var code = await root.Parse(full).InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
+        var parse = root.Parse(full);
+        var code = UsageExitCode.For(parse, await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken));
         return new VerbResult(code, output.ToString(), error.ToString());
     }
 

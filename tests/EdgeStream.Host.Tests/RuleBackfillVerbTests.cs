@@ -198,7 +198,7 @@ public sealed class RuleBackfillVerbTests : IDisposable
         var output = new StringWriter();
         var error = new StringWriter();
         var parse = root.Parse([.. args, "--data", _log.DataDirectory]);
-        var code = RulesCommand.ExitCode(parse, await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }));
+        var code = UsageExitCode.For(parse, await parse.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }));
         return new VerbResult(code, output.ToString(), error.ToString());
     }
 

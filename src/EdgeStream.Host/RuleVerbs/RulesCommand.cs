@@ -1,5 +1,4 @@
 using System.CommandLine;
-using EdgeStream.Host.LogVerbs;
 
 namespace EdgeStream.Host.RuleVerbs;
 
@@ -11,25 +10,4 @@ internal static class RulesCommand
         RuleTestVerb.Create(),
         RuleBackfillVerb.Create(),
     };
-
-    /// <summary>
-    /// The process exit code for an invoked command line: a parse error of a <c>rules</c> verb (a missing option, a bad
-    /// <c>--from</c>) is bad input like the verbs' own checks, so exit 2 rather than System.CommandLine's 1.
-    /// </summary>
-    public static int ExitCode(ParseResult parse, int code)
-    {
-        ArgumentNullException.ThrowIfNull(parse);
-        if (parse.Errors.Count == 0 || code == 0)
-        {
-            return code;
-        }
-        for (var c = parse.CommandResult; c is not null; c = c.Parent as System.CommandLine.Parsing.CommandResult)
-        {
-            if (c.Command.Name == "rules" && c.Parent is System.CommandLine.Parsing.CommandResult { Parent: null })
-            {
-                return LogAccess.UsageError;
-            }
-        }
-        return code;
-    }
 }
