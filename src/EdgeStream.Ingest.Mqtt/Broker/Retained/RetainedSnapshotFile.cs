@@ -94,9 +94,16 @@ internal sealed class RetainedSnapshotFile
         {
             return (records, null, false);
         }
-        // A process killed between its rename and the directory's fsync left the entry in the page cache only: what
-        // the broker now builds on must survive a power cut too.
-        _storage.SyncDirectory(_directory);
+        try
+        {
+            // A process killed between its rename and the directory's fsync left the entry in the page cache only: what
+            // the broker now builds on must survive a power cut too.
+            _storage.SyncDirectory(_directory);
+        }
+        catch (IOException)
+        {
+            // Not worth losing the retained messages over: the file is readable, and the next snapshot fsyncs again.
+        }
         using var file = _storage.Open(Path, createIfMissing: false);
         var length = file.Length;
         var header = new byte[RetainedSnapshotFormat.HeaderLength];
