@@ -89,6 +89,21 @@ internal static partial class MqttIngestLog
     [LoggerMessage(4050, LogLevel.Warning, "MQTT broker statistics ($SYS) could not be published; retrying every Mqtt:SysInterval (logged once until it works again)")]
     public static partial void SysPublishFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(4090, LogLevel.Information, "MQTT retained messages loaded from {Path}: {Loaded} ({Expired} expired while the broker was down, {Dropped} beyond the limits)")]
+    public static partial void RetainedLoaded(ILogger logger, string path, int loaded, int expired, int dropped);
+
+    [LoggerMessage(4091, LogLevel.Warning, "MQTT retained message snapshot {Path} is damaged ({Damage}); the {Valid} records before the damage were loaded and the file was kept as {CorruptPath}")]
+    public static partial void RetainedSnapshotDamaged(ILogger logger, string path, string damage, int valid, string corruptPath);
+
+    [LoggerMessage(4092, LogLevel.Warning, "MQTT retained message snapshot {Path} holds more than Mqtt:Limits:MaxRetainedMessages ({MaxMessages}) or MaxRetainedBytes ({MaxBytes}) allow: the newest were loaded, {Dropped} older ones were not")]
+    public static partial void RetainedOverLimits(ILogger logger, string path, int maxMessages, long maxBytes, int dropped);
+
+    [LoggerMessage(4093, LogLevel.Warning, "MQTT retained message snapshot {Path} could not be written; the retained messages stay in memory and the write is retried every Mqtt:RetainedSnapshotInterval (logged once until it works again)")]
+    public static partial void RetainedSnapshotWriteFailed(ILogger logger, Exception exception, string path);
+
+    [LoggerMessage(4094, LogLevel.Error, "MQTT retained message snapshot {Path} could not be read; the broker starts without the retained messages it held")]
+    public static partial void RetainedSnapshotReadFailed(ILogger logger, Exception exception, string path);
+
     [LoggerMessage(4080, LogLevel.Information, "MQTT session {ClientId} expired; its subscriptions and queued messages were removed")]
     public static partial void SessionExpired(ILogger logger, string clientId);
 

@@ -68,6 +68,14 @@ internal sealed class MqttIngestOptions
     public TimeSpan SysInterval { get; set; } = TimeSpan.FromSeconds(10);
 
     /// <summary>
+    /// Retained messages survive a restart: after a change they are written to <c>mqtt/retained.snapshot</c> in the
+    /// data directory at most this often, and once more at a graceful stop, and loaded at start (Mosquitto's
+    /// autosave). A power cut can lose up to one interval of retained changes. <c>0</c> keeps them in memory only
+    /// (neither written nor loaded). See <see cref="Broker.Retained.RetainedPersistence"/>.
+    /// </summary>
+    public TimeSpan RetainedSnapshotInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
     /// QoS 2 exactly once across a restart: a retransmitted QoS 2 PUBLISH (DUP) whose packet identifier is not known
     /// in memory is looked up among the records stored this long before EdgeStream started, for as long after the
     /// start; <c>0</c> turns the lookup off (such a retransmission is then stored again). See

@@ -44,6 +44,7 @@ public sealed partial class LogStore : IAsyncDisposable
         _logger = logger;
         CommitPolicy = CommitPolicy.Parse(options.CommitPolicy);
         var root = Path.GetFullPath(options.DataDirectory);
+        DataDirectory = root;
         storage.CreateDirectory(root);
         _lock = DirectoryLock.Acquire(root);
         _topicsRoot = Path.Combine(root, "topics");
@@ -96,6 +97,15 @@ public sealed partial class LogStore : IAsyncDisposable
 
     /// <summary>The commit policy in force.</summary>
     public CommitPolicy CommitPolicy { get; }
+
+    /// <summary>
+    /// The data directory (full path), locked for this process: components that keep small state files of their own
+    /// beside the log (the MQTT broker's retained messages) put them in a subdirectory of it.
+    /// </summary>
+    internal string DataDirectory { get; }
+
+    /// <summary>The file system the log goes through, so such state files share its fault injection in tests.</summary>
+    internal ILogStorage Storage => _storage;
 
     /// <summary>
     /// False once the log is disposed (closed as a whole). Components use it to tell a failure of one partition or

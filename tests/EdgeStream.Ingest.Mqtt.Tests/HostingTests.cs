@@ -51,6 +51,23 @@ public sealed class HostingTests
     }
 
     [Fact]
+    public async Task A_negative_retained_snapshot_interval_stops_the_host_at_start_naming_the_key()
+    {
+        var (host, store, dir) = await BuildAsync(new() { ["Mqtt:Port"] = "0", ["Mqtt:RetainedSnapshotInterval"] = "-00:00:01" });
+        try
+        {
+            var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync(Ct));
+            Assert.StartsWith("Mqtt:RetainedSnapshotInterval: ", Assert.Single(ex.Failures), StringComparison.Ordinal);
+        }
+        finally
+        {
+            host.Dispose();
+            await store.DisposeAsync();
+            Directory.Delete(dir, true);
+        }
+    }
+
+    [Fact]
     public async Task A_bad_route_stops_the_host_at_start_naming_the_key()
     {
         var (host, store, dir) = await BuildAsync(new()

@@ -21,6 +21,16 @@ public sealed class OptionsValidationTests
         Assert.Contains("Forwarding:TopicPriorities:<topic>", error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("-00:00:01")]
+    [InlineData("2.00:00:00")]
+    public void A_negative_or_huge_retained_snapshot_interval_fails_start_with_its_key(string interval)
+    {
+        var error = Assert.Single(Errors(new MqttIngestOptions { RetainedSnapshotInterval = TimeSpan.Parse(interval, System.Globalization.CultureInfo.InvariantCulture) }));
+        Assert.StartsWith("Mqtt:RetainedSnapshotInterval: ", error, StringComparison.Ordinal);
+        Assert.Empty(Errors(new MqttIngestOptions { RetainedSnapshotInterval = TimeSpan.Zero })); // 0: in memory only
+    }
+
     [Fact]
     public void A_bad_route_is_reported_with_its_configuration_key()
     {

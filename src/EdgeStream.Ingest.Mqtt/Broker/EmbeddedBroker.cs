@@ -1,5 +1,6 @@
 using System.Net;
 using EdgeStream.Ingest.Mqtt.Auth;
+using EdgeStream.Ingest.Mqtt.Broker.Retained;
 using EdgeStream.Ingest.Mqtt.Broker.Sys;
 using EdgeStream.Ingest.Mqtt.Broker.Transport;
 using EdgeStream.Ingest.Mqtt.Routing;
@@ -23,11 +24,14 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
     private readonly MqttAuthenticator _authenticator;
 
     private readonly ExactlyOnceRecovery? _recovery;
+    private readonly RetainedPersistence? _retained;
 
     /// <summary>
     /// The broker over <paramref name="log"/>. <paramref name="sys"/> is what the <c>$SYS</c> statistics need from outside
     /// the broker (the log's size, the sinks' lag). <paramref name="store"/>, the log it writes to, is read after a
-    /// restart for QoS 2 retransmissions (<see cref="ExactlyOnceRecovery"/>); without it they may be stored twice.
+    /// restart for QoS 2 retransmissions (<see cref="ExactlyOnceRecovery"/>), and its data directory keeps the retained
+    /// messages across a restart (<see cref="RetainedPersistence"/>); without it QoS 2 retransmissions may be stored
+    /// twice and retained messages live in memory only.
     /// </summary>
     public EmbeddedBroker(MqttIngestOptions options, IIngestWriter log, MqttIngestMetrics metrics, TimeProvider time, ILogger logger, SysSources? sys = null, LogStore? store = null)
     {
@@ -47,8 +51,15 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
         var exactlyOnce = new ExactlyOnceGuard { Recovery = _recovery };
         var stamps = new PayloadStamps();
         var acks = new DurableAckInterceptor(log, metrics, time, logger);
+        RetainedLimit = new RetainedLimit(l.MaxRetainedMessages, l.MaxRetainedBytes);
         var ingestor = new PublishIngestor(log, MqttRouter.FromOptions(options), l, metrics, time, logger, acks, exactlyOnce, options.DeliverAfterDurable ? stamps : null, _recovery,
-            new RetainedLimit(l.MaxRetainedMessages, l.MaxRetainedBytes));
+            RetainedLimit);
+        if (store is not null && options.RetainedSnapshotInterval > TimeSpan.Zero)
+        {
+            // The stamps carry a retained message's receive time, from which its absolute expiry is stored.
+            _retained = new RetainedPersistence(_server, new RetainedSnapshotFile(store.Storage, store.DataDirectory), RetainedLimit, l, stamps,
+                options.RetainedSnapshotInterval, time, logger);
+        }
         _server.ValidatingConnectionAsync += gatekeeper.ValidateConnectionAsync;
         _server.ClientConnectedAsync += gatekeeper.ClientConnectedAsync;
         _server.InterceptingSubscriptionAsync += gatekeeper.InterceptSubscriptionAsync;
@@ -80,6 +91,12 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
 
     internal ClientRegistry Clients { get; }
 
+    /// <summary>The account of retained messages against <c>Mqtt:Limits:MaxRetainedMessages</c> / <c>MaxRetainedBytes</c>.</summary>
+    internal RetainedLimit RetainedLimit { get; }
+
+    /// <summary>The retained messages' snapshot, or <c>null</c> without a log store or with <c>Mqtt:RetainedSnapshotInterval</c> 0.</summary>
+    internal RetainedPersistence? RetainedPersistence => _retained;
+
     /// <summary>The listeners: pending and open connection counts.</summary>
     internal GuardedTcpServerAdapter Transport { get; }
 
@@ -90,7 +107,9 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
     {
         // Before the first connection: what lies below these ends was stored before this start.
         _recovery?.Start();
+        // Loads the retained messages' snapshot (RetainedPersistence) before the listeners open.
         await _server.StartAsync();
+        _retained?.Start();
         Sys?.Start();
         if (_options.Port != 0)
         {
@@ -119,7 +138,16 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
         }
         if (_server.IsStarted)
         {
+            if (_retained is not null)
+            {
+                await _retained.BeginStopAsync();
+            }
             await _server.StopAsync(new MqttServerStopOptions());
+            if (_retained is not null)
+            {
+                // After the connections closed: their last retained publishes and wills are in it.
+                await _retained.CompleteStopAsync();
+            }
             MqttIngestLog.Stopped(_logger);
         }
     }
@@ -129,6 +157,7 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
         await StopAsync();
         Features.Dispose();
         _recovery?.Dispose();
+        _retained?.Dispose();
         _server.Dispose();
     }
 

@@ -101,6 +101,11 @@ internal sealed class MqttIngestOptionsValidator : IValidateOptions<MqttIngestOp
             errors.Add($"{S}:SysInterval: must be 0 (no $SYS statistics) or 00:00:00.1 to 1.00:00:00.");
         }
 
+        if (o.RetainedSnapshotInterval < TimeSpan.Zero || o.RetainedSnapshotInterval > TimeSpan.FromDays(1))
+        {
+            errors.Add($"{S}:RetainedSnapshotInterval: must be 0 (retained messages in memory only) to 1.00:00:00 (got {o.RetainedSnapshotInterval}).");
+        }
+
         for (var i = 0; i < o.Routes.Count; i++)
         {
             CheckRoute(errors, $"{S}:Routes:{i}", o.Routes[i], filterRequired: true);
