@@ -190,6 +190,43 @@ public sealed class RetainedPersistenceTests : IDisposable
         Assert.Contains("r/a", Encoding.UTF8.GetString(File.ReadAllBytes(SnapshotPath)), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_large_retained_set_that_keeps_changing_is_rewritten_less_often_than_the_interval()
+    {
+        // Ten 64 KiB retained messages: a 640 KiB snapshot, which the write budget (64 KiB/s) spaces ten seconds apart.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var broker = await TestBroker.StartAsync(directory: _directory, time: time);
+        var persistence = broker.Broker.RetainedPersistence!;
+        using var publisher = await broker.ConnectAsync("pub");
+        for (var i = 0; i < 10; i++)
+        {
+            await publisher.PublishAsync(new MqttApplicationMessageBuilder().WithTopic($"r/{i}").WithPayload(new byte[64 * 1024]).WithRetainFlag().Build(), Ct);
+        }
+        await Poll.UntilAsync(() =>
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+            return File.Exists(SnapshotPath) && new FileInfo(SnapshotPath).Length > 10 * 64 * 1024 && persistence.NextWriteNotBefore > time.GetUtcNow();
+        }, what: "the whole set written and the pause after it begun", cancellationToken: Ct);
+        var pauseEnds = persistence.NextWriteNotBefore;
+        Assert.True(pauseEnds - time.GetUtcNow() > TimeSpan.FromSeconds(5), $"pause ends at {pauseEnds:O}, now {time.GetUtcNow():O}");
+
+        await publisher.PublishAsync(Retained("r/0", "changed"), Ct);
+        time.Advance(TimeSpan.FromSeconds(3)); // three intervals: without the budget the change would be written by now
+        await Task.Delay(TimeSpan.FromMilliseconds(300), Ct);
+        Assert.False(Contains(File.ReadAllBytes(SnapshotPath), "changed"));
+
+        time.Advance(pauseEnds - time.GetUtcNow());
+        await Poll.UntilAsync(() => Contains(File.ReadAllBytes(SnapshotPath), "changed"), what: "the change written after the pause", cancellationToken: Ct);
+    }
+
+    [Theory]
+    [InlineData(0, 1_000, 1_000)]
+    [InlineData(64 * 1024, 1_000, 1_000)]
+    [InlineData(640 * 1024, 1_000, 10_000)]
+    [InlineData(64 * 1024 * 1024, 1_000, 1_024_000)]
+    public void The_pause_after_a_snapshot_is_the_interval_or_its_size_at_64_KiB_a_second(long bytes, int intervalMs, int pauseMs)
+        => Assert.Equal(TimeSpan.FromMilliseconds(pauseMs), RetainedPersistence.PauseAfter(bytes, TimeSpan.FromMilliseconds(intervalMs)));
+
     private static MqttApplicationMessage Retained(string topic, string payload, uint expiry = 0)
         => new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload(payload).WithRetainFlag()
             .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).WithMessageExpiryInterval(expiry).Build();

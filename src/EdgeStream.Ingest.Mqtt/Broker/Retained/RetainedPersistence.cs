@@ -49,6 +49,8 @@ internal sealed class RetainedPersistence : IDisposable
     private volatile bool _stopping;
     private IList<MqttApplicationMessage>? _final;
     private bool _failing;
+    private long _lastSnapshotBytes;
+    private long _nextWriteTicks;
     private int _failedWrites;
 
     public RetainedPersistence(MqttServer server, RetainedSnapshotFile file, RetainedLimit limit, MqttLimitsOptions limits, PayloadStamps stamps,
@@ -66,6 +68,23 @@ internal sealed class RetainedPersistence : IDisposable
         server.RetainedMessageChangedAsync += ChangedAsync;
         server.RetainedMessagesClearedAsync += ClearedAsync;
     }
+
+    /// <summary>
+    /// Average bytes per second that snapshot writes may take. Every write rewrites all retained messages, so a large
+    /// retained set that keeps changing would otherwise be rewritten every interval: 10 MB each second is 860 GB a
+    /// day, which wears out an SD card in weeks. The pause after a write therefore grows with its size.
+    /// </summary>
+    internal const int WriteBudgetBytesPerSecond = 64 * 1024;
+
+    /// <summary>How long the loop waits after writing a snapshot of <paramref name="bytes"/>: the interval, or longer for a large one.</summary>
+    internal static TimeSpan PauseAfter(long bytes, TimeSpan interval)
+    {
+        var budget = TimeSpan.FromSeconds((double)bytes / WriteBudgetBytesPerSecond);
+        return budget > interval ? budget : interval;
+    }
+
+    /// <summary>The earliest time the loop writes again (tests: the pause has begun).</summary>
+    internal DateTimeOffset NextWriteNotBefore => new(Volatile.Read(ref _nextWriteTicks), TimeSpan.Zero);
 
     /// <summary>Snapshot writes that failed since the start (each is logged only while writes worked before it).</summary>
     internal int FailedWrites => Volatile.Read(ref _failedWrites);
@@ -279,8 +298,10 @@ internal sealed class RetainedPersistence : IDisposable
             {
                 _wake.Reader.TryRead(out _);
                 await WriteIfDirtyAsync(cancellationToken).ConfigureAwait(false);
-                // At most one write per interval: changes meanwhile wait for the next one together.
-                await Task.Delay(_interval, _time, cancellationToken).ConfigureAwait(false);
+                // Changes meanwhile wait for the next write together.
+                var pause = PauseAfter(Volatile.Read(ref _lastSnapshotBytes), _interval);
+                Volatile.Write(ref _nextWriteTicks, (_time.GetUtcNow() + pause).UtcTicks);
+                await Task.Delay(pause, _time, cancellationToken).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -316,7 +337,7 @@ internal sealed class RetainedPersistence : IDisposable
     {
         try
         {
-            _file.Write(Records(messages));
+            Volatile.Write(ref _lastSnapshotBytes, _file.Write(Records(messages)));
             _saved = changes;
             _failing = false;
         }

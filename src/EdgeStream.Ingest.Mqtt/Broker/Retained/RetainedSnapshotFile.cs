@@ -39,8 +39,11 @@ internal sealed class RetainedSnapshotFile
     /// <summary>Where a damaged snapshot is kept.</summary>
     public string CorruptPath => Path + ".corrupt";
 
-    /// <summary>Replaces the snapshot with <paramref name="records"/>, durably and atomically; throws on any I/O failure.</summary>
-    public void Write(IReadOnlyList<RetainedRecord> records)
+    /// <summary>
+    /// Replaces the snapshot with <paramref name="records"/>, durably and atomically, and returns its size in bytes;
+    /// throws on any I/O failure.
+    /// </summary>
+    public long Write(IReadOnlyList<RetainedRecord> records)
     {
         if (!_directoryDurable)
         {
@@ -50,6 +53,7 @@ internal sealed class RetainedSnapshotFile
             _directoryDurable = true;
         }
         var temp = Path + ".tmp";
+        long position;
         try
         {
             using (var file = _storage.Open(temp, createIfMissing: true))
@@ -57,7 +61,7 @@ internal sealed class RetainedSnapshotFile
                 file.SetLength(0);
                 var header = RetainedSnapshotFormat.Header(records.Count);
                 file.Write(0, header);
-                long position = header.Length;
+                position = header.Length;
                 var chunk = new ArrayBufferWriter<byte>(ChunkBytes);
                 foreach (var record in records)
                 {
@@ -70,6 +74,7 @@ internal sealed class RetainedSnapshotFile
                     }
                 }
                 file.Write(position, chunk.WrittenSpan);
+                position += chunk.WrittenCount;
                 file.Flush();
             }
             _storage.Replace(temp, Path);
@@ -80,6 +85,7 @@ internal sealed class RetainedSnapshotFile
             throw;
         }
         _storage.SyncDirectory(_directory);
+        return position;
     }
 
     /// <summary>
