@@ -53,6 +53,27 @@ public sealed class SysTopicTests
     }
 
     [Fact]
+    public async Task Store_bytes_count_the_retained_payloads_and_the_copies_queued_for_an_offline_session()
+    {
+        await using var broker = await StartAsync();
+        using (var offline = await broker.ConnectAsync("offline", configure: b => b.WithCleanStart(false).WithSessionExpiryInterval(600)))
+        {
+            await offline.SubscribeAsync("plant/#", MqttQualityOfServiceLevel.AtLeastOnce, Ct);
+            await offline.DisconnectAsync(cancellationToken: Ct);
+        }
+        using var watcher = await broker.ConnectAsync("watcher");
+        var seen = new MessageCollector(watcher);
+        await SubscribeAsync(watcher, "$SYS/broker/store/messages/bytes");
+
+        using var publisher = await broker.ConnectAsync("publisher");
+        await publisher.PublishAsync(new MqttApplicationMessageBuilder().WithTopic("plant/state").WithPayload(new byte[1000]).WithRetainFlag()
+            .WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), Ct);
+
+        // 1000 retained payload bytes, and the offline session's copy: 1000 + "plant/state".Length.
+        await seen.WaitUntilAsync(() => LatestNumber(seen, "$SYS/broker/store/messages/bytes") >= 2011);
+    }
+
+    [Fact]
     public async Task Message_and_byte_counters_rise_after_publishes_and_nothing_from_sys_reaches_the_log()
     {
         await using var broker = await StartAsync();

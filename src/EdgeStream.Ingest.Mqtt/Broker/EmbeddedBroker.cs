@@ -69,9 +69,11 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
         _server.ApplicationMessageNotConsumedAsync += acks.NotConsumedAsync;
         // The statistics' enqueue check runs before Mqtt5Features counts a message queued for an offline session.
         var directory = new SubscriberDirectory(id => Clients.Get(id) is not null);
+        var queuedBytes = new QueuedBytes(options.Sessions.MaxQueuedBytes, options.Sessions.MaxQueuedBytesTotal);
         if (options.SysInterval > TimeSpan.Zero)
         {
-            Sys = new SysTopicPublisher(_server, new BrokerStatistics(_server, Clients, directory, Transport, sys ?? new SysSources(), time), Clients, options.SysInterval, time, logger);
+            var statistics = new BrokerStatistics(_server, Clients, directory, Transport, sys ?? new SysSources(), time, () => RetainedLimit.Bytes + queuedBytes.Total);
+            Sys = new SysTopicPublisher(_server, statistics, Clients, options.SysInterval, time, logger);
             var sysPublisher = Sys;
             // $SYS messages are the broker's own: delivered, never stored (and clients cannot publish there, see ConnectionAcl).
             _server.InterceptingPublishAsync += args => sysPublisher.IsOwn(args) ? Task.CompletedTask : ingestor.InterceptAsync(args);
@@ -80,7 +82,7 @@ internal sealed class EmbeddedBroker : IAsyncDisposable
         {
             _server.InterceptingPublishAsync += ingestor.InterceptAsync;
         }
-        Features = new Mqtt5Features(_server, options, Clients, time, logger, exactlyOnce, stamps, log, metrics, directory);
+        Features = new Mqtt5Features(_server, options, Clients, time, logger, exactlyOnce, stamps, log, queuedBytes, metrics, directory);
     }
 
     /// <summary>The <c>$SYS</c> statistics publisher, or <c>null</c> when <c>Mqtt:SysInterval</c> is 0.</summary>

@@ -41,7 +41,7 @@ internal sealed class Mqtt5Features : IDisposable
     private readonly bool _deliverAfterDurable;
 
     public Mqtt5Features(MqttServer server, MqttIngestOptions options, ClientRegistry clients, TimeProvider time, Microsoft.Extensions.Logging.ILogger logger,
-        ExactlyOnceGuard exactlyOnce, PayloadStamps stamps, IIngestWriter log, MqttIngestMetrics? metrics = null, SubscriberDirectory? directory = null)
+        ExactlyOnceGuard exactlyOnce, PayloadStamps stamps, IIngestWriter log, QueuedBytes queuedBytes, MqttIngestMetrics? metrics = null, SubscriberDirectory? directory = null)
     {
         _exactlyOnce = exactlyOnce;
         _stamps = stamps;
@@ -54,7 +54,7 @@ internal sealed class Mqtt5Features : IDisposable
         _keepAlive = new ServerKeepAlive(server, options.MaxKeepAlive, time);
         _metrics = metrics;
         _maxQueuedTotal = options.Sessions.MaxQueuedMessagesTotal;
-        _queuedBytes = new QueuedBytes(options.Sessions.MaxQueuedBytes, options.Sessions.MaxQueuedBytesTotal);
+        _queuedBytes = queuedBytes;
         metrics?.ObserveQueuedBytes(() => _queuedBytes.Total);
         _maxSubscriptions = options.Limits.MaxSubscriptionsPerClient;
         _logger = logger;

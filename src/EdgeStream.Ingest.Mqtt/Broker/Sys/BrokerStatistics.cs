@@ -22,9 +22,16 @@ internal sealed class BrokerStatistics
     private readonly SysSources _sources;
     private readonly TimeProvider _time;
     private readonly long _startedAt;
+    private readonly Func<long> _storedBytes;
 
-    public BrokerStatistics(MqttServer server, ClientRegistry clients, SubscriberDirectory subscriptions, GuardedTcpServerAdapter transport, SysSources sources, TimeProvider time)
+    /// <summary>
+    /// The statistics of <paramref name="server"/>; <paramref name="storedBytes"/> reads the bytes held for retained
+    /// messages and queued copies (<c>store/messages/bytes</c>).
+    /// </summary>
+    public BrokerStatistics(MqttServer server, ClientRegistry clients, SubscriberDirectory subscriptions, GuardedTcpServerAdapter transport, SysSources sources, TimeProvider time,
+        Func<long> storedBytes)
     {
+        _storedBytes = storedBytes;
         _server = server;
         _clients = clients;
         _subscriptions = subscriptions;
@@ -74,6 +81,7 @@ internal sealed class BrokerStatistics
         Add("retained messages/count", retained);
         Add("store/messages/count", retained + queued);
         Add("messages/stored", retained + queued); // Mosquitto's older name of store/messages/count
+        Add("store/messages/bytes", _storedBytes());
 
         if (_sources.LogBytes is { } logBytes)
         {
