@@ -327,6 +327,13 @@ internal sealed class MqttUpstreamOptions
 
     public List<string> Subscriptions { get; set; } = [];
 
+    /// <summary>
+    /// MQTT 5 Receive Maximum sent in CONNECT: the QoS 1/2 messages the broker may send before we acknowledge them.
+    /// A message is acknowledged only once durable, so these wait in memory meanwhile; without it a broker may send
+    /// 65,535. MQTT 3.1.1 has no such property (the broker's own limit applies, e.g. Mosquitto's max_inflight_messages).
+    /// </summary>
+    public int ReceiveMaximum { get; set; } = 1000;
+
     public bool UseTls { get; set; }
 
     /// <summary>PEM CA bundle that the broker's certificate must chain to; <c>null</c> uses the system store.</summary>

@@ -118,6 +118,33 @@ public sealed class ClientModeTests
     }
 
     [Fact]
+    public async Task The_broker_sends_no_more_unacknowledged_messages_than_the_receive_maximum_while_they_wait_to_be_durable()
+    {
+        Assert.SkipUnless(MosquittoBroker.IsInstalled, "mosquitto is not installed (test.sh installs it)");
+        await using var mosquitto = await MosquittoBroker.StartAsync(maxInflightMessages: 0); // Mosquitto itself would send all
+        await using var log = await TestBroker.StartAsync(o => o.Port = 0);
+        var gate = new GatedIngestLog(log.Log); // appends go through, durability (and so every acknowledgement) is held
+        await using var harness = Create(log, mosquitto, gate, configure: u => u.ReceiveMaximum = 10);
+        harness.Start();
+        await harness.Connected.Task.WaitAsync(TimeSpan.FromSeconds(20), Ct);
+
+        using var publisher = new MQTTnet.MqttClientFactory().CreateMqttClient();
+        await publisher.ConnectAsync(new MQTTnet.MqttClientOptionsBuilder().WithTcpServer("127.0.0.1", mosquitto.Port).WithClientId("device").Build(), Ct);
+        for (var i = 0; i < 50; i++)
+        {
+            await publisher.PublishAsync(new MQTTnet.MqttApplicationMessageBuilder().WithTopic("sensors/s5/temp").WithPayload($"m-{i}")
+                .WithQualityOfServiceLevel(MQTTnet.Protocol.MqttQualityOfServiceLevel.AtLeastOnce).Build(), Ct);
+        }
+        await Poll.UntilAsync(() => gate.Appends >= 10, what: "ten messages received", cancellationToken: Ct);
+        await Task.Delay(TimeSpan.FromMilliseconds(500), Ct); // room for more, had the broker been allowed to send them
+        Assert.Equal(10, gate.Appends);
+
+        gate.Release();
+        var stored = await Poll.UntilAsync(async () => await log.ReadAllAsync("temps") is { Count: 50 } r ? r : null);
+        Assert.Equal(Enumerable.Range(0, 50).Select(i => $"m-{i}"), stored.Select(r => Encoding.UTF8.GetString(r.Value.Span)));
+    }
+
+    [Fact]
     public async Task The_persistent_session_delivers_what_was_published_while_edgestream_was_away()
     {
         Assert.SkipUnless(MosquittoBroker.IsInstalled, "mosquitto is not installed (test.sh installs it)");

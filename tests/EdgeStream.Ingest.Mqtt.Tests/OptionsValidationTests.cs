@@ -58,11 +58,12 @@ public sealed class OptionsValidationTests
         var errors = Errors(new MqttIngestOptions
         {
             Users = [new() { Username = "u", PasswordHash = "plain" }],
-            Upstreams = [new() { Name = "up" }],
+            Upstreams = [new() { Name = "up" }, new() { Name = "big", Subscriptions = ["#"], ReceiveMaximum = 70_000 }],
             Tls = new() { Port = 8883, CertificateFile = "/nonexistent.pem" },
         }).ToList();
         Assert.Contains(errors, e => e.StartsWith("Mqtt:Users:0:PasswordHash", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Mqtt:Upstreams:0:Subscriptions", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Mqtt:Upstreams:1:ReceiveMaximum", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Mqtt:Tls:CertificateFile", StringComparison.Ordinal));
     }
 }

@@ -21,7 +21,7 @@ internal static class UpstreamClientOptionsFactory
             .WithTimeout(TimeSpan.FromSeconds(10));
         if (v5)
         {
-            builder.WithSessionExpiryInterval(u.SessionExpirySeconds);
+            builder.WithSessionExpiryInterval(u.SessionExpirySeconds).WithReceiveMaximum((ushort)u.ReceiveMaximum);
         }
         if (!string.IsNullOrEmpty(u.Username))
         {

@@ -140,6 +140,10 @@ internal sealed class MqttIngestOptionsValidator : IValidateOptions<MqttIngestOp
                     errors.Add($"{path}:Subscriptions:{j}: {why}.");
                 }
             }
+            if (u.ReceiveMaximum is < 1 or > 65535)
+            {
+                errors.Add($"{path}:ReceiveMaximum: must be 1-65535 (got {u.ReceiveMaximum}).");
+            }
             if (u.ReconnectMinDelay <= TimeSpan.Zero || u.ReconnectMaxDelay < u.ReconnectMinDelay)
             {
                 errors.Add($"{path}:ReconnectMinDelay: must be positive and not above ReconnectMaxDelay.");
