@@ -60,7 +60,7 @@ internal sealed class MqttIngestMetrics : IDisposable
 
     /// <summary>Publishes <c>edgestream.mqtt.queued.bytes</c>, bytes queued for delivery to sessions, from <paramref name="bytes"/>.</summary>
     public void ObserveQueuedBytes(Func<long> bytes)
-        => _meter.CreateObservableGauge("edgestream.mqtt.queued.bytes", bytes, "By", "Bytes of messages queued for delivery to sessions (payload and topic).");
+        => _meter.CreateObservableGauge("edgestream.mqtt.queued.bytes", bytes, "By", "Bytes of messages queued for delivery to sessions (payload, topic and properties).");
 
     public void Dispose() => _meter.Dispose();
 }

@@ -183,7 +183,10 @@ internal sealed class MqttLimitsOptions
     [Range(1, int.MaxValue, ErrorMessage = "{0} must be positive.")]
     public int MaxRetainedMessages { get; set; } = 10_000;
 
-    /// <summary>Payload bytes of all retained messages together; a retained publish that would exceed it is refused likewise.</summary>
+    /// <summary>
+    /// Bytes of all retained messages together (payload, topic and properties); a retained publish that would exceed it
+    /// is refused likewise.
+    /// </summary>
     [Range(1, long.MaxValue, ErrorMessage = "{0} must be positive.")]
     public long MaxRetainedBytes { get; set; } = 64L * 1024 * 1024;
 
@@ -256,7 +259,7 @@ internal sealed class MqttSessionOptions
     public int MaxQueuedMessagesTotal { get; set; } = 100_000;
 
     /// <summary>
-    /// Bytes (payload and topic) queued per session: beyond it new messages for the session are not queued (counted as
+    /// Bytes (payload, topic and properties) queued per session: beyond it new messages for the session are not queued (counted as
     /// <c>queue-bytes-full</c>). A message is always queued to an empty session, however large.
     /// </summary>
     [Range(1, long.MaxValue, ErrorMessage = "{0} must be positive.")]

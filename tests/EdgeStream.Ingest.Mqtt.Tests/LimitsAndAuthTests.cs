@@ -327,6 +327,20 @@ public sealed class LimitsAndAuthTests
     }
 
     [Fact]
+    public async Task Retained_messages_count_their_topic_and_properties_against_the_byte_limit_not_only_their_payload()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.Limits.MaxRetainedBytes = 10_000);
+        using var client = await broker.ConnectAsync("props");
+        // One payload byte each, but 6,000 bytes of user property that MQTTnet keeps with the retained message.
+        MqttApplicationMessage Heavy(string topic) => new MqttApplicationMessageBuilder().WithTopic(topic).WithPayload("x").WithRetainFlag()
+            .WithUserProperty("blob", new ReadOnlyMemory<byte>(new byte[6000])).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build();
+
+        Assert.Equal(MqttClientPublishReasonCode.NoMatchingSubscribers, (await client.PublishAsync(Heavy("r/a"), Ct)).ReasonCode);
+        Assert.Equal(MqttClientPublishReasonCode.QuotaExceeded, (await client.PublishAsync(Heavy("r/b"), Ct)).ReasonCode);
+        Assert.InRange(broker.Broker.RetainedLimit.Bytes, 6000, 10_000);
+    }
+
+    [Fact]
     public async Task An_mqtt311_retained_publish_beyond_the_limit_disconnects_and_is_not_stored()
     {
         await using var broker = await TestBroker.StartAsync(o => o.Limits.MaxRetainedMessages = 1);

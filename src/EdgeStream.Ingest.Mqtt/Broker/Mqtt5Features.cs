@@ -284,7 +284,7 @@ internal sealed class Mqtt5Features : IDisposable
             return Task.CompletedTask;
         }
         // The last enqueue handler (registered after $SYS's): what it accepts, MQTTnet queues unless the count is full.
-        switch (_queuedBytes.TryAdd(args.ReceiverClientId, QueuedBytes.SizeOf(args.ApplicationMessage)))
+        switch (_queuedBytes.TryAdd(args.ReceiverClientId, MessageSize.Of(args.ApplicationMessage)))
         {
             case QueuedBytes.Verdict.SessionFull:
                 args.AcceptEnqueue = false;
@@ -303,7 +303,7 @@ internal sealed class Mqtt5Features : IDisposable
         if (args.IsDropped)
         {
             _metrics?.Rejected("queue-full"); // Mqtt:Sessions:MaxQueuedMessages reached for this session
-            _queuedBytes.Remove(args.ReceiverClientId, QueuedBytes.SizeOf(args.ApplicationMessage));
+            _queuedBytes.Remove(args.ReceiverClientId, MessageSize.Of(args.ApplicationMessage));
         }
         return Task.CompletedTask;
     }
@@ -312,7 +312,7 @@ internal sealed class Mqtt5Features : IDisposable
     {
         if (args.Packet is MqttPublishPacket publish)
         {
-            _queuedBytes.Remove(args.ClientId, publish.Payload.Length + (publish.Topic?.Length ?? 0));
+            _queuedBytes.Remove(args.ClientId, MessageSize.Of(publish));
             if (_deliverAfterDurable && _stamps.Find(publish.Payload) is { LogTopic: not null } stored)
             {
                 return DeliverWhenDurableAsync(args, publish, stored);

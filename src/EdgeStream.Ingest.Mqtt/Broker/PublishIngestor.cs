@@ -211,7 +211,7 @@ internal sealed class PublishIngestor
     private bool TryRetain(MqttApplicationMessage message, out RetainedLimit.Change change)
     {
         change = default;
-        return !message.Retain || _retained is null || _retained.TryRetain(message.Topic, checked((int)message.Payload.Length), out change);
+        return !message.Retain || _retained is null || _retained.TryRetain(message.Topic, RetainedLimit.SizeOf(message), out change);
     }
 
     /// <summary>The append failed, so MQTTnet does not retain the message: gives back what it was accounted. Always false.</summary>

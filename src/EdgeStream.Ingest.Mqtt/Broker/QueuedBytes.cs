@@ -1,9 +1,7 @@
-using MQTTnet;
-
 namespace EdgeStream.Ingest.Mqtt.Broker;
 
 /// <summary>
-/// Bytes of messages queued for delivery, per session and in all (<c>Mqtt:Sessions:MaxQueuedBytes</c>,
+/// Bytes (<see cref="MessageSize"/>) of messages queued for delivery, per session and in all (<c>Mqtt:Sessions:MaxQueuedBytes</c>,
 /// <c>MaxQueuedBytesTotal</c>). MQTTnet bounds its queues by count only, so without this 10,000 offline sessions of
 /// 1000 messages each could hold 100,000 payloads of up to the packet limit in memory.
 /// </summary>
@@ -45,9 +43,6 @@ internal sealed class QueuedBytes
             }
         }
     }
-
-    /// <summary>The bytes a queued copy of <paramref name="message"/> is counted as: its payload and topic.</summary>
-    public static long SizeOf(MqttApplicationMessage message) => message.Payload.Length + message.Topic.Length;
 
     /// <summary>Bytes queued for one session.</summary>
     public long Of(string clientId)

@@ -1,12 +1,14 @@
+using MQTTnet;
+
 namespace EdgeStream.Ingest.Mqtt.Broker;
 
 /// <summary>
 /// Bounds the retained messages clients can make the broker keep. MQTTnet's server keeps one retained message per
 /// topic in memory without any limit, so a client publishing retained messages on ever new topics would fill the
-/// memory. This class keeps the same account (topic → payload bytes) and is asked before a retained publish is let
+/// memory. This class keeps the same account (topic → bytes, see <see cref="SizeOf"/>) and is asked before a retained publish is let
 /// through: replacing or clearing (empty payload) a retained message is always allowed; a new one, or a larger
 /// replacement, is refused if it would take the store beyond <c>Mqtt:Limits:MaxRetainedMessages</c> messages or
-/// <c>Mqtt:Limits:MaxRetainedBytes</c> payload bytes. A change whose publish is not carried out after all (the append
+/// <c>Mqtt:Limits:MaxRetainedBytes</c> bytes. A change whose publish is not carried out after all (the append
 /// failed) is undone. The broker's own <c>$SYS</c> statistics do not pass through here (a fixed, small set).
 /// Thread-safe.
 /// </summary>
@@ -35,7 +37,7 @@ internal sealed class RetainedLimit
         }
     }
 
-    /// <summary>Their payload bytes.</summary>
+    /// <summary>Their bytes (<see cref="SizeOf"/>).</summary>
     public long Bytes
     {
         get
@@ -47,17 +49,20 @@ internal sealed class RetainedLimit
         }
     }
 
+    /// <summary>What a retained message is counted as: <see cref="MessageSize"/>, or 0 for one that clears its topic (an empty payload).</summary>
+    public static int SizeOf(MqttApplicationMessage message) => message.Payload.IsEmpty ? 0 : MessageSize.Of(message);
+
     /// <summary>
-    /// Accounts a retained publish on <paramref name="topic"/> with <paramref name="payloadBytes"/> (0 clears it);
+    /// Accounts a retained publish on <paramref name="topic"/> of <paramref name="size"/> bytes (<see cref="SizeOf"/>; 0 clears it);
     /// false, with nothing changed, when it would exceed a bound. <paramref name="change"/> undoes it.
     /// </summary>
-    public bool TryRetain(string topic, int payloadBytes, out Change change)
+    public bool TryRetain(string topic, int size, out Change change)
     {
         lock (_sizes)
         {
             var had = _sizes.TryGetValue(topic, out var previous);
-            change = new Change(topic, had ? previous : null, payloadBytes > 0 ? payloadBytes : null);
-            if (payloadBytes == 0)
+            change = new Change(topic, had ? previous : null, size > 0 ? size : null);
+            if (size == 0)
             {
                 if (had)
                 {
@@ -66,13 +71,13 @@ internal sealed class RetainedLimit
                 }
                 return true;
             }
-            var bytes = _bytes - previous + payloadBytes;
-            if ((!had && _sizes.Count >= _maxMessages) || (bytes > _maxBytes && payloadBytes > previous))
+            var total = _bytes - previous + size;
+            if ((!had && _sizes.Count >= _maxMessages) || (total > _maxBytes && size > previous))
             {
                 return false;
             }
-            _sizes[topic] = payloadBytes;
-            _bytes = bytes;
+            _sizes[topic] = size;
+            _bytes = total;
             return true;
         }
     }

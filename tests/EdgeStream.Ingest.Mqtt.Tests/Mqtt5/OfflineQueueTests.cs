@@ -205,6 +205,23 @@ public sealed class OfflineQueueTests
     }
 
     [Fact]
+    public async Task User_properties_count_against_the_session_byte_cap_not_only_the_payload()
+    {
+        await using var broker = await TestBroker.StartAsync(o => o.Sessions.MaxQueuedBytes = 50_000);
+        await GoOfflineAsync(broker);
+        using (var publisher = await broker.ConnectAsync("pub"))
+        {
+            for (var i = 0; i < 6; i++)
+            {
+                // One payload byte, 20,000 bytes of user property: room for two.
+                await publisher.PublishAsync(new MqttApplicationMessageBuilder().WithTopic($"q/{i}").WithPayload("x")
+                    .WithUserProperty("blob", new ReadOnlyMemory<byte>(new byte[20_000])).WithQualityOfServiceLevel(MqttQualityOfServiceLevel.AtLeastOnce).Build(), Ct);
+            }
+        }
+        Assert.Equal(2, await PendingAsync(broker));
+    }
+
+    [Fact]
     public async Task A_message_larger_than_the_session_byte_cap_is_still_queued_to_an_empty_session()
     {
         await using var broker = await TestBroker.StartAsync(o => o.Sessions.MaxQueuedBytes = 1_000);

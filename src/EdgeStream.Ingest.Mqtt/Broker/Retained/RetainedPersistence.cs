@@ -174,7 +174,7 @@ internal sealed class RetainedPersistence : IDisposable
                 continue;
             }
             // Once one does not fit, older ones are not squeezed in behind it: the newest are kept, not the smallest.
-            if (full || !_limit.TryRetain(message.Topic, checked((int)message.Payload.Length), out _))
+            if (full || !_limit.TryRetain(message.Topic, RetainedLimit.SizeOf(message), out _))
             {
                 full = true;
                 dropped++;
