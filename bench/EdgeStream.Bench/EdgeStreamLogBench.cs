@@ -7,9 +7,10 @@ internal static class EdgeStreamLogBench
 {
     private const string Topic = "bench";
 
-    public static async Task<Measurement> DurableBatchesAsync(string directory, string commitPolicy, Workload w, CancellationToken ct, bool preallocate = true)
+    public static async Task<Measurement> DurableBatchesAsync(string directory, string commitPolicy, Workload w, CancellationToken ct,
+        bool preallocate = true, bool zeroFill = true)
     {
-        await using var store = await OpenAsync(directory, commitPolicy, ct, preallocate);
+        await using var store = await OpenAsync(directory, commitPolicy, ct, preallocate, zeroFill);
         var payload = w.Payload();
         var batch = Enumerable.Range(0, w.BatchSize).Select(_ => new LogRecord(payload)).ToArray();
         var (records, elapsed) = await Appenders.RunAsync(w.Appenders, w.Duration, async (_, token) =>
@@ -18,7 +19,8 @@ internal static class EdgeStreamLogBench
             await store.WaitForDurableAsync(Topic, 0, result.LastOffset, token);
             return result.Count;
         }, ct);
-        return new Measurement("EdgeStream", preallocate ? commitPolicy : commitPolicy + ", no prealloc", w, records, elapsed);
+        var mode = !preallocate ? commitPolicy + ", no prealloc" : !zeroFill ? commitPolicy + ", no zero fill" : commitPolicy;
+        return new Measurement("EdgeStream", mode, w, records, elapsed);
     }
 
     /// <summary>"always": each single-record append returns only once durable; concurrent appenders share fsyncs.</summary>
@@ -34,10 +36,10 @@ internal static class EdgeStreamLogBench
         return new Measurement("EdgeStream", preallocate ? "always, single" : "always, single, no prealloc", w, records, elapsed);
     }
 
-    private static async Task<LogStore> OpenAsync(string directory, string commitPolicy, CancellationToken ct, bool preallocate)
+    private static async Task<LogStore> OpenAsync(string directory, string commitPolicy, CancellationToken ct, bool preallocate, bool zeroFill = true)
     {
         // One partition, so every system writes one sequential file; the disk budget is off so only I/O is measured.
-        var options = new LogOptions { DataDirectory = directory, CommitPolicy = commitPolicy, MinFreeBytes = 0, MinFreePercent = 0 };
+        var options = new LogOptions { DataDirectory = directory, CommitPolicy = commitPolicy, MinFreeBytes = 0, MinFreePercent = 0, SegmentZeroFill = zeroFill };
         if (!preallocate)
         {
             options.SegmentPreallocationBytes = 0;

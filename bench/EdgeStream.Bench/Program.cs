@@ -1,7 +1,7 @@
 using EdgeStream.Bench;
 
 // Durable-append benchmark: EdgeStream's log beside the disk's own limits, FasterLog and SQLite, in one run.
-// Usage: dotnet run -c Release --project bench/EdgeStream.Bench [-- --quick]
+// Usage: dotnet run -c Release --project bench/EdgeStream.Bench [-- --quick | --one-appender [rounds]]
 var quick = args.Contains("--quick");
 var duration = TimeSpan.FromSeconds(quick ? 1 : 3);
 using var cancel = new CancellationTokenSource();
@@ -18,6 +18,23 @@ var report = new Report(Console.Out);
 var run = 0;
 string Fresh() => Path.Combine(root, (run++).ToString(System.Globalization.CultureInfo.InvariantCulture));
 
+if (Array.IndexOf(args, "--one-appender") is var at and >= 0)
+{
+    // The target that sits nearest this disk's noise, alone: alternating rounds, so a slow spell hits both systems.
+    var rounds = at + 1 < args.Length && int.TryParse(args[at + 1], out var n) ? n : 5;
+    try
+    {
+        ZeroFillProbe.Run(Fresh(), Console.Out);
+        return await OneAppender.RunAsync(rounds, Fresh, Console.Out, cancel.Token);
+    }
+    finally
+    {
+        if (Directory.Exists(root))
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+}
 Console.WriteLine($"EdgeStream log bench: {duration.TotalSeconds:0} s per case, batches of 64 and 1024 records, {Environment.ProcessorCount} cores, data under {root}");
 Console.WriteLine("Durable = fsynced before the appender counts it. MB/s counts payload bytes.");
 try
@@ -39,8 +56,10 @@ try
                 report.Add(await EdgeStreamLogBench.DurableBatchesAsync(Fresh(), "group", w, cancel.Token));
                 if (appenders == 1)
                 {
-                    // Back-to-back commits of one appender: what segment preallocation buys (Log:SegmentPreallocationBytes).
+                    // Back-to-back commits of one appender: what segment preallocation and its zero fill buy
+                    // (Log:SegmentPreallocationBytes, Log:SegmentZeroFill).
                     report.Add(await EdgeStreamLogBench.DurableBatchesAsync(Fresh(), "group", w, cancel.Token, preallocate: false));
+                    report.Add(await EdgeStreamLogBench.DurableBatchesAsync(Fresh(), "group", w, cancel.Token, zeroFill: false));
                 }
                 report.Add(await FasterLogBench.DurableBatchesAsync(Fresh(), TimeSpan.FromMilliseconds(5), w, cancel.Token));
                 report.Add(await SqliteBench.DurableBatchesAsync(Fresh(), w, cancel.Token));

@@ -42,6 +42,9 @@ internal sealed class Report(TextWriter output)
                 var plain = Find("EdgeStream", "group, no prealloc", w);
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"  info  preallocation, group, {Label(w)}: {group.RecordsPerSecond:N0} vs {plain.RecordsPerSecond:N0} rec/s without = {group.RecordsPerSecond / plain.RecordsPerSecond:0.00}×"));
+                var unfilled = Find("EdgeStream", "group, no zero fill", w);
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"  info  zero fill, group, {Label(w)}: {group.RecordsPerSecond:N0} vs {unfilled.RecordsPerSecond:N0} rec/s without = {group.RecordsPerSecond / unfilled.RecordsPerSecond:0.00}×"));
             }
         }
         var alwaysEs = Find("EdgeStream", "always, single", always);

@@ -400,6 +400,7 @@ public sealed partial class LogStore : IAsyncDisposable
     {
         var settings = _options.SettingsFor(name).Clone();
         settings.PreallocationStep = Math.Min(_options.SegmentPreallocationBytes, settings.SegmentBytes);
+        settings.ZeroFill = _options.SegmentZeroFill;
         var directory = TopicName.DirectoryFor(_topicsRoot, name);
         var stored = TopicLog.ReadPartitionCount(_storage, directory);
         var count = Math.Max(stored ?? 0, settings.Partitions);

@@ -56,6 +56,9 @@ public sealed class TopicSettings
     /// <summary>The active segment's allocation step (<see cref="LogOptions.SegmentPreallocationBytes"/>, at most a segment); 0: off.</summary>
     internal long PreallocationStep { get; set; }
 
+    /// <summary>Whether preallocated space is written with zeros ahead of the data (<see cref="LogOptions.SegmentZeroFill"/>).</summary>
+    internal bool ZeroFill { get; set; }
+
     /// <summary>Returns a copy (the log keeps its own).</summary>
     public TopicSettings Clone() => (TopicSettings)MemberwiseClone();
 

@@ -104,6 +104,74 @@ public class PreallocationTests
         Assert.Equal(101, (await LogTestKit.ReadAllAsync(store, "t", 0)).Count);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Commits_land_in_space_already_written_with_zeros_unless_zero_fill_is_off(bool zeroFill)
+    {
+        using var dir = new TempDir();
+        var storage = new FaultyStorage { SegmentWrites = new() };
+        var options = LogTestKit.Options(dir.Path);
+        options.SegmentZeroFill = zeroFill;
+        var value = new string('x', 6000);
+        var ct = TestContext.Current.CancellationToken;
+        await using (var store = await LogStore.OpenAsync(options, storage, null, null, ct))
+        {
+            // ~3 MiB committed one batch at a time: past several 1 MiB zero-fill chunks and allocation steps.
+            for (var i = 0; i < 500; i++)
+            {
+                var stored = await store.AppendAsync("t", LogTestKit.Text(value), ct);
+                await store.WaitForDurableAsync("t", 0, stored.LastOffset, ct);
+            }
+        }
+        long zeroedBytes = 0;
+        var unzeroed = 0;
+        var zeroed = new List<(long Start, long End)>();
+        var first = true;
+        foreach (var (position, length, zeros) in storage.SegmentWrites)
+        {
+            if (zeros)
+            {
+                zeroed.Add((position, position + length));
+                zeroedBytes += length;
+            }
+            else if (!first && !Covered(zeroed, position, position + length))
+            {
+                // The first write of a segment may come before its zeros; every later one must land where zeros went first.
+                unzeroed++;
+            }
+            first = first && zeros;
+        }
+        if (zeroFill)
+        {
+            Assert.True(zeroedBytes >= 3 << 20, $"{zeroedBytes} bytes zero-filled");
+            // Zeros stay inside the allocation, so only a commit that reaches into a step allocated for it lands in
+            // unwritten space: once per step (steps double to 16 MiB), not once per commit.
+            Assert.True(unzeroed <= storage.SegmentAllocations, $"{unzeroed} of 499 commits in unwritten space, {storage.SegmentAllocations} allocation steps");
+        }
+        else
+        {
+            Assert.Equal(0, zeroedBytes);
+            Assert.Equal(499, unzeroed);
+        }
+        // Zeros never went over data: every record reads back.
+        await using var reopened = await LogStore.OpenAsync(LogTestKit.Options(dir.Path), cancellationToken: ct);
+        Assert.Equal(500, (await LogTestKit.ReadAllAsync(reopened, "t", 0)).Count(r => r.Text() == value));
+    }
+
+    private static bool Covered(List<(long Start, long End)> ranges, long start, long end)
+    {
+        var reached = start;
+        foreach (var (s, e) in ranges.OrderBy(r => r.Start))
+        {
+            if (s <= reached && e > reached)
+            {
+                reached = e;
+            }
+        }
+        return reached >= end;
+    }
+
     [Fact]
     public async Task Many_quiet_partitions_take_a_small_first_step_each_and_a_busy_one_grows_to_whole_steps()
     {

@@ -35,7 +35,7 @@ internal sealed partial class PartitionLog
         var segments = new List<Segment>();
         if (bases.Count == 0)
         {
-            segments.Add(Segment.Create(storage, directory, 0, settings.IndexIntervalBytes, settings.PreallocationStep));
+            segments.Add(Segment.Create(storage, directory, 0, settings.IndexIntervalBytes, settings.PreallocationStep, settings.ZeroFill));
             storage.SyncDirectory(directory);
             // The partition directory's own entry lives in the topic directory.
             storage.SyncDirectory(Path.GetDirectoryName(directory)!);
@@ -66,7 +66,7 @@ internal sealed partial class PartitionLog
         for (var i = 0; i < bases.Count; i++)
         {
             var path = SegmentFiles.LogPath(directory, bases[i]);
-            var segment = Segment.Open(storage, path, bases[i], settings.IndexIntervalBytes, settings.PreallocationStep);
+            var segment = Segment.Open(storage, path, bases[i], settings.IndexIntervalBytes, settings.PreallocationStep, settings.ZeroFill);
             if (i < firstToScan)
             {
                 if (segment.LoadTrusted(bases[i + 1]) is { } problem)

@@ -513,7 +513,7 @@ internal sealed partial class PartitionLog
         var old = _segments[^1];
         old.Seal();
         _sealedUnflushed.Add(old);
-        var segment = Segment.Create(_storage, Directory, _nextOffset, Settings.IndexIntervalBytes, Settings.PreallocationStep);
+        var segment = Segment.Create(_storage, Directory, _nextOffset, Settings.IndexIntervalBytes, Settings.PreallocationStep, Settings.ZeroFill);
         _segments = [.. _segments, segment];
         _directoryDirty = true;
         return segment;

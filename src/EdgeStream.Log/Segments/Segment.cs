@@ -22,9 +22,16 @@ internal sealed class Segment
     /// <summary>The first allocation step of a segment; later steps match its size, up to the configured step.</summary>
     internal const long MinPreallocationStep = 64 << 10;
 
+    /// <summary>Zeros written ahead of the data at a time (see <see cref="LogOptions.SegmentZeroFill"/>).</summary>
+    internal const int ZeroFillChunk = 1 << 20;
+
+    private static readonly byte[] Zeros = new byte[256 << 10];
+
     private readonly ILogStorage _storage;
     private readonly long _preallocate;
+    private readonly bool _zeroFill;
     private long _allocated;
+    private long _zeroed;
     private byte[]? _pending;
     private long _pendingStart;
     private int _pendingLength;
@@ -42,10 +49,11 @@ internal sealed class Segment
     private long _firstAppendAt = long.MinValue;
     private int _deleted;
 
-    private Segment(ILogStorage storage, string path, long baseOffset, int indexInterval, long preallocate)
+    private Segment(ILogStorage storage, string path, long baseOffset, int indexInterval, long preallocate, bool zeroFill)
     {
         _storage = storage;
         _preallocate = preallocate;
+        _zeroFill = zeroFill;
         LogPath = path;
         BaseOffset = baseOffset;
         _indexInterval = indexInterval;
@@ -108,18 +116,18 @@ internal sealed class Segment
     /// this process (zero when none), for age-based rolling.</summary>
     public TimeSpan ActiveFor(TimeProvider time, long now) => _firstAppendAt == long.MinValue ? TimeSpan.Zero : time.GetElapsedTime(_firstAppendAt, now);
 
-    public static Segment Create(ILogStorage storage, string directory, long baseOffset, int indexInterval, long preallocate = 0)
+    public static Segment Create(ILogStorage storage, string directory, long baseOffset, int indexInterval, long preallocate = 0, bool zeroFill = false)
     {
         var path = SegmentFiles.LogPath(directory, baseOffset);
-        var segment = new Segment(storage, path, baseOffset, indexInterval, preallocate);
+        var segment = new Segment(storage, path, baseOffset, indexInterval, preallocate, zeroFill);
         segment.Offsets.Reset();
         segment.Times.Reset();
         return segment;
     }
 
     /// <summary>Opens an existing segment; the caller then trusts it (<see cref="LoadTrusted"/>) or scans it (<see cref="Recover"/>).</summary>
-    public static Segment Open(ILogStorage storage, string path, long baseOffset, int indexInterval, long preallocate = 0)
-        => new(storage, path, baseOffset, indexInterval, preallocate);
+    public static Segment Open(ILogStorage storage, string path, long baseOffset, int indexInterval, long preallocate = 0, bool zeroFill = false)
+        => new(storage, path, baseOffset, indexInterval, preallocate, zeroFill);
 
     /// <summary>
     /// For a segment below the recovery point: its bytes were fsynced, so only the indexes are checked; an index that
@@ -207,6 +215,7 @@ internal sealed class Segment
         DropPending();
         _log.SetLength(position);
         _allocated = position;
+        _zeroed = position;
         Offsets.TruncateToLog(position);
         Times.TruncateFrom(offset - BaseOffset);
         Volatile.Write(ref _size, position);
@@ -269,6 +278,10 @@ internal sealed class Segment
             var target = (end + step - 1) / step * step;
             _log.Allocate(target);
             _allocated = target;
+        }
+        if (_zeroFill && _zeroed < _allocated && _zeroed < end + ZeroFillChunk / 2)
+        {
+            ZeroAhead(end);
         }
         // Coalesced only into allocated space, where a full volume cannot refuse the deferred write; without
         // preallocation every append writes through and meets ENOSPC itself (a full log, not a failed partition).
@@ -383,6 +396,34 @@ internal sealed class Segment
         {
             _log.SetLength(_size);
             _allocated = _size;
+            _zeroed = _size;
+        }
+    }
+
+    /// <summary>
+    /// Writes zeros over allocated space past <paramref name="end"/>, a chunk ahead of the data. ext4 and XFS allocate
+    /// with fallocate as unwritten extents: the first write to each block converts it, a metadata change that makes
+    /// the fdatasync of every commit that reaches a new block commit the file-system journal too. Written zeros are
+    /// converted once per chunk, with the fdatasync that follows; later commits overwrite written blocks, which is
+    /// what SQLite's reused WAL and PostgreSQL's zero-filled WAL segments get (<c>wal_init_zero</c>). Nothing is ever
+    /// zeroed at or below <paramref name="end"/>, where this batch and every buffered one go.
+    /// </summary>
+    private void ZeroAhead(long end)
+    {
+        var from = Math.Max(_zeroed, end);
+        var to = Math.Min(_allocated, from + ZeroFillChunk);
+        try
+        {
+            for (var position = from; position < to; position += Zeros.Length)
+            {
+                _log.Write(position, Zeros.AsSpan(0, (int)Math.Min(Zeros.Length, to - position)));
+            }
+            _zeroed = to;
+        }
+        catch (IOException)
+        {
+            // Only speed is lost: allocated space reads as zeros anyway, and a failing disk meets the data's own write.
+            _zeroed = long.MaxValue;
         }
     }
 

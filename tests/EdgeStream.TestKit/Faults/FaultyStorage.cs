@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using EdgeStream.Log.Storage;
 
 namespace EdgeStream.TestKit;
@@ -14,6 +15,7 @@ internal sealed partial class FaultyStorage : ILogStorage
     private readonly int _generation;
     private long _segmentBytesRead;
     private long _segmentReads;
+    private int _segmentAllocations;
 
     public FaultyStorage()
     {
@@ -25,7 +27,10 @@ internal sealed partial class FaultyStorage : ILogStorage
         _generation = generation;
     }
 
-    /// <summary>Next write to a .log file throws after writing this many bytes (0 = nothing written); null = no fault.</summary>
+    /// <summary>
+    /// Next write of data to a .log file throws after writing this many bytes (0 = nothing written); null = no fault.
+    /// Zero fill (<see cref="EdgeStream.Log.LogOptions.SegmentZeroFill"/>) is passed over: its failure costs only speed.
+    /// </summary>
     public int? FailNextSegmentWriteAfter { get; set; }
 
     /// <summary>Every fsync of a .log file throws while set.</summary>
@@ -37,11 +42,17 @@ internal sealed partial class FaultyStorage : ILogStorage
     /// <summary>Called with the file's path before every write of a .log file (on the writing thread); may block it.</summary>
     public Action<string>? BeforeSegmentWrite { get; set; }
 
+    /// <summary>While set, every write of a .log file is added here: its position, its length and whether it was all zeros.</summary>
+    public ConcurrentQueue<(long Position, int Length, bool Zeros)>? SegmentWrites { get; set; }
+
     /// <summary>Called with the directory's path before every directory fsync; may block it (or kill the process).</summary>
     public Action<string>? BeforeSyncDirectory { get; set; }
 
     /// <summary>Free space the volume reports; null = the real value.</summary>
     public long? FreeBytes { get; set; }
+
+    /// <summary>Allocation steps taken by .log files.</summary>
+    public int SegmentAllocations => Volatile.Read(ref _segmentAllocations);
 
     public long SegmentBytesRead => Interlocked.Read(ref _segmentBytesRead);
 
@@ -135,11 +146,13 @@ internal sealed partial class FaultyStorage : ILogStorage
 
         public void Write(long position, ReadOnlySpan<byte> data)
         {
+            var zeros = !data.ContainsAnyExcept((byte)0);
             if (_isSegment)
             {
                 owner.BeforeSegmentWrite?.Invoke(inner.Path);
+                owner.SegmentWrites?.Enqueue((position, data.Length, zeros));
             }
-            if (_isSegment && owner.FailNextSegmentWriteAfter is { } after)
+            if (_isSegment && owner.FailNextSegmentWriteAfter is { } after && !zeros)
             {
                 owner.FailNextSegmentWriteAfter = null;
                 inner.Write(position, data[..Math.Min(after, data.Length)]);
@@ -184,6 +197,10 @@ internal sealed partial class FaultyStorage : ILogStorage
                 throw new IOException($"No space left on device : '{inner.Path}'", 28);
             }
             inner.Allocate(length);
+            if (_isSegment)
+            {
+                Interlocked.Increment(ref owner._segmentAllocations);
+            }
             if (length > _allocated)
             {
                 Volatile.Write(ref _allocated, length);
