@@ -23,31 +23,32 @@ public class DurabilityTests
     [Theory]
     [InlineData("always")]
     [InlineData("group")]
-    public async Task Back_to_back_commits_each_get_an_fsync_on_the_thread_pool_not_on_a_thread_per_partition(string policy)
+    public async Task Back_to_back_commits_each_get_an_fsync_and_most_are_done_within_the_waiting_call(string policy)
     {
         using var dir = new TempDir();
         var storage = new FaultyStorage();
         await using var store = await LogStore.OpenAsync(LogTestKit.Options(dir.Path, policy), storage, null, null, default);
         await store.AppendAsync("t", LogTestKit.Text("creates the topic"));
         await store.WaitForDurableAsync("t", 0, 0);
-        int fsyncs = 0, offThePool = 0;
-        storage.BeforeFlush = _ =>
-        {
-            Interlocked.Increment(ref fsyncs);
-            if (!Thread.CurrentThread.IsThreadPoolThread)
-            {
-                Interlocked.Increment(ref offThePool);
-            }
-        };
+        var fsyncs = 0;
+        storage.BeforeFlush = _ => Interlocked.Increment(ref fsyncs);
+        var doneWithinTheCall = 0;
         for (var i = 0; i < 20; i++)
         {
-            var appended = await store.AppendAsync("t", LogTestKit.Text($"m{i}"));
-            await store.WaitForDurableAsync("t", 0, appended.BaseOffset);
+            var appended = await store.AppendBatchAsync("t", 0, [LogTestKit.Text($"m{i}")]);
+            var wait = store.WaitForDurableAsync("t", 0, appended.BaseOffset);
+            if (wait.IsCompletedSuccessfully)
+            {
+                doneWithinTheCall++;
+            }
+            await wait;
         }
         storage.BeforeFlush = null;
 
         Assert.True(fsyncs >= 20, $"{fsyncs} fsyncs for 20 commits awaited one by one");
-        Assert.Equal(0, offThePool);
+        // With no flush running the waiter commits itself rather than handing the fsync to the flusher and waiting to
+        // be scheduled back. The flusher, woken by each append, can get there first now and then, so not every one.
+        Assert.True(doneWithinTheCall >= 5, $"{doneWithinTheCall} of 20 waits were durable when the call returned");
     }
 
     [Fact]

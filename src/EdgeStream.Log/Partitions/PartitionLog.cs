@@ -11,10 +11,11 @@ namespace EdgeStream.Log.Partitions;
 /// <summary>
 /// One partition: an ordered list of segments, the last one active. Appends are serialized by a lock and return as
 /// soon as the batch is written; a flusher task per partition fsyncs per the <see cref="CommitPolicy"/> and publishes
-/// the durable offset, sharing each fsync among every append it covers (group commit). Readers see only durable
-/// records. After a failed write or fsync the partition refuses appends (the page cache can no longer be trusted) and
-/// reopens itself from disk in the background, with backoff (see PartitionLog.Reopen.cs). A write refused for lack of
-/// space (ENOSPC) is a full disk, not a failure: it surfaces as <see cref="LogFullException"/>. Thread-safe.
+/// the durable offset, sharing each fsync among every append it covers (group commit). Under <c>group</c> and
+/// <c>always</c> a durability waiter that finds no flush running does it itself; flushes run one at a time. Readers see
+/// only durable records. After a failed write or fsync the partition refuses appends (the page cache can no longer be
+/// trusted) and reopens itself from disk in the background, with backoff (see PartitionLog.Reopen.cs). A write refused
+/// for lack of space (ENOSPC) is a full disk, not a failure: it surfaces as <see cref="LogFullException"/>. Thread-safe.
 /// </summary>
 internal sealed partial class PartitionLog
 {
@@ -29,6 +30,7 @@ internal sealed partial class PartitionLog
     private readonly KeyValuePair<string, object?> _topicTag;
     private readonly Lock _lock = new();
     private readonly Lock _flushWrite = new();
+    private readonly SemaphoreSlim _flushGate = new(1, 1);
     private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
     private readonly SemaphoreSlim _urgent = new(0, int.MaxValue);
     private readonly CancellationTokenSource _stop = new();
@@ -46,6 +48,7 @@ internal sealed partial class PartitionLog
     private PartitionFailedException? _failure;
     private Task _flusher = Task.CompletedTask;
     private int _generation;
+    private int _flushSkipped;
 
     private PartitionLog(string topic, int id, string directory, TopicSettings settings, CommitPolicy policy, ILogStorage storage,
         TimeProvider time, ILogger logger, LogMetrics metrics, DiskBudget budget, Segment[] segments)
@@ -208,6 +211,8 @@ internal sealed partial class PartitionLog
         await _stop.CancelAsync().ConfigureAwait(false);
         await _flusher.ConfigureAwait(false);
         await _reopener.ConfigureAwait(false);
+        // A waiter may still be committing on its own thread; after this, no flush ever runs again.
+        await _flushGate.WaitAsync().ConfigureAwait(false);
         if (_failure is null)
         {
             FlushNow(forceCheckpoint: true);
@@ -248,6 +253,13 @@ internal sealed partial class PartitionLog
                 }
                 flushed = _flushed.Task;
             }
+            // No flush running: the waiter commits on its own thread, as SQLite does. Handing the fsync to the flusher
+            // costs two thread wake-ups per commit (flusher, then this continuation), which one appender committing
+            // back to back pays in full.
+            if (_policy.Mode != CommitMode.Threshold && TryFlush())
+            {
+                continue;
+            }
             _wake.Release();
             if (_policy is { Mode: CommitMode.Threshold, Interval: null })
             {
@@ -270,7 +282,14 @@ internal sealed partial class PartitionLog
                     await WaitForThresholdAsync(stop).ConfigureAwait(false);
                 }
                 DrainWakes();
-                FlushNow(forceCheckpoint: false);
+                if (!TryFlush())
+                {
+                    // A waiter is committing: it may have taken its snapshot before the appends that woke us, so
+                    // whoever holds the gate wakes us again when it lets go. Set, then retried, so that wake-up
+                    // cannot be missed by a holder letting go in between.
+                    Volatile.Write(ref _flushSkipped, 1);
+                    TryFlush();
+                }
             }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
@@ -280,6 +299,32 @@ internal sealed partial class PartitionLog
         {
             FlusherDied(e);
         }
+    }
+
+    /// <summary>One flush if none is running (flushes are one at a time); false if one was.</summary>
+    private bool TryFlush()
+    {
+        if (!_flushGate.Wait(0))
+        {
+            return false;
+        }
+        try
+        {
+            FlushNow(forceCheckpoint: false);
+        }
+        catch (Exception e)
+        {
+            FlusherDied(e);
+        }
+        finally
+        {
+            _flushGate.Release();
+        }
+        if (Interlocked.Exchange(ref _flushSkipped, 0) == 1)
+        {
+            _wake.Release();
+        }
+        return true;
     }
 
     /// <summary>Wakes that arrived while the flusher waited are covered by the flush that follows.</summary>
