@@ -65,7 +65,7 @@ internal static partial class DiskBaseline
     }
 
     [LibraryImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
-    private static partial int Fdatasync(int fd);
+    internal static partial int Fdatasync(int fd);
 
     private static SafeFileHandle Open(string directory)
     {

@@ -18,27 +18,17 @@ var report = new Report(Console.Out);
 var run = 0;
 string Fresh() => Path.Combine(root, (run++).ToString(System.Globalization.CultureInfo.InvariantCulture));
 
-if (Array.IndexOf(args, "--one-appender") is var at and >= 0)
+try
 {
-    // The target that sits nearest this disk's noise, alone: alternating rounds, so a slow spell hits both systems.
-    var rounds = at + 1 < args.Length && int.TryParse(args[at + 1], out var n) ? n : 5;
-    try
+    if (Array.IndexOf(args, "--one-appender") is var at and >= 0)
     {
+        // The target that sits nearest this disk's noise, alone: alternating rounds, so a slow spell hits both systems.
+        var rounds = at + 1 < args.Length && int.TryParse(args[at + 1], out var n) ? n : 5;
         ZeroFillProbe.Run(Fresh(), Console.Out);
         return await OneAppender.RunAsync(rounds, Fresh, Console.Out, cancel.Token);
     }
-    finally
-    {
-        if (Directory.Exists(root))
-        {
-            Directory.Delete(root, recursive: true);
-        }
-    }
-}
-Console.WriteLine($"EdgeStream log bench: {duration.TotalSeconds:0} s per case, batches of 64 and 1024 records, {Environment.ProcessorCount} cores, data under {root}");
-Console.WriteLine("Durable = fsynced before the appender counts it. MB/s counts payload bytes.");
-try
-{
+    Console.WriteLine($"EdgeStream log bench: {duration.TotalSeconds:0} s per case, batches of 64 and 1024 records, {Environment.ProcessorCount} cores, data under {root}");
+    Console.WriteLine("Durable = fsynced before the appender counts it. MB/s counts payload bytes.");
     CrcBench.Run(Console.Out, TimeSpan.FromSeconds(quick ? 0.3 : 1));
     var batchWorkloads = new List<Workload>();
     foreach (var size in new[] { 100, 1024 })

@@ -39,7 +39,7 @@ internal static partial class ZeroFillProbe
                         output.WriteLine($"  fallocate failed (errno {Marshal.GetLastPInvokeError()}): skipped");
                         return;
                     }
-                    Fdatasync(fd);
+                    DiskBaseline.Fdatasync(fd);
                     var before = SectorsWritten(stat);
                     long zeroed = 0;
                     var stopwatch = Stopwatch.StartNew();
@@ -53,7 +53,7 @@ internal static partial class ZeroFillProbe
                             zeroed = from + ZeroChunk;
                         }
                         RandomAccess.Write(file, data, position);
-                        Fdatasync(fd);
+                        DiskBaseline.Fdatasync(fd);
                     }
                     var elapsed = stopwatch.Elapsed;
                     var device = before is { } b && SectorsWritten(stat) is { } a ? (a - b) * 512.0 / commits : double.NaN;
@@ -88,9 +88,6 @@ internal static partial class ZeroFillProbe
 
     private static long? SectorsWritten(string? stat)
         => stat is null ? null : long.Parse(File.ReadAllText(stat).Split(' ', StringSplitOptions.RemoveEmptyEntries)[6], CultureInfo.InvariantCulture);
-
-    [LibraryImport("libc", EntryPoint = "fdatasync", SetLastError = true)]
-    private static partial int Fdatasync(int fd);
 
     [LibraryImport("libc", EntryPoint = "fallocate", SetLastError = true)]
     private static partial int Fallocate(int fd, int mode, long offset, long length);
